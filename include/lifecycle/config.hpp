@@ -1,0 +1,88 @@
+// lifecycle/config.hpp — version, configuration macros and the ABI namespace.
+//
+// Every public header includes this one first. It defines:
+//   LIFECYCLE_VERSION            major * 10000 + minor * 100 + patch
+//   LIFECYCLE_TRACKING           1: handles enroll in the registry; 0: plain RAII,
+//                                zero overhead. Default: 1 unless NDEBUG.
+//   LIFECYCLE_STACKTRACE         1: creation stacks through Boost.Stacktrace;
+//                                0: no stacks (the `stack` capture tier degrades
+//                                to `site`). Default: 1 when Boost.Stacktrace is
+//                                found by __has_include. Set it through the build
+//                                (the CMake/meson targets do), not before an include.
+//
+// LIFECYCLE_TRACKING changes the layout of every handle. It is carried into an
+// inline namespace, so two translation units built with different settings fail
+// to link instead of sharing objects of two different layouts.
+#ifndef LIFECYCLE_CONFIG_HPP
+#define LIFECYCLE_CONFIG_HPP
+
+#define LIFECYCLE_VERSION_MAJOR 0
+#define LIFECYCLE_VERSION_MINOR 1
+#define LIFECYCLE_VERSION_PATCH 0
+#define LIFECYCLE_VERSION \
+    (LIFECYCLE_VERSION_MAJOR * 10000 + LIFECYCLE_VERSION_MINOR * 100 + LIFECYCLE_VERSION_PATCH)
+
+#ifndef LIFECYCLE_TRACKING
+#    ifdef NDEBUG
+#        define LIFECYCLE_TRACKING 0
+#    else
+#        define LIFECYCLE_TRACKING 1
+#    endif
+#endif
+
+#if LIFECYCLE_TRACKING != 0 && LIFECYCLE_TRACKING != 1
+#    error "LIFECYCLE_TRACKING must be 0 or 1"
+#endif
+
+#ifndef LIFECYCLE_STACKTRACE
+#    if defined(__has_include)
+#        if __has_include(<boost/stacktrace.hpp>)
+#            define LIFECYCLE_STACKTRACE 1
+#        else
+#            define LIFECYCLE_STACKTRACE 0
+#        endif
+#    else
+#        define LIFECYCLE_STACKTRACE 0
+#    endif
+#endif
+
+#if LIFECYCLE_STACKTRACE != 0 && LIFECYCLE_STACKTRACE != 1
+#    error "LIFECYCLE_STACKTRACE must be 0 or 1"
+#endif
+
+#if __cplusplus < 201703L
+#    error "lifecycle needs C++17 or later"
+#endif
+
+// The ABI namespace: library version and tracking mode.
+#if LIFECYCLE_TRACKING
+#    define LIFECYCLE_DETAIL_ABI v0_tracking
+#else
+#    define LIFECYCLE_DETAIL_ABI v0_untracked
+#endif
+
+#define LIFECYCLE_DETAIL_STRINGIZE_(x) #x
+#define LIFECYCLE_DETAIL_STRINGIZE(x) LIFECYCLE_DETAIL_STRINGIZE_(x)
+
+#define LIFECYCLE_BEGIN_NAMESPACE \
+    namespace lifecycle {         \
+    inline namespace LIFECYCLE_DETAIL_ABI {
+#define LIFECYCLE_END_NAMESPACE \
+    }                           \
+    }
+
+// The registry accessor must be one symbol per process, also when the library
+// is used from several shared objects built with -fvisibility=hidden.
+#if defined(__GNUC__) || defined(__clang__)
+#    define LIFECYCLE_DETAIL_EXPORT __attribute__((visibility("default")))
+#    define LIFECYCLE_DETAIL_NOINLINE __attribute__((noinline))
+#    define LIFECYCLE_DETAIL_LIKELY(x) __builtin_expect(!!(x), 1)
+#    define LIFECYCLE_DETAIL_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#    define LIFECYCLE_DETAIL_EXPORT
+#    define LIFECYCLE_DETAIL_NOINLINE
+#    define LIFECYCLE_DETAIL_LIKELY(x) (x)
+#    define LIFECYCLE_DETAIL_UNLIKELY(x) (x)
+#endif
+
+#endif // LIFECYCLE_CONFIG_HPP

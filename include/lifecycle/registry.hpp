@@ -1,0 +1,629 @@
+// lifecycle/registry.hpp — the process-wide registry of live resources.
+//
+// Handles enroll a record when they take ownership and retire it when they
+// close or release; leak scopes and reports read snapshots. The registry is
+// one per process (also across shared objects), constructed on first use and
+// never destroyed, so handles destroyed during static destruction retire
+// safely.
+//
+// Cost: enrolling and retiring take one uncontended lock of a per-thread
+// shard; records come from a free list; moving a handle never touches the
+// registry. A record closed on another thread retires from the shard it was
+// created in. Checking a scope visits only the records created after it began.
+//
+// Capture tiers, set in code or by environment (read once, at first use):
+//   LIFECYCLE_CAPTURE=off|site|stack   off: records carry kind, label, thread;
+//                                      site: + file:line:function and time;
+//                                      stack: + creation stack (raw, symbolized
+//                                      only when a report is rendered).
+//   LIFECYCLE_STACK_DEPTH=N            frames kept per stack (1..128, default 32)
+//
+//   lifecycle::set_capture(lifecycle::capture::stack);
+//   for (const auto& k : lifecycle::stats()) std::printf("%s: %llu live\n", k.kind.c_str(), ...);
+//
+// With LIFECYCLE_TRACKING=0 this header declares only the configuration
+// functions, which do nothing, and `stats()`, which returns nothing.
+#ifndef LIFECYCLE_REGISTRY_HPP
+#define LIFECYCLE_REGISTRY_HPP
+
+#include <lifecycle/config.hpp>
+#include <lifecycle/source_site.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#if LIFECYCLE_TRACKING
+#    include <lifecycle/detail/stacktrace.hpp>
+
+#    include <atomic>
+#    include <ctime>
+#    include <deque>
+#    include <memory>
+#    include <mutex>
+#    include <thread>
+#    include <unordered_map>
+#    include <unordered_set>
+
+#    include <sys/syscall.h>
+#    include <unistd.h>
+#endif
+
+LIFECYCLE_BEGIN_NAMESPACE
+
+/// How much a record captures when a resource is created.
+enum class capture : int {
+    off = 0,   ///< kind, label, identity, weight, thread: no site, no time
+    site = 1,  ///< + file, line and function of the creating call, creation time
+    stack = 2, ///< + the creation stack (raw return addresses, interned)
+};
+
+/// Per-kind counters, summed over all threads.
+struct kind_stats {
+    std::string kind;
+    std::uint64_t live = 0;           ///< open now
+    std::uint64_t peak = 0;           ///< most open at once (see README: exact per thread, an upper bound across threads)
+    std::uint64_t created = 0;        ///< enrolled since the process started
+    std::uint64_t closed = 0;         ///< closed by lifecycle (successfully or not)
+    std::uint64_t released = 0;       ///< handed out by `release()`
+    std::uint64_t close_failures = 0; ///< closes that reported an error
+};
+
+namespace detail {
+
+inline const char* capture_name(capture c) noexcept {
+    switch (c) {
+    case capture::off: return "off";
+    case capture::site: return "site";
+    case capture::stack: return "stack";
+    }
+    return "?";
+}
+
+/// Parses an environment value; an unset value gives `fallback` silently, a
+/// value it cannot read gives `fallback` and one warning line on `warn`.
+inline capture parse_capture(const char* value, capture fallback, std::FILE* warn) noexcept {
+    if (value == nullptr || *value == '\0') return fallback;
+    for (capture c : {capture::off, capture::site, capture::stack})
+        if (std::strcmp(value, capture_name(c)) == 0) return c;
+    if (warn)
+        std::fprintf(warn, "lifecycle: ignoring LIFECYCLE_CAPTURE='%s': expected off, site or stack; using %s\n",
+                     value, capture_name(fallback));
+    return fallback;
+}
+
+inline unsigned parse_depth(const char* value, unsigned fallback, std::FILE* warn) noexcept {
+    if (value == nullptr || *value == '\0') return fallback;
+    char* end = nullptr;
+    unsigned long n = std::strtoul(value, &end, 10);
+    if (*value != '-' && end != value && *end == '\0' && n >= 1 && n <= 128) return static_cast<unsigned>(n);
+    if (warn)
+        std::fprintf(warn, "lifecycle: ignoring LIFECYCLE_STACK_DEPTH='%s': expected a whole number from 1 to 128; using %u\n",
+                     value, fallback);
+    return fallback;
+}
+
+} // namespace detail
+
+#if LIFECYCLE_TRACKING
+
+namespace detail {
+
+struct shard;
+
+/// A resource kind, registered once per name and never destroyed.
+struct kind_info {
+    std::string name;       // "fd"
+    std::string close_call; // "close()"
+    std::uint32_t id = 0;
+};
+
+/// Interned raw creation stack; never destroyed.
+struct stack_entry {
+    std::uint64_t hash = 0;
+    stack_entry* next = nullptr; // chain within an intern stripe
+    std::uint32_t depth = 0;
+    void* frames[1];             // `depth` frames follow
+};
+
+/// One live resource. Owned by its shard; reused through the free list.
+struct record {
+    record* prev = nullptr;
+    record* next = nullptr;
+    shard* home = nullptr;
+    std::uint64_t seq = 0;
+    const kind_info* kind = nullptr;
+    std::uintptr_t identity = 0;
+    std::uint64_t weight = 0;
+    std::int64_t created_ns = 0;
+    source_site site{};
+    const stack_entry* stack = nullptr;
+    const char* scope = nullptr; // interned name of the creating thread's innermost scope
+    int thread = 0;              // OS thread id of the creator
+    std::string label;
+};
+
+struct kind_counts {
+    std::uint64_t created = 0, closed = 0, released = 0, failures = 0, live = 0, peak = 0;
+};
+
+// A tiny lock: the owner thread takes it on every create and close, other
+// threads only for a cross-thread close or a scope check, so it is nearly
+// always uncontended and a futex-based mutex would double the cost.
+class spin_lock {
+public:
+    void lock() noexcept {
+        while (flag_.exchange(true, std::memory_order_acquire)) {
+            while (flag_.load(std::memory_order_relaxed)) std::this_thread::yield();
+        }
+    }
+    void unlock() noexcept { flag_.store(false, std::memory_order_release); }
+
+private:
+    std::atomic<bool> flag_{false};
+};
+
+struct alignas(64) shard {
+    spin_lock lock;
+    record* head = nullptr; // oldest live record
+    record* tail = nullptr; // newest live record
+    record* free = nullptr; // reusable records, linked through `next`
+    std::atomic<std::uint64_t> next_seq{1};
+    std::vector<kind_counts> counts;
+    std::vector<std::unique_ptr<record[]>> chunks;
+    std::uint32_t id = 0;
+    std::atomic<bool> leased{false};
+    shard* next_shard = nullptr; // immutable once published
+
+    // Requires: lock held.
+    record* allocate() {
+        if (free == nullptr) {
+            std::size_t n = chunks.empty() ? 64 : std::min<std::size_t>(chunks.size() * 256, 4096);
+            chunks.emplace_back(new record[n]);
+            record* block = chunks.back().get();
+            for (std::size_t i = 0; i < n; ++i) {
+                block[i].home = this;
+                block[i].next = free;
+                free = &block[i];
+            }
+        }
+        record* r = free;
+        free = r->next;
+        return r;
+    }
+};
+
+/// A snapshot of one record, safe to keep after the resource closed.
+struct record_view {
+    std::uint64_t ordinal = 0; // shard id << 40 | sequence
+    const kind_info* kind = nullptr;
+    std::string label;
+    std::uintptr_t identity = 0;
+    std::uint64_t weight = 0;
+    std::int64_t created_ns = 0;
+    source_site site{};
+    const stack_entry* stack = nullptr;
+    const char* scope = nullptr;
+    int thread = 0;
+};
+
+inline constexpr unsigned ordinal_shard_shift = 40;
+
+inline std::int64_t coarse_now_ns() noexcept {
+    timespec ts{};
+#    ifdef CLOCK_MONOTONIC_COARSE
+    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+#    else
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+#    endif
+    return std::int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+/// A scope's starting point: the next sequence number of every shard.
+struct watermark {
+    std::vector<std::pair<const shard*, std::uint64_t>> marks;
+    std::uint64_t of(const shard* s) const noexcept {
+        for (const auto& m : marks)
+            if (m.first == s) return m.second;
+        return 0; // a shard born after the scope began: all its records are newer
+    }
+};
+
+class registry {
+public:
+    registry() {
+        capture fallback =
+#    ifdef NDEBUG
+            capture::site;
+#    else
+            capture::stack;
+#    endif
+        capture_.store(static_cast<int>(parse_capture(std::getenv("LIFECYCLE_CAPTURE"), fallback, stderr)),
+                       std::memory_order_relaxed);
+        depth_.store(parse_depth(std::getenv("LIFECYCLE_STACK_DEPTH"), 32, stderr), std::memory_order_relaxed);
+    }
+    registry(const registry&) = delete;
+    registry& operator=(const registry&) = delete;
+
+    // --- configuration -------------------------------------------------
+    capture capture_mode() const noexcept { return static_cast<capture>(capture_.load(std::memory_order_relaxed)); }
+    void set_capture_mode(capture c) noexcept { capture_.store(static_cast<int>(c), std::memory_order_relaxed); }
+    unsigned stack_depth() const noexcept { return depth_.load(std::memory_order_relaxed); }
+    void set_stack_depth(unsigned d) noexcept { depth_.store(d < 1 ? 1 : (d > 128 ? 128 : d), std::memory_order_relaxed); }
+
+    // --- kinds ---------------------------------------------------------
+    const kind_info* register_kind(std::string_view name, std::string_view close_call) {
+        std::lock_guard<std::mutex> lock(kinds_mutex_);
+        for (const kind_info& k : kinds_)
+            if (k.name == name) return &k;
+        kinds_.push_back(kind_info{std::string(name), std::string(close_call), static_cast<std::uint32_t>(kinds_.size())});
+        return &kinds_.back();
+    }
+
+    // --- enroll / retire (the hot path) ---------------------------------
+    record* enroll(const kind_info* kind, std::uintptr_t identity, std::uint64_t weight, std::string_view label,
+                   const source_site& site) noexcept {
+        const capture c = capture_mode();
+        const stack_entry* stack = c == capture::stack ? intern_current_stack() : nullptr;
+        shard* s = current_shard();
+        if (LIFECYCLE_DETAIL_UNLIKELY(s == nullptr)) return nullptr;
+        record* r = nullptr;
+        s->lock.lock();
+        try {
+            if (LIFECYCLE_DETAIL_UNLIKELY(kind->id >= s->counts.size())) s->counts.resize(kind->id + 1);
+            r = s->allocate();
+        } catch (...) {
+            s->lock.unlock();
+            return nullptr; // out of memory: the handle stays correct, only untracked
+        }
+        r->seq = s->next_seq.load(std::memory_order_relaxed);
+        s->next_seq.store(r->seq + 1, std::memory_order_relaxed);
+        r->kind = kind;
+        r->identity = identity;
+        r->weight = weight;
+        r->stack = stack;
+        r->scope = tls_scope_name;
+        r->thread = tls_thread_id;
+        if (c != capture::off) {
+            r->site = site;
+            r->created_ns = coarse_now_ns();
+        } else {
+            r->site = source_site{};
+            r->created_ns = 0;
+        }
+        try {
+            r->label.assign(label.data(), label.size());
+        } catch (...) {
+            r->label.clear();
+        }
+        r->next = nullptr;
+        r->prev = s->tail;
+        if (s->tail) s->tail->next = r; else s->head = r;
+        s->tail = r;
+        kind_counts& k = s->counts[kind->id];
+        ++k.created;
+        if (++k.live > k.peak) k.peak = k.live;
+        s->lock.unlock();
+        return r;
+    }
+
+    enum class retire_how { closed, close_failed, released };
+
+    void retire(record* r, retire_how how) noexcept {
+        shard* s = r->home;
+        s->lock.lock();
+        if (r->prev) r->prev->next = r->next; else s->head = r->next;
+        if (r->next) r->next->prev = r->prev; else s->tail = r->prev;
+        kind_counts& k = s->counts[r->kind->id];
+        --k.live;
+        if (how == retire_how::released) ++k.released;
+        else ++k.closed;
+        if (how == retire_how::close_failed) ++k.failures;
+        r->prev = nullptr;
+        r->next = s->free;
+        s->free = r;
+        s->lock.unlock();
+    }
+
+    /// A failed close of a resource nobody tracked (empty token): counted
+    /// under its kind on the calling thread's shard.
+    void count_untracked_failure(const kind_info* kind) noexcept {
+        shard* s = current_shard();
+        if (!s) return;
+        std::lock_guard<spin_lock> lock(s->lock);
+        try {
+            if (kind->id >= s->counts.size()) s->counts.resize(kind->id + 1);
+            ++s->counts[kind->id].failures;
+        } catch (...) {
+        }
+    }
+
+    // --- reading ---------------------------------------------------------
+    watermark mark() const {
+        watermark w;
+        for (shard* s = shards_.load(std::memory_order_acquire); s; s = s->next_shard)
+            w.marks.emplace_back(s, s->next_seq.load(std::memory_order_acquire));
+        return w;
+    }
+
+    /// Copies of the live records created at or after `from`; if `thread` is
+    /// non-zero, only those created on that OS thread. Oldest first per shard.
+    std::vector<record_view> live_since(const watermark& from, int thread = 0) const {
+        std::vector<record_view> out;
+        for (shard* s = shards_.load(std::memory_order_acquire); s; s = s->next_shard) {
+            const std::uint64_t start = from.of(s);
+            std::size_t first = out.size();
+            std::lock_guard<spin_lock> lock(s->lock);
+            for (const record* r = s->tail; r && r->seq >= start; r = r->prev) {
+                if (thread != 0 && r->thread != thread) continue;
+                out.push_back(view_of(*s, *r));
+            }
+            std::reverse(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
+        }
+        return out;
+    }
+
+    std::vector<record_view> all_live() const { return live_since(watermark{}); }
+
+    std::vector<kind_stats> stats() const {
+        std::vector<kind_counts> sum;
+        for (shard* s = shards_.load(std::memory_order_acquire); s; s = s->next_shard) {
+            std::lock_guard<spin_lock> lock(s->lock);
+            if (sum.size() < s->counts.size()) sum.resize(s->counts.size());
+            for (std::size_t i = 0; i < s->counts.size(); ++i) {
+                const kind_counts& c = s->counts[i];
+                sum[i].created += c.created;
+                sum[i].closed += c.closed;
+                sum[i].released += c.released;
+                sum[i].failures += c.failures;
+                sum[i].live += c.live;
+                sum[i].peak += c.peak;
+            }
+        }
+        std::vector<kind_stats> out;
+        std::lock_guard<std::mutex> lock(kinds_mutex_);
+        for (const kind_info& k : kinds_) {
+            kind_stats st;
+            st.kind = k.name;
+            if (k.id < sum.size()) {
+                const kind_counts& c = sum[k.id];
+                st.live = c.live;
+                st.peak = c.peak;
+                st.created = c.created;
+                st.closed = c.closed;
+                st.released = c.released;
+                st.close_failures = c.failures;
+            }
+            out.push_back(std::move(st));
+        }
+        return out;
+    }
+
+    // --- scopes ------------------------------------------------------------
+    const char* intern_name(std::string_view name) {
+        std::lock_guard<std::mutex> lock(names_mutex_);
+        return names_.emplace(name).first->c_str();
+    }
+
+    static thread_local inline const char* tls_scope_name = nullptr;
+
+    /// The calling thread's OS id (gettid), as records store it.
+    static int thread_id() noexcept {
+        if (tls_thread_id == 0) tls_thread_id = static_cast<int>(::syscall(SYS_gettid));
+        return tls_thread_id;
+    }
+
+    // --- stacks and symbols ------------------------------------------------
+    const stack_entry* intern_current_stack() noexcept {
+        void* frames[128];
+        const std::size_t n = capture_frames(frames, stack_depth());
+        if (n == 0) return nullptr;
+        std::uint64_t h = 1469598103934665603ull;
+        for (std::size_t i = 0; i < n; ++i) {
+            h ^= reinterpret_cast<std::uintptr_t>(frames[i]);
+            h *= 1099511628211ull;
+            h ^= h >> 29;
+        }
+        stripe& st = stripes_[h % stripe_count];
+        std::lock_guard<spin_lock> lock(st.lock);
+        for (stack_entry* e = st.head; e; e = e->next)
+            if (e->hash == h && e->depth == n && std::memcmp(e->frames, frames, n * sizeof(void*)) == 0) return e;
+        void* raw = std::malloc(sizeof(stack_entry) + (n - 1) * sizeof(void*));
+        if (!raw) return nullptr;
+        stack_entry* e = new (raw) stack_entry;
+        e->hash = h;
+        e->depth = static_cast<std::uint32_t>(n);
+        std::memcpy(e->frames, frames, n * sizeof(void*));
+        e->next = st.head;
+        st.head = e;
+        return e;
+    }
+
+    /// Symbolizes `address` once per process; later calls hit the cache.
+    /// The lock also serializes the symbolizer, which is not thread-safe.
+    frame_info symbol(const void* address) {
+        std::lock_guard<std::mutex> lock(symbols_mutex_);
+        auto it = symbols_.find(address);
+        if (it == symbols_.end()) it = symbols_.emplace(address, symbolize_frame(address)).first;
+        return it->second;
+    }
+
+    /// Symbolizes many addresses under one lock acquisition.
+    std::vector<frame_info> symbols(const void* const* addresses, std::size_t n) {
+        std::vector<frame_info> out;
+        out.reserve(n);
+        std::lock_guard<std::mutex> lock(symbols_mutex_);
+        for (std::size_t i = 0; i < n; ++i) {
+            auto it = symbols_.find(addresses[i]);
+            if (it == symbols_.end()) it = symbols_.emplace(addresses[i], symbolize_frame(addresses[i])).first;
+            out.push_back(it->second);
+        }
+        return out;
+    }
+
+    static std::uint64_t ordinal_of(const shard& s, const record& r) noexcept {
+        return (std::uint64_t(s.id) << ordinal_shard_shift) | r.seq;
+    }
+
+private:
+    static record_view view_of(const shard& s, const record& r) {
+        record_view v;
+        v.ordinal = ordinal_of(s, r);
+        v.kind = r.kind;
+        v.label = r.label;
+        v.identity = r.identity;
+        v.weight = r.weight;
+        v.created_ns = r.created_ns;
+        v.site = r.site;
+        v.stack = r.stack;
+        v.scope = r.scope;
+        v.thread = r.thread;
+        return v;
+    }
+
+    // A thread leases a shard for its lifetime and hands it back when it ends,
+    // so a later thread reuses it (sequence numbers keep growing).
+    struct lease {
+        shard* s = nullptr;
+        ~lease() {
+            if (s) {
+                tls_shard = nullptr;
+                tls_exiting = true;
+                s->leased.store(false, std::memory_order_release);
+            }
+        }
+    };
+
+    static thread_local inline shard* tls_shard = nullptr;
+    static thread_local inline bool tls_exiting = false;
+    static thread_local inline int tls_thread_id = 0;
+
+    shard* current_shard() noexcept {
+        shard* s = tls_shard;
+        if (LIFECYCLE_DETAIL_LIKELY(s != nullptr)) return s;
+        return acquire_shard();
+    }
+
+    LIFECYCLE_DETAIL_NOINLINE shard* acquire_shard() noexcept {
+        thread_id();
+        if (tls_exiting) return exit_shard(); // thread_local destructors of this thread are running
+        for (shard* s = shards_.load(std::memory_order_acquire); s; s = s->next_shard) {
+            bool expected = false;
+            if (s != exit_shard_ && s->leased.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) {
+                return adopt(s);
+            }
+        }
+        shard* fresh = new (std::nothrow) shard;
+        if (!fresh) return nullptr;
+        fresh->leased.store(true, std::memory_order_relaxed);
+        publish(fresh);
+        return adopt(fresh);
+    }
+
+    shard* adopt(shard* s) noexcept {
+        try {
+            static thread_local lease l;
+            l.s = s;
+        } catch (...) {
+        }
+        tls_shard = s;
+        return s;
+    }
+
+    void publish(shard* s) noexcept {
+        std::lock_guard<std::mutex> lock(publish_mutex_);
+        s->id = ++shard_count_;
+        s->next_shard = shards_.load(std::memory_order_relaxed);
+        shards_.store(s, std::memory_order_release);
+    }
+
+    // Shared by threads that create resources while their thread_local
+    // destructors run; never leased.
+    shard* exit_shard() noexcept {
+        std::call_once(exit_once_, [this] {
+            exit_shard_ = new (std::nothrow) shard;
+            if (exit_shard_) {
+                exit_shard_->leased.store(true);
+                publish(exit_shard_);
+            }
+        });
+        return exit_shard_;
+    }
+
+    struct alignas(64) stripe {
+        spin_lock lock;
+        stack_entry* head = nullptr;
+    };
+    static constexpr std::size_t stripe_count = 64;
+
+    std::atomic<int> capture_{static_cast<int>(capture::stack)};
+    std::atomic<unsigned> depth_{32};
+    std::atomic<shard*> shards_{nullptr};
+    std::mutex publish_mutex_;
+    std::uint32_t shard_count_ = 0;
+    shard* exit_shard_ = nullptr;
+    std::once_flag exit_once_;
+    mutable std::mutex kinds_mutex_;
+    std::deque<kind_info> kinds_;
+    std::mutex names_mutex_;
+    std::unordered_set<std::string> names_;
+    stripe stripes_[stripe_count];
+    std::mutex symbols_mutex_;
+    std::unordered_map<const void*, frame_info> symbols_;
+};
+
+// One per process: default visibility keeps it unique across shared objects,
+// and it is never destroyed, so resources closed during static destruction
+// still retire.
+LIFECYCLE_DETAIL_EXPORT inline registry& instance() {
+    static registry* r = new registry;
+    return *r;
+}
+
+} // namespace detail
+
+/// Effects: sets the capture tier for resources created from now on.
+inline void set_capture(capture c) noexcept { detail::instance().set_capture_mode(c); }
+/// Returns: the capture tier in force.
+inline capture current_capture() noexcept { return detail::instance().capture_mode(); }
+/// Effects: sets how many frames a creation stack keeps (clamped to 1..128).
+inline void set_stack_depth(unsigned frames) noexcept { detail::instance().set_stack_depth(frames); }
+/// Returns: per-kind counters, one entry per kind ever enrolled.
+inline std::vector<kind_stats> stats() { return detail::instance().stats(); }
+
+#else // LIFECYCLE_TRACKING
+
+inline void set_capture(capture) noexcept {}
+inline capture current_capture() noexcept { return capture::off; }
+inline void set_stack_depth(unsigned) noexcept {}
+inline std::vector<kind_stats> stats() { return {}; }
+
+#endif // LIFECYCLE_TRACKING
+
+/// Effects: writes `s` as an aligned table, one line per kind.
+inline std::ostream& print_stats(std::ostream& os, const std::vector<kind_stats>& s) {
+    std::size_t w = 4;
+    for (const auto& k : s) w = std::max(w, k.kind.size());
+    auto pad = [&](const std::string& t) { return t + std::string(w - t.size(), ' '); };
+    char buf[160];
+    os << pad("kind");
+    std::snprintf(buf, sizeof buf, " %10s %10s %10s %10s %10s %10s\n", "live", "peak", "created", "closed", "released", "failures");
+    os << buf;
+    for (const auto& k : s) {
+        std::snprintf(buf, sizeof buf, " %10llu %10llu %10llu %10llu %10llu %10llu\n", (unsigned long long)k.live,
+                      (unsigned long long)k.peak, (unsigned long long)k.created, (unsigned long long)k.closed,
+                      (unsigned long long)k.released, (unsigned long long)k.close_failures);
+        os << pad(k.kind) << buf;
+    }
+    return os;
+}
+
+LIFECYCLE_END_NAMESPACE
+
+#endif // LIFECYCLE_REGISTRY_HPP

@@ -1,0 +1,452 @@
+// lifecycle/report.hpp — `leak_report`: leaked resources grouped by where they
+// were created, ranked, rendered as text or JSON.
+//
+// A report is a value: it is built from a snapshot of the registry and never
+// changes it. Stacks stay raw in the report; they are symbolized (once per
+// address per process, cached) only when the report is rendered.
+//
+//   lifecycle::leak_report r = scope.check();
+//   if (!r.empty()) std::cerr << r;       // or r.to_text(), r.to_json()
+//
+// Text format (one block per group, largest first, then a SUMMARY line):
+//
+//   lifecycle: leak scope 'requests' left 50 resources open
+//
+//   50 x socket 'session 1', 'session 2', 'session 3' and 47 more
+//     created at send_request (examples/ipc_client.cpp:112) on thread 4711, ordinals 1:3 .. 1:52
+//     close with close()
+//       #0 ipc_client::send_request(...) at examples/ipc_client.cpp:112
+//       #1 main at examples/ipc_client.cpp:140
+//
+//   SUMMARY: lifecycle: 50 leaked resources in 1 group in scope 'requests'
+#ifndef LIFECYCLE_REPORT_HPP
+#define LIFECYCLE_REPORT_HPP
+
+#include <lifecycle/config.hpp>
+#include <lifecycle/registry.hpp>
+#include <lifecycle/source_site.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#if LIFECYCLE_TRACKING
+#    include <lifecycle/detail/stacktrace.hpp>
+#    include <deque>
+#    include <map>
+#    include <tuple>
+#endif
+
+LIFECYCLE_BEGIN_NAMESPACE
+
+/// One symbolized stack frame.
+struct stack_frame {
+    std::string function; ///< demangled, empty when unknown
+    std::string file;     ///< empty when the build has no line information
+    unsigned line = 0;
+    std::string module;   ///< executable or shared object
+    std::uintptr_t offset = 0; ///< address relative to the module's load base
+    const void* address = nullptr;
+};
+
+/// Resources created at one site (same kind, same file:line:function).
+struct leak_group {
+    std::string kind;
+    std::string close_call;          ///< how the traits close it, e.g. "fclose()"
+    std::string site_file;           ///< the creating call's file; empty when capture was off
+    std::string site_function;       ///< the creating call's function
+    unsigned site_line = 0;          ///< the creating call's line; 0 when capture was off
+    std::size_t count = 0;
+    std::uint64_t total_weight = 0;  ///< bytes, from the traits' weight()
+    std::uint64_t largest_weight = 0;
+    std::vector<std::string> labels; ///< distinct labels, in creation order
+    std::vector<std::uint64_t> ordinals; ///< every member's ordinal (shard << 40 | sequence), oldest first
+    std::vector<int> threads;        ///< distinct creating OS threads
+    std::vector<std::string> scopes; ///< distinct innermost scopes at creation
+    std::int64_t oldest_created_ns = 0; ///< monotonic clock; 0 when capture was off
+    std::size_t with_stack = 0;      ///< members that have a creation stack
+    std::size_t distinct_stacks = 0;
+    std::vector<stack_frame> stack;  ///< the most common creation stack, trimmed; filled on render
+
+#if LIFECYCLE_TRACKING
+    const detail::stack_entry* raw_stack = nullptr;
+#endif
+};
+
+/// Leaked resources of one check, grouped and ranked.
+class leak_report {
+public:
+    leak_report() = default;
+
+    /// Returns: true when nothing leaked.
+    bool empty() const noexcept { return count_ == 0; }
+    /// Returns: the number of leaked resources.
+    std::size_t count() const noexcept { return count_; }
+    /// Returns: the groups, largest total weight first, then largest count.
+    const std::vector<leak_group>& groups() const noexcept { return groups_; }
+    /// Returns: the name of the scope that was checked.
+    const std::string& scope() const noexcept { return scope_; }
+    /// Returns: the total weight in bytes.
+    std::uint64_t total_weight() const noexcept {
+        std::uint64_t w = 0;
+        for (const auto& g : groups_) w += g.total_weight;
+        return w;
+    }
+
+    /// Returns: the report as text (see the header comment); "" when empty.
+    std::string to_text() const;
+    /// Returns: the report as one JSON object (schema in README, "schema": 1).
+    std::string to_json() const;
+
+    friend std::ostream& operator<<(std::ostream& os, const leak_report& r) { return os << r.to_text(); }
+
+#if LIFECYCLE_TRACKING
+    /// Builds a report from registry snapshots (used by leak_scope).
+    static leak_report from_records(std::string scope, std::vector<detail::record_view> records, capture tier);
+#endif
+
+private:
+    void symbolize() const;
+
+    std::string scope_;
+    std::size_t count_ = 0;
+    capture tier_ = capture::off;
+    mutable std::vector<leak_group> groups_;
+    mutable bool symbolized_ = false;
+};
+
+namespace detail {
+
+inline std::string human_bytes(std::uint64_t b) {
+    static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = static_cast<double>(b);
+    int u = 0;
+    while (v >= 1024 && u < 4) v /= 1024, ++u;
+    char buf[32];
+    if (u == 0) std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(b));
+    else std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
+    return buf;
+}
+
+inline std::string format_ordinal(std::uint64_t o) {
+    return std::to_string(o >> 40) + ":" + std::to_string(o & ((std::uint64_t(1) << 40) - 1));
+}
+
+inline std::string plural(std::size_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+// A frame belongs to lifecycle or to the unwinder when its qualified name
+// (before the parameter list) is in lifecycle's ABI namespace.
+inline bool internal_frame(const std::string& fn) {
+    const std::string_view name = std::string_view(fn).substr(0, fn.find('('));
+    return name.find("lifecycle::" LIFECYCLE_DETAIL_STRINGIZE(LIFECYCLE_DETAIL_ABI) "::") != std::string_view::npos ||
+           name.find("boost::stacktrace::") != std::string_view::npos;
+}
+
+// Standard-library and other installed headers: a site there (emplace_back,
+// make_unique, optional::emplace forwarding to a constructor) says nothing
+// about who created the resource.
+inline bool system_header(std::string_view file) {
+    return file.rfind("/usr/include/", 0) == 0 || file.find("/c++/") != std::string_view::npos;
+}
+
+inline bool library_frame(const frame_info& f) {
+    if (internal_frame(f.function)) return true;
+    if (!f.file.empty()) return system_header(f.file);
+    return f.function.rfind("std::", 0) == 0 || f.function.rfind("__gnu_cxx::", 0) == 0 ||
+           f.function.find(" std::") < f.function.find('(');
+}
+
+inline bool startup_frame(const std::string& fn) {
+    return fn.rfind("__libc_start", 0) == 0 || fn == "_start";
+}
+
+inline void json_string(std::string& out, std::string_view s) {
+    out += '"';
+    for (char c : s) {
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\t': out += "\\t"; break;
+        case '\r': out += "\\r"; break;
+        default:
+            if (static_cast<unsigned char>(c) < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                out += buf;
+            } else {
+                out += c;
+            }
+        }
+    }
+    out += '"';
+}
+
+inline std::string_view base_name(std::string_view path) {
+    auto slash = path.find_last_of('/');
+    return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+/// A fingerprint that does not depend on load addresses or build paths.
+inline std::uint64_t fingerprint(const leak_group& g) {
+    std::uint64_t h = 1469598103934665603ull;
+    auto mix = [&h](std::string_view s) {
+        for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+        h = (h ^ 0xff) * 1099511628211ull;
+    };
+    mix(g.kind);
+    mix(base_name(g.site_file));
+    mix(g.site_function);
+    mix(std::to_string(g.site_line));
+    return h;
+}
+
+} // namespace detail
+
+#if LIFECYCLE_TRACKING
+
+inline leak_report leak_report::from_records(std::string scope, std::vector<detail::record_view> records,
+                                             capture tier) {
+    leak_report r;
+    r.scope_ = std::move(scope);
+    r.tier_ = tier;
+    r.count_ = records.size();
+    auto& reg = detail::instance();
+    // A record whose site lies in a system header (a constructor reached
+    // through emplace_back or make_unique) is grouped by the first frame of
+    // its stack outside lifecycle and the standard library instead, so that
+    // every user line that created resources gets its own group. This needs
+    // the leading frames of those stacks symbolized (cached per address).
+    std::map<const detail::stack_entry*, source_site> anchors;
+    std::deque<std::string> anchor_text; // owns the strings the anchored sites point to
+    auto anchor = [&](const detail::record_view& rec) -> source_site {
+        if (!rec.stack || !detail::system_header(rec.site.file)) return rec.site;
+        auto it = anchors.find(rec.stack);
+        if (it != anchors.end()) return it->second;
+        source_site site = rec.site;
+        for (std::uint32_t i = 0; i < rec.stack->depth; ++i) {
+            detail::frame_info f = reg.symbol(rec.stack->frames[i]);
+            if (detail::library_frame(f) || f.function.empty()) continue;
+            if (f.file.empty()) break;
+            anchor_text.push_back(f.function.substr(0, f.function.find('(')));
+            site.function = anchor_text.back().c_str();
+            anchor_text.push_back(std::move(f.file));
+            site.file = anchor_text.back().c_str();
+            site.line = f.line;
+            break;
+        }
+        anchors.emplace(rec.stack, site);
+        return site;
+    };
+    using key = std::tuple<const detail::kind_info*, std::string_view, std::string_view, unsigned>;
+    std::map<key, std::size_t> index;
+    std::vector<std::map<const detail::stack_entry*, std::size_t>> stacks;
+    for (auto& rec : records) {
+        const source_site site = anchor(rec);
+        key k{rec.kind, site.file, site.function, site.line};
+        auto it = index.find(k);
+        if (it == index.end()) {
+            it = index.emplace(k, r.groups_.size()).first;
+            leak_group g;
+            g.kind = rec.kind->name;
+            g.close_call = rec.kind->close_call;
+            g.site_file = site.file;
+            g.site_function = site.function;
+            g.site_line = site.line;
+            g.oldest_created_ns = rec.created_ns;
+            r.groups_.push_back(std::move(g));
+            stacks.emplace_back();
+        }
+        leak_group& g = r.groups_[it->second];
+        ++g.count;
+        g.total_weight += rec.weight;
+        g.largest_weight = std::max(g.largest_weight, rec.weight);
+        if (!rec.label.empty() && std::find(g.labels.begin(), g.labels.end(), rec.label) == g.labels.end())
+            g.labels.push_back(std::move(rec.label));
+        g.ordinals.push_back(rec.ordinal);
+        if (std::find(g.threads.begin(), g.threads.end(), rec.thread) == g.threads.end()) g.threads.push_back(rec.thread);
+        if (rec.scope && std::find(g.scopes.begin(), g.scopes.end(), rec.scope) == g.scopes.end()) g.scopes.emplace_back(rec.scope);
+        if (rec.created_ns != 0 && (g.oldest_created_ns == 0 || rec.created_ns < g.oldest_created_ns))
+            g.oldest_created_ns = rec.created_ns;
+        if (rec.stack) {
+            ++g.with_stack;
+            ++stacks[it->second][rec.stack];
+        }
+    }
+    for (std::size_t i = 0; i < r.groups_.size(); ++i) {
+        leak_group& g = r.groups_[i];
+        std::sort(g.ordinals.begin(), g.ordinals.end());
+        g.distinct_stacks = stacks[i].size();
+        std::size_t best = 0;
+        for (const auto& s : stacks[i])
+            if (s.second > best) best = s.second, g.raw_stack = s.first;
+    }
+    std::stable_sort(r.groups_.begin(), r.groups_.end(), [](const leak_group& a, const leak_group& b) {
+        if (a.total_weight != b.total_weight) return a.total_weight > b.total_weight;
+        if (a.count != b.count) return a.count > b.count;
+        return a.ordinals.front() < b.ordinals.front();
+    });
+    return r;
+}
+
+inline void leak_report::symbolize() const {
+    if (symbolized_) return;
+    symbolized_ = true;
+    auto& reg = detail::instance();
+    for (leak_group& g : groups_) {
+        if (!g.raw_stack) continue;
+        std::vector<detail::frame_info> frames = reg.symbols(const_cast<const void* const*>(g.raw_stack->frames), g.raw_stack->depth);
+        std::size_t first = 0;
+        while (first < frames.size() && detail::library_frame(frames[first])) ++first;
+        if (first == frames.size()) first = 0; // all internal: show everything rather than nothing
+        std::size_t last = frames.size();
+        while (last > first + 1 && detail::startup_frame(frames[last - 1].function)) --last;
+        g.stack.clear();
+        for (std::size_t i = first; i < last; ++i) {
+            auto& f = frames[i];
+            g.stack.push_back(stack_frame{std::move(f.function), std::move(f.file), f.line, std::move(f.module), f.offset, f.address});
+        }
+    }
+}
+
+#else
+
+inline void leak_report::symbolize() const {}
+
+#endif // LIFECYCLE_TRACKING
+
+inline std::string leak_report::to_text() const {
+    if (empty()) return {};
+    symbolize();
+    std::string out;
+    const std::string scope_part = scope_.empty() ? std::string() : " in scope '" + scope_ + "'";
+    out += "lifecycle: " + detail::plural(count_, "leaked resource", "leaked resources") + scope_part + "\n";
+    bool any_site = false, any_stack = false;
+    for (const leak_group& g : groups_) {
+        any_site = any_site || g.site_line != 0;
+        any_stack = any_stack || !g.stack.empty();
+        out += '\n';
+        out += std::to_string(g.count) + " x " + g.kind;
+        const std::size_t shown = std::min<std::size_t>(g.labels.size(), 3);
+        for (std::size_t i = 0; i < shown; ++i) out += (i == 0 ? " '" : ", '") + g.labels[i] + "'";
+        if (g.labels.size() > shown) out += " and " + std::to_string(g.labels.size() - shown) + " more";
+        if (g.total_weight) {
+            out += ", holding " + detail::human_bytes(g.total_weight);
+            if (g.count > 1) out += " (largest " + detail::human_bytes(g.largest_weight) + ")";
+        }
+        out += '\n';
+        out += "  created at ";
+        if (g.site_line != 0)
+            out += g.site_function + " (" + g.site_file + ":" + std::to_string(g.site_line) + ")";
+        else
+            out += "an unknown site";
+        out += " on thread";
+        if (g.threads.size() > 1) out += 's';
+        for (std::size_t i = 0; i < g.threads.size() && i < 4; ++i) out += (i ? ", " : " ") + std::to_string(g.threads[i]);
+        if (g.threads.size() > 4) out += " and " + std::to_string(g.threads.size() - 4) + " more";
+        out += ", ordinal";
+        if (g.ordinals.size() == 1) out += " " + detail::format_ordinal(g.ordinals.front());
+        else out += "s " + detail::format_ordinal(g.ordinals.front()) + " .. " + detail::format_ordinal(g.ordinals.back());
+        out += '\n';
+        if (!g.scopes.empty()) {
+            out += "  in scope";
+            for (std::size_t i = 0; i < g.scopes.size() && i < 3; ++i) out += (i ? ", '" : " '") + g.scopes[i] + "'";
+            out += '\n';
+        }
+        out += "  close with " + g.close_call + '\n';
+        for (std::size_t i = 0; i < g.stack.size(); ++i) {
+            const stack_frame& f = g.stack[i];
+            char num[32];
+            std::snprintf(num, sizeof num, "    #%zu ", i);
+            out += num;
+            if (!f.function.empty()) out += f.function;
+            else {
+                char addr[64];
+                std::snprintf(addr, sizeof addr, "%p", f.address);
+                out += addr;
+            }
+            if (!f.file.empty()) out += " at " + f.file + ":" + std::to_string(f.line);
+            else if (!f.module.empty()) {
+                char off[32];
+                std::snprintf(off, sizeof off, "+0x%llx", static_cast<unsigned long long>(f.offset));
+                out += " in " + f.module + off;
+            }
+            out += '\n';
+        }
+        if (g.distinct_stacks > 1) out += "    (" + detail::plural(g.distinct_stacks - 1, "other stack", "other stacks") + " at this site)\n";
+        if (g.with_stack && g.with_stack < g.count) out += "    (" + std::to_string(g.with_stack) + " of " + std::to_string(g.count) + " have a stack)\n";
+    }
+    if (!any_site)
+        out += "\n(creation sites were not captured: set LIFECYCLE_CAPTURE=site or stack, or call lifecycle::set_capture)\n";
+    else if (!any_stack)
+        out += "\n(creation stacks were not captured: set LIFECYCLE_CAPTURE=stack, or call lifecycle::set_capture(lifecycle::capture::stack))\n";
+    out += "\nSUMMARY: lifecycle: " + detail::plural(count_, "leaked resource", "leaked resources") + " in " +
+           detail::plural(groups_.size(), "group", "groups");
+    if (total_weight()) out += " (" + detail::human_bytes(total_weight()) + ")";
+    out += scope_part + "\n";
+    return out;
+}
+
+inline std::string leak_report::to_json() const {
+    symbolize();
+    std::string out = "{\"schema\":1,\"scope\":";
+    detail::json_string(out, scope_);
+    out += ",\"count\":" + std::to_string(count_) + ",\"weight\":" + std::to_string(total_weight());
+    out += ",\"capture\":\"" + std::string(detail::capture_name(tier_)) + "\",\"groups\":[";
+    bool first_group = true;
+    for (const leak_group& g : groups_) {
+        if (!first_group) out += ',';
+        first_group = false;
+        char fp[24];
+        std::snprintf(fp, sizeof fp, "%016llx", static_cast<unsigned long long>(detail::fingerprint(g)));
+        out += "{\"fingerprint\":\"" + std::string(fp) + "\",\"kind\":";
+        detail::json_string(out, g.kind);
+        out += ",\"close_call\":";
+        detail::json_string(out, g.close_call);
+        out += ",\"count\":" + std::to_string(g.count) + ",\"weight\":" + std::to_string(g.total_weight) +
+               ",\"largest_weight\":" + std::to_string(g.largest_weight) + ",\"site\":{\"file\":";
+        detail::json_string(out, g.site_file);
+        out += ",\"line\":" + std::to_string(g.site_line) + ",\"function\":";
+        detail::json_string(out, g.site_function);
+        out += "},\"labels\":[";
+        for (std::size_t i = 0; i < g.labels.size(); ++i) {
+            if (i) out += ',';
+            detail::json_string(out, g.labels[i]);
+        }
+        out += "],\"ordinals\":[";
+        for (std::size_t i = 0; i < g.ordinals.size(); ++i) {
+            if (i) out += ',';
+            out += '"' + detail::format_ordinal(g.ordinals[i]) + '"';
+        }
+        out += "],\"threads\":[";
+        for (std::size_t i = 0; i < g.threads.size(); ++i) out += (i ? "," : "") + std::to_string(g.threads[i]);
+        out += "],\"frames\":[";
+        for (std::size_t i = 0; i < g.stack.size(); ++i) {
+            const stack_frame& f = g.stack[i];
+            if (i) out += ',';
+            out += "{\"function\":";
+            detail::json_string(out, f.function);
+            out += ",\"file\":";
+            detail::json_string(out, f.file);
+            out += ",\"line\":" + std::to_string(f.line) + ",\"module\":";
+            detail::json_string(out, f.module);
+            char off[32];
+            std::snprintf(off, sizeof off, "\"0x%llx\"", static_cast<unsigned long long>(f.offset));
+            out += ",\"offset\":" + std::string(off) + "}";
+        }
+        out += "]}";
+    }
+    out += "]}";
+    return out;
+}
+
+LIFECYCLE_END_NAMESPACE
+
+#endif // LIFECYCLE_REPORT_HPP

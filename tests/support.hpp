@@ -1,0 +1,99 @@
+// Helpers shared by the tests: fd probes, counters, captured stderr and close failures.
+#ifndef LIFECYCLE_TESTS_SUPPORT_HPP
+#define LIFECYCLE_TESTS_SUPPORT_HPP
+
+#include <lifecycle/tracked.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lifecycle_test {
+
+inline bool fd_is_open(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
+
+inline lifecycle::kind_stats stats_of(std::string_view kind) {
+    for (auto& k : lifecycle::stats())
+        if (k.kind == kind) return k;
+    lifecycle::kind_stats none;
+    none.kind = std::string(kind);
+    return none;
+}
+
+inline std::uint64_t live_of(std::string_view kind) { return stats_of(kind).live; }
+
+/// Replaces the close-error handler while alive and keeps what it receives.
+class capture_close_failures {
+public:
+    struct entry {
+        std::string kind, label, file, function, what;
+        unsigned line = 0;
+        std::error_code error;
+    };
+    capture_close_failures() {
+        previous_ = lifecycle::set_close_error_handler([this](const lifecycle::close_failure& f) {
+            std::lock_guard<std::mutex> lock(mutex_);
+            entries_.push_back(entry{std::string(f.kind), std::string(f.label), f.site.file, f.site.function,
+                                     std::string(f.what), f.site.line, f.error});
+        });
+    }
+    ~capture_close_failures() { lifecycle::set_close_error_handler(previous_); }
+    std::size_t size() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return entries_.size();
+    }
+    entry at(std::size_t i) const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return entries_.at(i);
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::vector<entry> entries_;
+    lifecycle::close_error_handler previous_;
+};
+
+/// Redirects the process's stderr (fd 2) to a file while alive.
+class capture_stderr {
+public:
+    capture_stderr() {
+        std::fflush(stderr);
+        file_ = std::tmpfile();
+        saved_ = ::dup(2);
+        ::dup2(::fileno(file_), 2);
+    }
+    ~capture_stderr() {
+        restore();
+        std::fclose(file_);
+    }
+    std::string text() {
+        restore();
+        std::string out;
+        std::rewind(file_);
+        char buf[4096];
+        std::size_t n;
+        while ((n = std::fread(buf, 1, sizeof buf, file_)) > 0) out.append(buf, n);
+        return out;
+    }
+
+private:
+    void restore() {
+        if (saved_ < 0) return;
+        std::fflush(stderr);
+        ::dup2(saved_, 2);
+        ::close(saved_);
+        saved_ = -1;
+    }
+    std::FILE* file_ = nullptr;
+    int saved_ = -1;
+};
+
+} // namespace lifecycle_test
+
+#endif
