@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -92,6 +93,35 @@ private:
     }
     std::FILE* file_ = nullptr;
     int saved_ = -1;
+};
+
+/// Sets the capture tier while alive; restores the previous one.
+class with_capture {
+public:
+    explicit with_capture(lifecycle::capture c) : previous_(lifecycle::current_capture()) { lifecycle::set_capture(c); }
+    ~with_capture() { lifecycle::set_capture(previous_); }
+    with_capture(const with_capture&) = delete;
+    with_capture& operator=(const with_capture&) = delete;
+
+private:
+    lifecycle::capture previous_;
+};
+
+/// A handle that is only an integer: create and close cost nothing, and
+/// closes are counted per value.
+template <class Tag>
+struct fake_traits {
+    using handle_type = int;
+    static std::string_view kind_name() noexcept { return Tag::name; }
+    static constexpr int invalid() noexcept { return -1; }
+    static std::error_code close(int) noexcept {
+        closes().fetch_add(1);
+        return {};
+    }
+    static std::atomic<long>& closes() {
+        static std::atomic<long> n{0};
+        return n;
+    }
 };
 
 } // namespace lifecycle_test

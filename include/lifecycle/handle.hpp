@@ -101,7 +101,7 @@ struct handle_closer {
 #if LIFECYCLE_TRACKING
         if (t) {
             f.kind = t->kind->name;
-            f.label = t->label;
+            f.label = t->label.view();
             f.site = t->site;
         } else {
             f.kind = Traits::kind_name();
@@ -262,7 +262,7 @@ public:
     /// Returns: the label given at creation; empty when untracked or empty.
     std::string_view label() const noexcept {
 #if LIFECYCLE_TRACKING
-        if (token_) return token_->label;
+        if (token_) return token_->label.view();
 #endif
         return {};
     }

@@ -102,7 +102,7 @@ inline unsigned parse_depth(const char* value, unsigned fallback, std::FILE* war
     if (value == nullptr || *value == '\0') return fallback;
     char* end = nullptr;
     unsigned long n = std::strtoul(value, &end, 10);
-    if (*value != '-' && end != value && *end == '\0' && n >= 1 && n <= 128) return static_cast<unsigned>(n);
+    if (*value >= '0' && *value <= '9' && end != value && *end == '\0' && n >= 1 && n <= 128) return static_cast<unsigned>(n);
     if (warn)
         std::fprintf(warn, "lifecycle: ignoring LIFECYCLE_STACK_DEPTH='%s': expected a whole number from 1 to 128; using %u\n",
                      value, fallback);
@@ -132,6 +132,43 @@ struct stack_entry {
     void* frames[1];             // `depth` frames follow
 };
 
+// A label kept inline when short (the common case costs a memcpy, no
+// allocation) and on the heap otherwise.
+class label_store {
+public:
+    std::string_view view() const noexcept {
+        return heap_ ? std::string_view(*heap_) : std::string_view(inline_, size_);
+    }
+    void assign(std::string_view s) noexcept {
+        if (s.empty()) {
+            // Reused records usually held an empty label already: no store.
+            if (size_ != 0 || heap_ != nullptr) size_ = 0, heap_ = nullptr;
+            return;
+        }
+        if (LIFECYCLE_DETAIL_LIKELY(s.size() <= sizeof inline_)) {
+            if (!s.empty()) std::memcpy(inline_, s.data(), s.size());
+            size_ = static_cast<unsigned char>(s.size());
+            heap_ = nullptr;
+            return;
+        }
+        try {
+            if (!long_) long_.reset(new std::string);
+            long_->assign(s.data(), s.size());
+            heap_ = long_.get();
+        } catch (...) {
+            std::memcpy(inline_, s.data(), sizeof inline_); // out of memory: keep what fits
+            size_ = sizeof inline_;
+            heap_ = nullptr;
+        }
+    }
+
+private:
+    char inline_[31];
+    unsigned char size_ = 0;
+    const std::string* heap_ = nullptr;
+    std::unique_ptr<std::string> long_; // kept across reuse of the record
+};
+
 /// One live resource. Owned by its shard; reused through the free list.
 struct record {
     record* prev = nullptr;
@@ -146,7 +183,7 @@ struct record {
     const stack_entry* stack = nullptr;
     const char* scope = nullptr; // interned name of the creating thread's innermost scope
     int thread = 0;              // OS thread id of the creator
-    std::string label;
+    label_store label;
 };
 
 struct kind_counts {
@@ -235,7 +272,7 @@ struct watermark {
     }
 };
 
-class registry {
+class LIFECYCLE_DETAIL_EXPORT registry {
 public:
     registry() {
         capture fallback =
@@ -297,11 +334,7 @@ public:
             r->site = source_site{};
             r->created_ns = 0;
         }
-        try {
-            r->label.assign(label.data(), label.size());
-        } catch (...) {
-            r->label.clear();
-        }
+        r->label.assign(label);
         r->next = nullptr;
         r->prev = s->tail;
         if (s->tail) s->tail->next = r; else s->head = r;
@@ -476,7 +509,7 @@ private:
         record_view v;
         v.ordinal = ordinal_of(s, r);
         v.kind = r.kind;
-        v.label = r.label;
+        v.label = std::string(r.label.view());
         v.identity = r.identity;
         v.weight = r.weight;
         v.created_ns = r.created_ns;

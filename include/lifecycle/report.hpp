@@ -141,12 +141,31 @@ inline std::string plural(std::size_t n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
-// A frame belongs to lifecycle or to the unwinder when its qualified name
-// (before the parameter list) is in lifecycle's ABI namespace.
+/// A demangled function name without its parameter list and without
+/// "(anonymous namespace)::", e.g. "ipc_client::send_request".
+inline std::string qualified_name(std::string fn) {
+    static const std::string anonymous = "(anonymous namespace)::";
+    for (auto at = fn.find(anonymous); at != std::string::npos; at = fn.find(anonymous, at)) fn.erase(at, anonymous.size());
+    return fn.substr(0, fn.find('('));
+}
+
+// A frame belongs to lifecycle or to the unwinder when the function itself
+// (not a template argument, not a parameter) is in lifecycle's ABI namespace
+// or in boost::stacktrace.
 inline bool internal_frame(const std::string& fn) {
-    const std::string_view name = std::string_view(fn).substr(0, fn.find('('));
-    return name.find("lifecycle::" LIFECYCLE_DETAIL_STRINGIZE(LIFECYCLE_DETAIL_ABI) "::") != std::string_view::npos ||
-           name.find("boost::stacktrace::") != std::string_view::npos;
+    static const std::string_view prefixes[] = {"lifecycle::" LIFECYCLE_DETAIL_STRINGIZE(LIFECYCLE_DETAIL_ABI) "::",
+                                                "boost::stacktrace::"};
+    const std::string name = qualified_name(fn);
+    int depth = 0;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        const char c = name[i];
+        if (c == '<') ++depth;
+        else if (c == '>') --depth;
+        else if (depth == 0 && (i == 0 || name[i - 1] == ' '))
+            for (std::string_view p : prefixes)
+                if (name.compare(i, p.size(), p) == 0) return true;
+    }
+    return false;
 }
 
 // Standard-library and other installed headers: a site there (emplace_back,
@@ -159,8 +178,8 @@ inline bool system_header(std::string_view file) {
 inline bool library_frame(const frame_info& f) {
     if (internal_frame(f.function)) return true;
     if (!f.file.empty()) return system_header(f.file);
-    return f.function.rfind("std::", 0) == 0 || f.function.rfind("__gnu_cxx::", 0) == 0 ||
-           f.function.find(" std::") < f.function.find('(');
+    const std::string name = qualified_name(f.function);
+    return name.rfind("std::", 0) == 0 || name.rfind("__gnu_cxx::", 0) == 0 || name.find(" std::") != std::string::npos;
 }
 
 inline bool startup_frame(const std::string& fn) {
@@ -235,7 +254,7 @@ inline leak_report leak_report::from_records(std::string scope, std::vector<deta
             detail::frame_info f = reg.symbol(rec.stack->frames[i]);
             if (detail::library_frame(f) || f.function.empty()) continue;
             if (f.file.empty()) break;
-            anchor_text.push_back(f.function.substr(0, f.function.find('(')));
+            anchor_text.push_back(detail::qualified_name(f.function));
             site.function = anchor_text.back().c_str();
             anchor_text.push_back(std::move(f.file));
             site.file = anchor_text.back().c_str();

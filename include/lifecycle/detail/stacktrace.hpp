@@ -51,8 +51,9 @@ LIFECYCLE_DETAIL_NOINLINE inline std::size_t capture_frames(void** out, std::siz
 #endif
 }
 
-/// Symbolizes one return address. May allocate and take libbacktrace's locks;
-/// never call it on the create/close path.
+/// Symbolizes one return address (as captured: the instruction after a
+/// call). May allocate and take libbacktrace's locks; never call it on the
+/// create/close path.
 inline frame_info symbolize_frame(const void* address) {
     frame_info info;
     info.address = address;
@@ -63,7 +64,11 @@ inline frame_info symbolize_frame(const void* address) {
     }
 #if LIFECYCLE_STACKTRACE
     try {
-        boost::stacktrace::frame f(reinterpret_cast<boost::stacktrace::frame::native_frame_ptr_t>(address));
+        // Look up the call instruction, not the one after it: a call that ends
+        // a function or a line would otherwise be blamed on the next line.
+        const auto call = reinterpret_cast<boost::stacktrace::frame::native_frame_ptr_t>(
+            reinterpret_cast<std::uintptr_t>(address) - 1);
+        boost::stacktrace::frame f(call);
         info.function = f.name();
         info.file = f.source_file();
         info.line = static_cast<unsigned>(f.source_line());

@@ -1,0 +1,173 @@
+// The registry: configuration from the environment, counters, thread shards.
+#include <lifecycle/tracked.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support.hpp"
+
+namespace {
+
+std::string warnings_of(void (*parse)(std::FILE*)) {
+    std::FILE* f = std::tmpfile();
+    parse(f);
+    std::rewind(f);
+    std::string out;
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, f)) out += buf;
+    std::fclose(f);
+    return out;
+}
+
+struct counted_tag {
+    static constexpr const char* name = "test.counted";
+};
+using counted = lifecycle::tracked<lifecycle_test::fake_traits<counted_tag>>;
+struct peak_tag {
+    static constexpr const char* name = "test.peak";
+};
+struct threads_tag {
+    static constexpr const char* name = "test.threads";
+};
+
+struct failing_traits {
+    using handle_type = int;
+    static constexpr std::string_view kind_name() noexcept { return "test.failing"; }
+    static constexpr int invalid() noexcept { return -1; }
+    static std::error_code close(int) noexcept { return std::make_error_code(std::errc::io_error); }
+};
+
+} // namespace
+
+TEST_CASE("LIFECYCLE_CAPTURE: off, site and stack are read; anything else warns and keeps the default") {
+    using lifecycle::capture;
+    using lifecycle::detail::parse_capture;
+    CHECK(parse_capture("off", capture::stack, nullptr) == capture::off);
+    CHECK(parse_capture("site", capture::stack, nullptr) == capture::site);
+    CHECK(parse_capture("stack", capture::off, nullptr) == capture::stack);
+    CHECK(parse_capture(nullptr, capture::site, nullptr) == capture::site);
+    CHECK(parse_capture("", capture::site, nullptr) == capture::site);
+    static capture parsed;
+    const std::string warning = warnings_of([](std::FILE* f) { parsed = parse_capture("STACKS", capture::site, f); });
+    CHECK(parsed == capture::site);
+    CHECK(warning == "lifecycle: ignoring LIFECYCLE_CAPTURE='STACKS': expected off, site or stack; using site\n");
+}
+
+TEST_CASE("LIFECYCLE_STACK_DEPTH: 1..128 is read; anything else warns and keeps the default") {
+    using lifecycle::detail::parse_depth;
+    CHECK(parse_depth("1", 32, nullptr) == 1);
+    CHECK(parse_depth("128", 32, nullptr) == 128);
+    CHECK(parse_depth(nullptr, 32, nullptr) == 32);
+    for (const char* bad : {"0", "129", "-4", "x", "12abc", " 8"}) {
+        static const char* value;
+        static unsigned parsed;
+        value = bad;
+        const std::string warning = warnings_of([](std::FILE* f) { parsed = parse_depth(value, 32, f); });
+        CHECK(parsed == 32);
+        CHECK(warning == std::string("lifecycle: ignoring LIFECYCLE_STACK_DEPTH='") + bad +
+                             "': expected a whole number from 1 to 128; using 32\n");
+    }
+}
+
+TEST_CASE("set_capture and set_stack_depth change the tier and depth in force") {
+    lifecycle_test::with_capture tier{lifecycle::capture::off};
+    CHECK(lifecycle::current_capture() == lifecycle::capture::off);
+    lifecycle::set_capture(lifecycle::capture::site);
+    CHECK(lifecycle::current_capture() == lifecycle::capture::site);
+    const unsigned depth = lifecycle::detail::instance().stack_depth();
+    lifecycle::set_stack_depth(0);
+    CHECK(lifecycle::detail::instance().stack_depth() == 1);
+    lifecycle::set_stack_depth(1000);
+    CHECK(lifecycle::detail::instance().stack_depth() == 128);
+    lifecycle::set_stack_depth(depth);
+}
+
+TEST_CASE("the stack depth bounds the frames kept") {
+    lifecycle_test::with_capture tier{lifecycle::capture::stack};
+    const unsigned depth = lifecycle::detail::instance().stack_depth();
+    lifecycle::set_stack_depth(3);
+    lifecycle::leak_scope scope{"depth", lifecycle::leak_policy::ignore};
+    counted c{1};
+    const auto r = scope.check();
+    lifecycle::set_stack_depth(depth);
+    REQUIRE(r.groups().size() == 1);
+    REQUIRE(r.groups()[0].raw_stack != nullptr);
+    CHECK(r.groups()[0].raw_stack->depth <= 3);
+}
+
+TEST_CASE("identical creation stacks are interned once") {
+    lifecycle_test::with_capture tier{lifecycle::capture::stack};
+    lifecycle::leak_scope scope{"interned", lifecycle::leak_policy::ignore};
+    std::vector<counted> many;
+    many.reserve(10);
+    for (int i = 0; i < 10; ++i) many.emplace_back(i);
+    const auto r = scope.check();
+    REQUIRE(r.groups().size() == 1);
+    CHECK(r.groups()[0].with_stack == 10);
+    CHECK(r.groups()[0].distinct_stacks == 1);
+}
+
+TEST_CASE("per-kind counters: live, peak, created, closed, released, failures") {
+    const auto before = lifecycle_test::stats_of("test.counted");
+    {
+        counted a{1}, b{2}, c{3};
+        CHECK(lifecycle_test::live_of("test.counted") == before.live + 3);
+        (void)c.release();
+        CHECK_FALSE(b.close());
+    }
+    const auto after = lifecycle_test::stats_of("test.counted");
+    CHECK(after.live == before.live);
+    CHECK(after.created == before.created + 3);
+    CHECK(after.closed == before.closed + 2);
+    CHECK(after.released == before.released + 1);
+    CHECK(after.peak >= before.live + 3);
+    CHECK(after.close_failures == before.close_failures);
+
+    lifecycle_test::capture_close_failures quiet;
+    { lifecycle::tracked<failing_traits> f{1}; }
+    lifecycle::tracked<failing_traits> g{2};
+    CHECK(g.close() == std::errc::io_error);
+    const auto failing = lifecycle_test::stats_of("test.failing");
+    CHECK(failing.close_failures == 2);
+    CHECK(failing.closed == 2);
+    CHECK(failing.live == 0);
+    CHECK(quiet.size() == 1); // the destructor's failure; close() returned its own
+}
+
+TEST_CASE("peak counts the most open at once") {
+    using peaked = lifecycle::tracked<lifecycle_test::fake_traits<peak_tag>>;
+    {
+        std::vector<peaked> v;
+        for (int i = 0; i < 7; ++i) v.emplace_back(i);
+    }
+    { peaked one{1}; }
+    const auto s = lifecycle_test::stats_of("test.peak");
+    CHECK(s.peak == 7);
+    CHECK(s.live == 0);
+    CHECK(s.created == 8);
+}
+
+TEST_CASE("counters add up over threads") {
+    using threaded = lifecycle::tracked<lifecycle_test::fake_traits<threads_tag>>;
+    std::vector<threaded> kept(2);
+    std::thread a([&] { kept[0] = threaded{1}; threaded closed{2}; });
+    std::thread b([&] { kept[1] = threaded{3}; });
+    a.join();
+    b.join();
+    auto s = lifecycle_test::stats_of("test.threads");
+    CHECK(s.created == 3);
+    CHECK(s.live == 2);
+    kept.clear();
+    s = lifecycle_test::stats_of("test.threads");
+    CHECK(s.live == 0);
+    CHECK(s.closed == 3);
+}
+
+TEST_CASE("two traits with the same kind name share one kind") {
+    auto& reg = lifecycle::detail::instance();
+    CHECK(reg.register_kind("test.shared-name", "close()") == reg.register_kind("test.shared-name", "other()"));
+}

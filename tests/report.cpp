@@ -1,0 +1,226 @@
+// leak_report: creation sites, stacks, grouping, ranking, text and JSON.
+#include <lifecycle/tracked.hpp>
+
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support.hpp"
+
+using lifecycle::leak_policy;
+using lifecycle::leak_scope;
+using lifecycle::tracked_fd;
+using lifecycle_test::with_capture;
+
+namespace {
+
+int site_line = 0;
+
+// Out of line, so the stack's first user frame is this function.
+__attribute__((noinline)) tracked_fd create_here(const char* label) {
+    site_line = __LINE__ + 1;
+    tracked_fd fd{::open("/dev/null", O_RDONLY), label};
+    return fd;
+}
+
+int emplace_line = 0;
+
+__attribute__((noinline)) void emplace_here(std::vector<tracked_fd>& into) {
+    emplace_line = __LINE__ + 1;
+    into.emplace_back(::open("/dev/null", O_RDONLY), "emplaced");
+}
+
+__attribute__((noinline)) tracked_fd create_elsewhere(const char* label) {
+    return tracked_fd{::open("/dev/null", O_RDONLY), label};
+}
+
+bool ends_with(const std::string& s, const std::string& tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+} // namespace
+
+TEST_CASE("site capture records the file and line of the creating call") {
+    with_capture tier{lifecycle::capture::site};
+    leak_scope scope{"site", leak_policy::ignore};
+    tracked_fd fd = create_here("sited");
+    const auto r = scope.check();
+    REQUIRE(r.groups().size() == 1);
+    const auto& g = r.groups()[0];
+    CHECK(ends_with(g.site_file, "report.cpp"));
+    CHECK(g.site_line == static_cast<unsigned>(site_line));
+    CHECK(g.site_function == "create_here");
+    CHECK(g.stack.empty());
+    CHECK(g.oldest_created_ns != 0);
+    CHECK(fd.site().line == static_cast<unsigned>(site_line));
+    const std::string text = r.to_text();
+    CHECK(text.find("created at create_here (") != std::string::npos);
+    CHECK(text.find("report.cpp:" + std::to_string(site_line) + ")") != std::string::npos);
+    CHECK(text.find("(creation stacks were not captured: set LIFECYCLE_CAPTURE=stack") != std::string::npos);
+}
+
+TEST_CASE("capture off records neither site nor time, and the report says which setting adds them") {
+    with_capture tier{lifecycle::capture::off};
+    leak_scope scope{"off", leak_policy::ignore};
+    tracked_fd fd = create_here("unsited");
+    const auto r = scope.check();
+    REQUIRE(r.count() == 1);
+    CHECK(r.groups()[0].site_line == 0);
+    CHECK(r.groups()[0].oldest_created_ns == 0);
+    const std::string text = r.to_text();
+    CHECK(text.find("created at an unknown site") != std::string::npos);
+    CHECK(text.find("(creation sites were not captured: set LIFECYCLE_CAPTURE=site or stack") != std::string::npos);
+}
+
+TEST_CASE("stack capture: lifecycle's frames are trimmed and the first line is the creating call") {
+    with_capture tier{lifecycle::capture::stack};
+    leak_scope scope{"stack", leak_policy::ignore};
+    tracked_fd fd = create_here("stacked");
+    const auto r = scope.check();
+    REQUIRE(r.groups().size() == 1);
+    const std::string text = r.to_text(); // symbolizes
+    const auto& g = r.groups()[0];
+    REQUIRE_FALSE(g.stack.empty());
+    CHECK(g.with_stack == 1);
+    const auto& top = g.stack.front();
+    INFO(text);
+    CHECK(top.function.find("create_here") != std::string::npos);
+    if (top.file.empty()) {
+        MESSAGE("this build has no line information: only the function name is checked");
+    } else {
+        CHECK(ends_with(top.file, "report.cpp"));
+        CHECK(top.line == static_cast<unsigned>(site_line));
+    }
+    for (const auto& f : g.stack) CHECK(f.function.find("lifecycle::v0_") == std::string::npos);
+    CHECK(text.find("    #0 ") != std::string::npos);
+    CHECK(text.find("creation stacks were not captured") == std::string::npos);
+}
+
+TEST_CASE("a resource constructed inside emplace_back is grouped at the user's line, not the allocator's") {
+    with_capture tier{lifecycle::capture::stack};
+    std::vector<tracked_fd> keep;
+    keep.reserve(4);
+    leak_scope scope{"emplace", leak_policy::ignore};
+    emplace_here(keep);
+    emplace_here(keep);
+    const auto r = scope.check();
+    REQUIRE(r.groups().size() == 1);
+    const auto& g = r.groups()[0];
+    CHECK(g.count == 2);
+    if (g.site_file.find("/c++/") != std::string::npos) {
+        FAIL("the group is still at the allocator: ", g.site_file);
+    }
+    CHECK(g.site_function.find("emplace_here") != std::string::npos);
+    CHECK(g.site_line == static_cast<unsigned>(emplace_line));
+}
+
+TEST_CASE("groups by creation site, ranked by weight, then count") {
+    with_capture tier{lifecycle::capture::site};
+    leak_scope scope{"ranking", leak_policy::ignore};
+    std::vector<tracked_fd> fds;
+    for (int i = 0; i < 3; ++i) fds.push_back(create_here("many"));
+    fds.push_back(create_elsewhere("one"));
+    void* p = ::mmap(nullptr, 1 << 20, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    lifecycle::tracked_mapping heavy{lifecycle::mapping{p, 1 << 20}, "heavy"};
+    const auto r = scope.check();
+    REQUIRE(r.groups().size() == 3);
+    CHECK(r.groups()[0].kind == "mmap");
+    CHECK(r.groups()[0].total_weight == (1u << 20));
+    CHECK(r.groups()[1].count == 3);
+    CHECK(r.groups()[1].site_function == "create_here");
+    CHECK(r.groups()[2].count == 1);
+    CHECK(r.groups()[2].site_function == "create_elsewhere");
+    CHECK(r.count() == 5);
+    CHECK(r.total_weight() == (1u << 20));
+    const std::string text = r.to_text();
+    CHECK(text.find("1 x mmap 'heavy', holding 1.0 MiB") != std::string::npos);
+    CHECK(text.find("close with munmap()") != std::string::npos);
+    CHECK(ends_with(text, "SUMMARY: lifecycle: 5 leaked resources in 3 groups (1.0 MiB) in scope 'ranking'\n"));
+    CHECK(text.find("1 x mmap") < text.find("3 x fd"));
+    CHECK(text.find("3 x fd") < text.find("1 x fd"));
+}
+
+TEST_CASE("a group lists its first three labels, then how many more") {
+    with_capture tier{lifecycle::capture::site};
+    leak_scope scope{"labels", leak_policy::ignore};
+    std::vector<tracked_fd> fds;
+    for (const char* l : {"a", "b", "c", "d", "e"}) fds.push_back(create_here(l));
+    const std::string text = scope.check().to_text();
+    CHECK(text.find("5 x fd 'a', 'b', 'c' and 2 more") != std::string::npos);
+}
+
+TEST_CASE("the text report, normalised, matches the golden output") {
+    with_capture tier{lifecycle::capture::site};
+    leak_scope scope{"golden", leak_policy::ignore};
+    std::vector<tracked_fd> fds;
+    fds.push_back(create_here("first"));
+    fds.push_back(create_here("second"));
+    std::string text = scope.check().to_text();
+    text = std::regex_replace(text, std::regex(R"(\([^()]*/report\.cpp:\d+\))"), "(report.cpp:LINE)");
+    text = std::regex_replace(text, std::regex(R"(thread \d+)"), "thread TID");
+    text = std::regex_replace(text, std::regex(R"(\d+:\d+)"), "ORD");
+    const std::string golden =
+        "lifecycle: 2 leaked resources in scope 'golden'\n"
+        "\n"
+        "2 x fd 'first', 'second'\n"
+        "  created at create_here (report.cpp:LINE) on thread TID, ordinals ORD .. ORD\n"
+        "  in scope 'golden'\n"
+        "  close with close()\n"
+        "\n"
+        "(creation stacks were not captured: set LIFECYCLE_CAPTURE=stack, or call lifecycle::set_capture(lifecycle::capture::stack))\n"
+        "\n"
+        "SUMMARY: lifecycle: 2 leaked resources in 1 group in scope 'golden'\n";
+    CHECK(text == golden);
+}
+
+TEST_CASE("JSON: schema, counts, escaped labels, and a fingerprint that is stable across reports") {
+    with_capture tier{lifecycle::capture::stack};
+    std::string first_fingerprint;
+    for (int round = 0; round < 2; ++round) {
+        leak_scope scope{"json \"quoted\"", leak_policy::ignore};
+        tracked_fd fd = create_here("label with \"quotes\" and \\ backslash");
+        const std::string json = scope.check().to_json();
+        CHECK(json.rfind("{\"schema\":1,\"scope\":\"json \\\"quoted\\\"\",\"count\":1,", 0) == 0);
+        CHECK(json.find("\"labels\":[\"label with \\\"quotes\\\" and \\\\ backslash\"]") != std::string::npos);
+        CHECK(json.find("\"kind\":\"fd\"") != std::string::npos);
+        CHECK(json.find("\"function\":\"create_here\"") != std::string::npos);
+        CHECK(json.find("\"frames\":[{\"function\":") != std::string::npos);
+        std::smatch m;
+        REQUIRE(std::regex_search(json, m, std::regex("\"fingerprint\":\"([0-9a-f]{16})\"")));
+        if (round == 0) first_fingerprint = m[1];
+        else CHECK(m[1] == first_fingerprint);
+    }
+}
+
+TEST_CASE("an empty report renders as nothing and as an empty JSON report") {
+    leak_scope scope{"empty", leak_policy::ignore};
+    const auto r = scope.check();
+    CHECK(r.to_text().empty());
+    CHECK(r.to_json().rfind("{\"schema\":1,\"scope\":\"empty\",\"count\":0,", 0) == 0);
+}
+
+TEST_CASE("a report stays valid after its resources closed") {
+    with_capture tier{lifecycle::capture::stack};
+    lifecycle::leak_report r;
+    {
+        leak_scope scope{"snapshot", leak_policy::ignore};
+        tracked_fd fd = create_here("closed after the check");
+        r = scope.check();
+    }
+    CHECK(r.count() == 1);
+    CHECK(r.to_text().find("'closed after the check'") != std::string::npos);
+}
+
+TEST_CASE("stats() prints as a table") {
+    std::ostringstream os;
+    lifecycle::print_stats(os, lifecycle::stats());
+    CHECK(os.str().rfind("kind", 0) == 0);
+    CHECK(os.str().find("\nfd ") != std::string::npos);
+}
