@@ -175,12 +175,14 @@ inline bool system_header(std::string_view file) {
     return file.rfind("/usr/include/", 0) == 0 || file.find("/c++/") != std::string_view::npos;
 }
 
+#if LIFECYCLE_TRACKING
 inline bool library_frame(const frame_info& f) {
     if (internal_frame(f.function)) return true;
     if (!f.file.empty()) return system_header(f.file);
     const std::string name = qualified_name(f.function);
     return name.rfind("std::", 0) == 0 || name.rfind("__gnu_cxx::", 0) == 0 || name.find(" std::") != std::string::npos;
 }
+#endif
 
 inline bool startup_frame(const std::string& fn) {
     return fn.rfind("__libc_start", 0) == 0 || fn == "_start";

@@ -1,0 +1,78 @@
+// Policies that abort: run in a forked child, whose exit and stderr are checked.
+#include <lifecycle/tracked.hpp>
+
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <string>
+
+namespace {
+
+struct child_result {
+    bool aborted = false;
+    std::string err;
+};
+
+// Runs `body` in a child process with stderr piped back.
+template <class F>
+child_result run_child(F body) {
+    int pipefd[2];
+    REQUIRE(::pipe(pipefd) == 0);
+    std::fflush(stderr);
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        ::dup2(pipefd[1], 2);
+        ::close(pipefd[0]);
+        body();
+        ::_exit(0);
+    }
+    ::close(pipefd[1]);
+    child_result r;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) r.err.append(buf, static_cast<std::size_t>(n));
+    ::close(pipefd[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    r.aborted = WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+    return r;
+}
+
+} // namespace
+
+TEST_CASE("LIFECYCLE_ASSERT_NO_LEAKS aborts with the report when something leaked") {
+    const auto r = run_child([] {
+        lifecycle::leak_scope scope{"asserted scope", lifecycle::leak_policy::ignore};
+        static lifecycle::tracked_fd leaked;
+        leaked = lifecycle::tracked_fd{::open("/dev/null", O_RDONLY), "asserted leak"};
+        LIFECYCLE_ASSERT_NO_LEAKS(scope);
+    });
+    CHECK(r.aborted);
+    CHECK(r.err.find("1 x fd 'asserted leak'") != std::string::npos);
+    CHECK(r.err.find("aborts.cpp:") != std::string::npos);
+    CHECK(r.err.find("LIFECYCLE_ASSERT_NO_LEAKS(scope) failed") != std::string::npos);
+}
+
+TEST_CASE("leak_policy::abort prints the report and aborts when the scope ends with leaks") {
+    const auto r = run_child([] {
+        static lifecycle::tracked_fd leaked;
+        lifecycle::leak_scope scope{"aborting scope", lifecycle::leak_policy::abort};
+        leaked = lifecycle::tracked_fd{::open("/dev/null", O_RDONLY), "fatal leak"};
+    });
+    CHECK(r.aborted);
+    CHECK(r.err.find("SUMMARY: lifecycle: 1 leaked resource in 1 group in scope 'aborting scope'") != std::string::npos);
+}
+
+TEST_CASE("leak_policy::abort does nothing when nothing leaked (control)") {
+    const auto r = run_child([] {
+        lifecycle::leak_scope scope{"clean aborting scope", lifecycle::leak_policy::abort};
+        lifecycle::tracked_fd closed{::open("/dev/null", O_RDONLY)};
+    });
+    CHECK_FALSE(r.aborted);
+    CHECK(r.err.empty());
+}

@@ -1,0 +1,10 @@
+// Built with -fvisibility=hidden into liblifecycle_dso_b.so.
+#include <lifecycle/tracked.hpp>
+
+#include <cstdio>
+
+__attribute__((visibility("default"))) std::size_t dso_b_leaks_since_start() {
+    static lifecycle::leak_scope* scope = new lifecycle::leak_scope{"b", lifecycle::leak_policy::ignore};
+    return scope->check().count();
+}
+__attribute__((visibility("default"))) const void* dso_b_registry() { return &lifecycle::detail::instance(); }
