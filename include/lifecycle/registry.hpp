@@ -178,7 +178,7 @@ struct record {
     const kind_info* kind = nullptr;
     std::uintptr_t identity = 0;
     std::uint64_t weight = 0;
-    std::int64_t created_ns = 0;
+    std::int64_t created_ticks = 0;
     source_site site{};
     const stack_entry* stack = nullptr;
     const char* scope = nullptr; // interned name of the creating thread's innermost scope
@@ -212,27 +212,45 @@ struct alignas(64) shard {
     record* tail = nullptr; // newest live record
     record* free = nullptr; // reusable records, linked through `next`
     std::atomic<std::uint64_t> next_seq{1};
-    std::vector<kind_counts> counts;
+    std::unique_ptr<kind_counts[]> counts; // indexed by kind id
+    std::uint32_t counts_size = 0;
     std::vector<std::unique_ptr<record[]>> chunks;
     std::uint32_t id = 0;
     std::atomic<bool> leased{false};
     shard* next_shard = nullptr; // immutable once published
 
-    // Requires: lock held.
+    // Requires: lock held. Throws: std::bad_alloc.
     record* allocate() {
-        if (free == nullptr) {
-            std::size_t n = chunks.empty() ? 64 : std::min<std::size_t>(chunks.size() * 256, 4096);
-            chunks.emplace_back(new record[n]);
-            record* block = chunks.back().get();
-            for (std::size_t i = 0; i < n; ++i) {
-                block[i].home = this;
-                block[i].next = free;
-                free = &block[i];
-            }
-        }
+        if (LIFECYCLE_DETAIL_UNLIKELY(free == nullptr)) refill();
         record* r = free;
         free = r->next;
         return r;
+    }
+
+    // Requires: lock held. Throws: std::bad_alloc.
+    kind_counts& counts_of(std::uint32_t kind) {
+        if (LIFECYCLE_DETAIL_UNLIKELY(kind >= counts_size)) grow_counts(kind);
+        return counts[kind];
+    }
+
+private:
+    LIFECYCLE_DETAIL_NOINLINE void refill() {
+        std::size_t n = chunks.empty() ? 64 : std::min<std::size_t>(chunks.size() * 256, 4096);
+        chunks.emplace_back(new record[n]);
+        record* block = chunks.back().get();
+        for (std::size_t i = 0; i < n; ++i) {
+            block[i].home = this;
+            block[i].next = free;
+            free = &block[i];
+        }
+    }
+
+    LIFECYCLE_DETAIL_NOINLINE void grow_counts(std::uint32_t kind) {
+        const std::uint32_t size = std::max<std::uint32_t>(kind + 1, counts_size * 2);
+        std::unique_ptr<kind_counts[]> bigger(new kind_counts[size]);
+        std::copy(counts.get(), counts.get() + counts_size, bigger.get());
+        counts = std::move(bigger);
+        counts_size = size;
     }
 };
 
@@ -243,7 +261,7 @@ struct record_view {
     std::string label;
     std::uintptr_t identity = 0;
     std::uint64_t weight = 0;
-    std::int64_t created_ns = 0;
+    std::int64_t created_ticks = 0;
     source_site site{};
     const stack_entry* stack = nullptr;
     const char* scope = nullptr;
@@ -252,16 +270,25 @@ struct record_view {
 
 inline constexpr unsigned ordinal_shard_shift = 40;
 
-inline std::int64_t coarse_now_ns() noexcept {
-    timespec ts{};
-#    ifdef CLOCK_MONOTONIC_COARSE
-    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+// Creation times are raw ticks: on x86-64 the time-stamp counter (invariant
+// on every CPU of the last decade; a read costs a third of clock_gettime's
+// vDSO call), elsewhere the monotonic clock in nanoseconds. Reports convert
+// ticks to ages with ticks_per_second().
+inline std::int64_t now_ticks() noexcept {
+#    if defined(__x86_64__)
+    return static_cast<std::int64_t>(__builtin_ia32_rdtsc());
 #    else
+    timespec ts{};
     ::clock_gettime(CLOCK_MONOTONIC, &ts);
-#    endif
     return std::int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+#    endif
 }
 
+inline std::int64_t monotonic_ns() noexcept {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return std::int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
 /// A scope's starting point: the next sequence number of every shard.
 struct watermark {
     std::vector<std::pair<const shard*, std::uint64_t>> marks;
@@ -284,6 +311,23 @@ public:
         capture_.store(static_cast<int>(parse_capture(std::getenv("LIFECYCLE_CAPTURE"), fallback, stderr)),
                        std::memory_order_relaxed);
         depth_.store(parse_depth(std::getenv("LIFECYCLE_STACK_DEPTH"), 32, stderr), std::memory_order_relaxed);
+        start_ticks_ = now_ticks();
+        start_ns_ = monotonic_ns();
+    }
+
+    /// Returns: how many seconds ago `ticks` (from now_ticks()) was; 0 for 0.
+    double age_seconds(std::int64_t ticks) const noexcept {
+        if (ticks == 0) return 0;
+        const std::int64_t now = now_ticks();
+#    if defined(__x86_64__)
+        // Ticks per nanosecond, measured over the registry's lifetime.
+        const double elapsed_ns = static_cast<double>(monotonic_ns() - start_ns_);
+        const double elapsed_ticks = static_cast<double>(now - start_ticks_);
+        if (elapsed_ns <= 0 || elapsed_ticks <= 0) return 0;
+        return static_cast<double>(now - ticks) / elapsed_ticks * elapsed_ns / 1e9;
+#    else
+        return static_cast<double>(now - ticks) / 1e9;
+#    endif
     }
     registry(const registry&) = delete;
     registry& operator=(const registry&) = delete;
@@ -312,8 +356,9 @@ public:
         if (LIFECYCLE_DETAIL_UNLIKELY(s == nullptr)) return nullptr;
         record* r = nullptr;
         s->lock.lock();
+        kind_counts* k = nullptr;
         try {
-            if (LIFECYCLE_DETAIL_UNLIKELY(kind->id >= s->counts.size())) s->counts.resize(kind->id + 1);
+            k = &s->counts_of(kind->id);
             r = s->allocate();
         } catch (...) {
             s->lock.unlock();
@@ -329,19 +374,18 @@ public:
         r->thread = tls_thread_id;
         if (c != capture::off) {
             r->site = site;
-            r->created_ns = coarse_now_ns();
+            r->created_ticks = now_ticks();
         } else {
             r->site = source_site{};
-            r->created_ns = 0;
+            r->created_ticks = 0;
         }
         r->label.assign(label);
         r->next = nullptr;
         r->prev = s->tail;
         if (s->tail) s->tail->next = r; else s->head = r;
         s->tail = r;
-        kind_counts& k = s->counts[kind->id];
-        ++k.created;
-        if (++k.live > k.peak) k.peak = k.live;
+        ++k->created;
+        if (++k->live > k->peak) k->peak = k->live;
         s->lock.unlock();
         return r;
     }
@@ -353,7 +397,7 @@ public:
         s->lock.lock();
         if (r->prev) r->prev->next = r->next; else s->head = r->next;
         if (r->next) r->next->prev = r->prev; else s->tail = r->prev;
-        kind_counts& k = s->counts[r->kind->id];
+        kind_counts& k = s->counts[r->kind->id]; // exists: enroll created it
         --k.live;
         if (how == retire_how::released) ++k.released;
         else ++k.closed;
@@ -371,8 +415,7 @@ public:
         if (!s) return;
         std::lock_guard<spin_lock> lock(s->lock);
         try {
-            if (kind->id >= s->counts.size()) s->counts.resize(kind->id + 1);
-            ++s->counts[kind->id].failures;
+            ++s->counts_of(kind->id).failures;
         } catch (...) {
         }
     }
@@ -408,8 +451,8 @@ public:
         std::vector<kind_counts> sum;
         for (shard* s = shards_.load(std::memory_order_acquire); s; s = s->next_shard) {
             std::lock_guard<spin_lock> lock(s->lock);
-            if (sum.size() < s->counts.size()) sum.resize(s->counts.size());
-            for (std::size_t i = 0; i < s->counts.size(); ++i) {
+            if (sum.size() < s->counts_size) sum.resize(s->counts_size);
+            for (std::size_t i = 0; i < s->counts_size; ++i) {
                 const kind_counts& c = s->counts[i];
                 sum[i].created += c.created;
                 sum[i].closed += c.closed;
@@ -512,7 +555,7 @@ private:
         v.label = std::string(r.label.view());
         v.identity = r.identity;
         v.weight = r.weight;
-        v.created_ns = r.created_ns;
+        v.created_ticks = r.created_ticks;
         v.site = r.site;
         v.stack = r.stack;
         v.scope = r.scope;
@@ -595,6 +638,8 @@ private:
     };
     static constexpr std::size_t stripe_count = 64;
 
+    std::int64_t start_ticks_ = 0;
+    std::int64_t start_ns_ = 0;
     std::atomic<int> capture_{static_cast<int>(capture::stack)};
     std::atomic<unsigned> depth_{32};
     std::atomic<shard*> shards_{nullptr};

@@ -68,7 +68,7 @@ struct leak_group {
     std::vector<std::uint64_t> ordinals; ///< every member's ordinal (shard << 40 | sequence), oldest first
     std::vector<int> threads;        ///< distinct creating OS threads
     std::vector<std::string> scopes; ///< distinct innermost scopes at creation
-    std::int64_t oldest_created_ns = 0; ///< monotonic clock; 0 when capture was off
+    double oldest_age_seconds = 0;   ///< age of the oldest member at check time; 0 when capture was off
     std::size_t with_stack = 0;      ///< members that have a creation stack
     std::size_t distinct_stacks = 0;
     std::vector<stack_frame> stack;  ///< the most common creation stack, trimmed; filled on render
@@ -281,7 +281,6 @@ inline leak_report leak_report::from_records(std::string scope, std::vector<deta
             g.site_file = site.file;
             g.site_function = site.function;
             g.site_line = site.line;
-            g.oldest_created_ns = rec.created_ns;
             r.groups_.push_back(std::move(g));
             stacks.emplace_back();
         }
@@ -294,8 +293,7 @@ inline leak_report leak_report::from_records(std::string scope, std::vector<deta
         g.ordinals.push_back(rec.ordinal);
         if (std::find(g.threads.begin(), g.threads.end(), rec.thread) == g.threads.end()) g.threads.push_back(rec.thread);
         if (rec.scope && std::find(g.scopes.begin(), g.scopes.end(), rec.scope) == g.scopes.end()) g.scopes.emplace_back(rec.scope);
-        if (rec.created_ns != 0 && (g.oldest_created_ns == 0 || rec.created_ns < g.oldest_created_ns))
-            g.oldest_created_ns = rec.created_ns;
+        if (rec.created_ticks != 0) g.oldest_age_seconds = std::max(g.oldest_age_seconds, reg.age_seconds(rec.created_ticks));
         if (rec.stack) {
             ++g.with_stack;
             ++stacks[it->second][rec.stack];
