@@ -117,7 +117,7 @@ private:
     std::size_t count_ = 0;
     capture tier_ = capture::off;
     mutable std::vector<leak_group> groups_;
-    mutable bool symbolized_ = false;
+    [[maybe_unused]] mutable bool symbolized_ = false; // unused when LIFECYCLE_TRACKING=0
 };
 
 namespace detail {

@@ -16,8 +16,9 @@ struct reporter {
         std::fputs("reporter: done\n", stderr);
     }
 };
-reporter the_reporter;                       // constructed first, destroyed last
-lifecycle::tracked_fd kept_open{::open("/dev/null", O_RDONLY), "static fd"};
+reporter the_reporter; // constructed first, destroyed last
+// Never destroyed: still open when the reporter runs, after every other static.
+auto* kept_open = new lifecycle::tracked_fd{::open("/dev/null", O_RDONLY), "static fd"};
 lifecycle::tracked_fd fails_late{::open("/dev/null", O_RDONLY), "closed behind its back"};
 } // namespace
 
