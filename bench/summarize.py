@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Summarize lifecycle_bench's JSON output (--benchmark_out) as a table of
+ratios against the baselines and a list of the targets met.
+
+    python3 bench/summarize.py build/bench/bench/results.json
+
+Uses CPU time per operation (Google Benchmark divides the CPU time of all
+threads by the iterations of all threads, so threads:2 is per operation as a
+thread sees it). Each benchmark shows the minimum and the median over its
+repetitions; ratios and targets use the medians (the minima in brackets).
+Needs the per-repetition entries: run with --benchmark_display_aggregates_only
+(not --benchmark_report_aggregates_only); with aggregates only it falls back to
+the medians and shows no minimum.
+"""
+import json
+import statistics
+import sys
+
+UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+def fmt(ns):
+    if ns is None:
+        return "-"
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.2f} us"
+    return f"{ns:.2f} ns"
+
+
+def load(path):
+    with open(path) as f:
+        data = json.load(f)
+    runs, medians, errors, counters = {}, {}, {}, {}
+    for b in data.get("benchmarks", []):
+        name = b.get("run_name", b["name"])
+        if b.get("error_occurred"):
+            errors[name] = b.get("error_message", "error")
+            continue
+        scale = UNIT_NS[b.get("time_unit", "ns")]
+        if b.get("run_type") == "aggregate":
+            if b.get("aggregate_name") == "median":
+                medians[name] = b["cpu_time"] * scale
+            continue
+        runs.setdefault(name, []).append(b["cpu_time"] * scale)
+        for key in ("frames", "chain", "bytes"):
+            if key in b:
+                counters.setdefault(name, {})[key] = b[key]
+    stats = {}
+    for name, times in runs.items():
+        stats[name] = (min(times), statistics.median(times), len(times))
+    for name, med in medians.items():
+        if name not in stats:
+            stats[name] = (None, med, 0)
+    return data.get("context", {}), stats, errors, counters
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    context, stats, errors, counters = load(sys.argv[1])
+
+    def get(name):
+        return stats.get(name)
+
+    def ratio(a, b, idx):
+        if a is None or b is None or a[idx] is None or b[idx] is None or b[idx] == 0:
+            return None
+        return a[idx] / b[idx]
+
+    def rtxt(a, b):
+        med, mn = ratio(a, b, 1), ratio(a, b, 0)
+        if med is None:
+            return "-"
+        return f"{med:.2f}x" + (f" [{mn:.2f}x]" if mn is not None else "")
+
+    rows = []  # (name, stats, comparisons)
+    for threads in (1, 2):
+        raw = get(f"create_destroy/raw/threads:{threads}")
+        heap = get(f"create_destroy/unique_ptr_int_heap/threads:{threads}")
+        for what in ("raw", "unique_ptr_noop", "unique_ptr_int_heap", "tracked_off", "tracked_site", "tracked_stack"):
+            name = f"create_destroy/{what}/threads:{threads}"
+            s = get(name)
+            if s is None:
+                continue
+            comp = []
+            if what != "raw":
+                comp.append(f"{rtxt(s, raw)} raw")
+                if raw and s[1] is not None and raw[1] is not None:
+                    delta = s[1] - raw[1]
+                    comp.append(("+" if delta >= 0 else "-") + fmt(abs(delta)))
+            if what.startswith("tracked"):
+                comp.append(f"{rtxt(s, heap)} new/delete")
+            rows.append((name, s, comp))
+    stack_depths = sorted({int(n.rsplit("/", 1)[1]) for n in stats if n.startswith("stack/")})
+    for depth in stack_depths:
+        base = get(f"stack/boost_safe_dump_to/{depth}")
+        for what in ("boost_safe_dump_to", "boost_stacktrace", "tracked_stack"):
+            name = f"stack/{what}/{depth}"
+            s = get(name)
+            if s is None:
+                continue
+            comp = []
+            if what != "boost_safe_dump_to":
+                comp.append(f"{rtxt(s, base)} safe_dump_to")
+            c = counters.get(name, {})
+            if "frames" in c:
+                comp.append(f"{int(c['frames'])} frames")
+            if "chain" in c:
+                comp.append(f"chain {int(c['chain'])}")
+            rows.append((name, s, comp))
+    for name in ("scope_check/1M_live_10_inside", "render/check_10000", "render/cold_first_to_text/iterations:1/repeats:1",
+                 "render/warm_to_text"):
+        s = get(name)
+        if s is not None:
+            c = counters.get(name, {})
+            rows.append((name, s, [f"{int(c['bytes'])} bytes of text"] if "bytes" in c else []))
+    raw_u = get("untracked/raw/threads:1")
+    trk_u = get("untracked/tracked/threads:1")
+    if raw_u:
+        rows.append(("untracked/raw/threads:1", raw_u, []))
+    if trk_u:
+        rows.append(("untracked/tracked/threads:1", trk_u, [f"{rtxt(trk_u, raw_u)} raw"]))
+
+    width = max([len(r[0]) for r in rows] + [9])
+    print("CPU time per operation; min and median over repetitions; ratios: median [min]")
+    print(f"{'benchmark':<{width}}  {'reps':>4}  {'min':>10}  {'median':>10}  vs baseline")
+    print("-" * (width + 50))
+    for name, (mn, med, n), comp in rows:
+        print(f"{name:<{width}}  {n:>4}  {fmt(mn):>10}  {fmt(med):>10}  {'; '.join(comp)}")
+    for name, msg in errors.items():
+        print(f"{name:<{width}}  ERROR: {msg}")
+
+    # ---- targets ------------------------------------------------------------
+    print()
+    print("targets (verdict on the median; the minimum in brackets)")
+
+    def verdict(ok_med, ok_min):
+        if ok_med:
+            return "MET"
+        return "NOT MET (met by the minimum)" if ok_min else "NOT MET"
+
+    def target_abs(label, name, limit_ns):
+        s = get(name)
+        if s is None:
+            print(f"  {label}: not measured")
+            return
+        mn, med, _ = s
+        ok_min = mn is not None and mn <= limit_ns
+        print(f"  {label}: {fmt(med)} [{fmt(mn)}] <= {fmt(limit_ns)}: {verdict(med <= limit_ns, ok_min)}")
+
+    target_abs("site create+destroy, 1 thread ", "create_destroy/tracked_site/threads:1", 15)
+    target_abs("site create+destroy, 2 threads", "create_destroy/tracked_site/threads:2", 30)
+    for depth in stack_depths:
+        lc, base = get(f"stack/tracked_stack/{depth}"), get(f"stack/boost_safe_dump_to/{depth}")
+        med, mn = ratio(lc, base, 1), ratio(lc, base, 0)
+        if med is None:
+            print(f"  stack <= safe_dump_to at depth {depth}: not measured")
+            continue
+        v = verdict(med <= 1.0, mn is not None and mn <= 1.0)
+        if med > 1.0 and med <= 1.05:
+            v += " (within 5%: the noise here)"
+        print(f"  stack <= safe_dump_to at depth {depth}: {med:.3f}x [{mn:.3f}x]: {v}")
+    target_abs("scope check, 1M live + 10 inside", "scope_check/1M_live_10_inside", 10e3)
+    target_abs("render 10,000 leaks / 100 sites, warm", "render/warm_to_text", 50e6)
+    cold = get("render/cold_first_to_text/iterations:1/repeats:1")
+    if cold:
+        print(f"  (first render of the process, cold symbol caches, measured once: {fmt(cold[1])})")
+    if raw_u and trk_u:
+        print(f"  tracking compiled out: tracked/raw = {rtxt(trk_u, raw_u)} (see the code comparison above)")
+    load_avg = context.get("load_avg")
+    if load_avg:
+        print(f"\nload average during the run: {', '.join(f'{x:.1f}' for x in load_avg)} "
+              f"on {context.get('num_cpus', '?')} CPUs")
+
+
+if __name__ == "__main__":
+    main()
