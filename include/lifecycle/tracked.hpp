@@ -13,17 +13,21 @@
 //   }   // prints a report if anything created inside is still open
 //
 // Includes: traits and tracked handles, the close guard, the closer, leak
-// scopes, reports and the scope guards that exist so far. Test-framework
-// integration (lifecycle/doctest.hpp) is never included from here.
+// scopes, reports and the standard scope guards (unique_resource,
+// scope_exit, ...). Test-framework integration (lifecycle/doctest.hpp) is
+// never included from here.
 #ifndef LIFECYCLE_TRACKED_HPP
 #define LIFECYCLE_TRACKED_HPP
 
 #include <lifecycle/config.hpp>
 #include <lifecycle/close_error.hpp>
+#include <lifecycle/close_guard.hpp>
+#include <lifecycle/closer.hpp>
 #include <lifecycle/handle.hpp>
 #include <lifecycle/leak_scope.hpp>
 #include <lifecycle/registry.hpp>
 #include <lifecycle/report.hpp>
+#include <lifecycle/scope.hpp>
 #include <lifecycle/source_site.hpp>
 #include <lifecycle/traits.hpp>
 
