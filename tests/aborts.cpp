@@ -90,3 +90,15 @@ TEST_CASE("leak_policy::abort does nothing when nothing leaked (control)") {
     CHECK(r.clean);
     CHECK(r.err.empty());
 }
+
+TEST_CASE("ownership level abort reports the problem, then aborts") {
+    const auto r = run_child([] {
+        lifecycle::set_ownership_level(lifecycle::ownership_level::abort);
+        lifecycle::tracked_fd a{::open("/dev/null", O_RDONLY), "first owner"};
+        lifecycle::tracked_fd b{a.get(), "second owner"};
+        (void)b.release();
+    });
+    CHECK(r.aborted);
+    CHECK(r.err.find("is already owned by a tracked fd 'first owner'") != std::string::npos);
+    CHECK(r.err.find("aborting (LIFECYCLE_OWNERSHIP=abort)") != std::string::npos);
+}

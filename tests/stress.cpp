@@ -63,7 +63,7 @@ TEST_CASE("stress: create on one thread, close on another, check scopes concurre
             handle h{i, i % 3 == 0 ? "labelled handle with a long label, kept on the heap" : "short"};
             handle moved{std::move(h)};
             if (i % 5 == 0) {
-                handle local{i}; // created and closed on this thread
+                handle local{count + i}; // created and closed on this thread (another value: one owner per handle)
             }
             ch.push(std::move(moved));
         }

@@ -107,6 +107,20 @@ private:
     lifecycle::capture previous_;
 };
 
+/// Sets the ownership diagnostics level while alive; restores the previous one.
+class with_ownership {
+public:
+    explicit with_ownership(lifecycle::ownership_level l) : previous_(lifecycle::current_ownership_level()) {
+        lifecycle::set_ownership_level(l);
+    }
+    ~with_ownership() { lifecycle::set_ownership_level(previous_); }
+    with_ownership(const with_ownership&) = delete;
+    with_ownership& operator=(const with_ownership&) = delete;
+
+private:
+    lifecycle::ownership_level previous_;
+};
+
 /// A handle that is only an integer: create and close cost nothing, and
 /// closes are counted per value.
 template <class Tag>

@@ -44,6 +44,7 @@ struct close_failure {
 enum class lifecycle_errc {
     close_threw = 1,       ///< the close function threw; `close_failure::what` has the message
     close_returned_false,  ///< a close function returning bool returned false
+    closed_elsewhere,      ///< not closed: another wrapper already closed the same handle (ownership.hpp)
 };
 
 namespace detail {
@@ -54,6 +55,7 @@ public:
         switch (static_cast<lifecycle_errc>(c)) {
         case lifecycle_errc::close_threw: return "the close function threw an exception";
         case lifecycle_errc::close_returned_false: return "the close function returned false";
+        case lifecycle_errc::closed_elsewhere: return "the handle was already closed through another wrapper";
         }
         return "unknown lifecycle error";
     }

@@ -18,11 +18,18 @@
 // on different threads, and a handle may close on another thread than the one
 // that created it. With LIFECYCLE_TRACKING=0, sizeof(tracked<T>) ==
 // sizeof(T::handle_type) and nothing but the close function runs.
+//
+// Ownership diagnostics (lifecycle/ownership.hpp), in tracking builds: a
+// second wrapper of a handle another wrapper owns, a close through the wrong
+// one, a double close (skipped: the handle is not closed twice), and get() on
+// a wrapper that closed, released or gave away its handle are reported with
+// their sites.
 #ifndef LIFECYCLE_HANDLE_HPP
 #define LIFECYCLE_HANDLE_HPP
 
 #include <lifecycle/config.hpp>
 #include <lifecycle/close_error.hpp>
+#include <lifecycle/ownership.hpp>
 #include <lifecycle/registry.hpp>
 #include <lifecycle/source_site.hpp>
 #include <lifecycle/traits.hpp>
@@ -41,9 +48,13 @@ namespace detail {
 /// The kind record for a traits type, registered on first use.
 template <class Traits>
 const kind_info* kind_of() {
-    static const kind_info* k = instance().register_kind(Traits::kind_name(), traits_ops<Traits>::close_call());
+    static const kind_info* k = instance().register_kind(Traits::kind_name(), traits_ops<Traits>::close_call(),
+                                                         traits_ops<Traits>::identity_domain());
     return k;
 }
+
+/// What a moved-from wrapper points to: a tombstone without a kind.
+inline const tombstone moved_from_marker{};
 #endif
 
 template <class Traits>
@@ -59,11 +70,16 @@ struct handle_closer {
 
     static token enroll(const handle_type& h, std::string_view label, const source_site& site) noexcept {
 #if LIFECYCLE_TRACKING
+        record* r = nullptr;
         try {
-            return instance().enroll(kind_of<Traits>(), ops::identity(h), ops::weight(h), label, site);
+            r = instance().enroll(kind_of<Traits>(), ops::identity(h), ops::weight(h), label, site);
         } catch (...) {
             return nullptr; // the kind could not be registered (out of memory): stay untracked
         }
+        if constexpr (ops::has_identity) {
+            if (r && instance().ownership() != ownership_mode::ignore) claim(r, site);
+        }
+        return r;
 #else
         (void)h, (void)label, (void)site;
         return {};
@@ -92,6 +108,58 @@ struct handle_closer {
 #endif
     }
 
+#if LIFECYCLE_TRACKING
+    // Ownership diagnostics: the slow paths, out of line.
+    LIFECYCLE_DETAIL_NOINLINE static void claim(record* r, const source_site& site) noexcept {
+        const owner_view other = instance().claim(r);
+        if (!other.found) return;
+        ownership_problem p;
+        p.issue = ownership_issue::second_owner;
+        p.kind = r->kind->name;
+        p.identity = r->identity;
+        p.label = r->label.view();
+        p.created = site;
+        p.current = site;
+        p.other_kind = other.kind->name;
+        p.other_label = other.label;
+        p.other_created = other.created;
+        report_ownership(p, instance().ownership());
+    }
+
+    LIFECYCLE_DETAIL_NOINLINE static bool check_close(record* t, const source_site& at) noexcept {
+        const registry::closing_check c = instance().closing(t, at);
+        if (!c.self.found && !c.other.found) return false;
+        ownership_problem p;
+        p.kind = t->kind->name;
+        p.identity = t->identity;
+        p.label = t->label.view();
+        p.created = t->site;
+        p.current = at;
+        if (c.self.found) {
+            p.issue = ownership_issue::already_closed;
+            p.closed = c.self.closed_elsewhere;
+        } else {
+            p.issue = ownership_issue::closed_while_owned;
+            p.other_kind = c.other.kind->name;
+            p.other_label = c.other.label;
+            p.other_created = c.other.created;
+        }
+        report_ownership(p, instance().ownership());
+        return c.self.found;
+    }
+#endif
+
+    /// Returns: true if the handle must not be closed: another wrapper already
+    /// closed it (reported as an ownership problem).
+    static bool closed_elsewhere(token t, const source_site& at) noexcept {
+#if LIFECYCLE_TRACKING
+        if (LIFECYCLE_DETAIL_UNLIKELY(t != nullptr && t->claimed)) return check_close(t, at);
+#else
+        (void)t, (void)at;
+#endif
+        return false;
+    }
+
     // Tells the handler, with what the record knows; used where no caller can
     // receive the error (destructor, reset).
     static void report(token t, const std::error_code& ec, std::string_view what) noexcept {
@@ -114,7 +182,8 @@ struct handle_closer {
     }
 
     /// Closes `h`, owned by `t`; never throws; failures go to the handler.
-    static void close_quietly(handle_type h, token t) noexcept {
+    static void close_quietly(handle_type h, token t, const source_site& at) noexcept {
+        if (closed_elsewhere(t, at)) return finish(t, make_error_code(lifecycle_errc::closed_elsewhere));
         std::error_code ec;
         if constexpr (ops::nothrow_close) {
             ec = ops::close(std::move(h));
@@ -136,7 +205,12 @@ struct handle_closer {
 
     /// Closes `h`, owned by `t`; returns the error; an exception from the
     /// close function is counted as a failure and propagates.
-    static std::error_code close_loudly(handle_type h, token t) noexcept(ops::nothrow_close) {
+    static std::error_code close_loudly(handle_type h, token t, const source_site& at) noexcept(ops::nothrow_close) {
+        if (closed_elsewhere(t, at)) {
+            const std::error_code ec = make_error_code(lifecycle_errc::closed_elsewhere);
+            finish(t, ec);
+            return ec;
+        }
         if constexpr (ops::nothrow_close) {
             std::error_code ec = ops::close(std::move(h));
             finish(t, ec);
@@ -174,6 +248,7 @@ public:
     /// Effects: takes ownership of `h`. A valid handle is enrolled with `label`
     /// and `site` (the caller's location unless given); an invalid one (-1,
     /// nullptr, ...) makes an empty wrapper that enrolls and closes nothing.
+    /// A handle another live wrapper owns is reported (ownership.hpp).
     /// Throws: nothing; if the registry cannot allocate, the handle is owned untracked.
     explicit tracked(handle_type h, std::string_view label = {},
                      source_site site = source_site::current()) noexcept
@@ -185,46 +260,57 @@ public:
     tracked(const tracked&) = delete;
     tracked& operator=(const tracked&) = delete;
 
-    /// Effects: takes `other`'s handle and record; `other` is left empty.
-    /// The registry is not touched.
+    /// Effects: takes `other`'s handle and record; `other` is left empty (and
+    /// remembers that it was moved from). The registry is not touched.
     tracked(tracked&& other) noexcept
         : handle_(std::exchange(other.handle_, Traits::invalid())) {
-        put_token(other.take_token());
+        take_state(other);
     }
 
     /// Effects: closes the handle held (failures to the handler), then takes
     /// `other`'s. Self-move does nothing.
     tracked& operator=(tracked&& other) noexcept {
         if (this != &other) {
-            reset();
+            close_unobserved();
             handle_ = std::exchange(other.handle_, Traits::invalid());
-            put_token(other.take_token());
+            take_state(other);
         }
         return *this;
     }
 
     /// Effects: closes the handle if one is held; a failure goes to the close-error handler.
-    ~tracked() { reset(); }
+    ~tracked() { close_unobserved(); }
 
     /// Returns: the raw handle, or `Traits::invalid()` when empty. Ownership stays here.
-    handle_type get() const noexcept { return handle_; }
+    /// In tracking builds, a call on a wrapper that closed, released or gave
+    /// away its handle is reported as a use after close (ownership.hpp).
+    handle_type get(source_site at = source_site::current()) const noexcept {
+        check_use(at);
+        return handle_;
+    }
 
     /// Returns: true when a handle is held.
     explicit operator bool() const noexcept { return ops::is_valid(handle_); }
 
     /// Effects: gives up ownership without closing; the record is retired as released.
     /// Returns: the handle (invalid when empty).
-    [[nodiscard]] handle_type release() noexcept {
-        closer_type::release(take_token());
+    [[nodiscard]] handle_type release(source_site at = source_site::current()) noexcept {
+        token t = take_token();
+        const ending e = ending_of(t);
+        closer_type::release(t);
+        remember(e, detail_end_how::released, at);
         return std::exchange(handle_, Traits::invalid());
     }
 
     /// Effects: closes the handle held, if any; a failure goes to the
     /// close-error handler. Postcondition: empty.
-    void reset() noexcept {
+    void reset(source_site at = source_site::current()) noexcept {
         if (!ops::is_valid(handle_)) return;
         handle_type h = std::exchange(handle_, Traits::invalid());
-        closer_type::close_quietly(std::move(h), take_token());
+        token t = take_token();
+        const ending e = ending_of(t);
+        closer_type::close_quietly(std::move(h), t, at);
+        remember(e, detail_end_how::closed, at);
     }
 
     /// Effects: if `h` is the handle already held, nothing (it is never closed
@@ -232,7 +318,10 @@ public:
     /// ownership of `h` as the constructor does.
     void reset(handle_type h, std::string_view label = {}, source_site site = source_site::current()) noexcept {
         if (ops::is_valid(handle_) && ops::same(h, handle_)) return;
-        reset();
+        if (ops::is_valid(handle_)) {
+            handle_type old = std::exchange(handle_, Traits::invalid());
+            closer_type::close_quietly(std::move(old), take_token(), site);
+        }
         if (ops::is_valid(h)) {
             handle_ = std::move(h);
             put_token(closer_type::enroll(handle_, label, site));
@@ -241,28 +330,33 @@ public:
 
     /// Effects: closes the handle now; the wrapper is empty before the close
     /// function runs. On an empty wrapper: nothing, returns no error.
-    /// Returns: the close function's error. Throws: what the close function throws
-    /// (counted as a close failure first).
-    std::error_code close() noexcept(ops::nothrow_close) {
+    /// Returns: the close function's error; `lifecycle_errc::closed_elsewhere`
+    /// (and no close) if another wrapper already closed the same handle.
+    /// Throws: what the close function throws (counted as a close failure first).
+    std::error_code close(source_site at = source_site::current()) noexcept(ops::nothrow_close) {
         if (!ops::is_valid(handle_)) return {};
         handle_type h = std::exchange(handle_, Traits::invalid());
-        return closer_type::close_loudly(std::move(h), take_token());
+        token t = take_token();
+        const ending e = ending_of(t);
+        std::error_code ec = closer_type::close_loudly(std::move(h), t, at);
+        remember(e, detail_end_how::closed, at);
+        return ec;
     }
 
     /// Effects: exchanges handles and records; the registry is not touched.
     void swap(tracked& other) noexcept {
         using std::swap;
         swap(handle_, other.handle_);
-        token mine = take_token();
-        put_token(other.take_token());
-        other.put_token(mine);
+#if LIFECYCLE_TRACKING
+        swap(state_, other.state_);
+#endif
     }
     friend void swap(tracked& a, tracked& b) noexcept { a.swap(b); }
 
     /// Returns: the label given at creation; empty when untracked or empty.
     std::string_view label() const noexcept {
 #if LIFECYCLE_TRACKING
-        if (token_) return token_->label.view();
+        if (const detail::record* r = live_record()) return r->label.view();
 #endif
         return {};
     }
@@ -271,27 +365,96 @@ public:
     /// or created with capture off.
     source_site site() const noexcept {
 #if LIFECYCLE_TRACKING
-        if (token_) return token_->site;
+        if (const detail::record* r = live_record()) return r->site;
 #endif
         return {};
     }
 
     /// Pointer-like access for pointer handles (tracked_ptr).
     template <class H = handle_type, std::enable_if_t<std::is_pointer_v<H>, int> = 0>
-    H operator->() const noexcept { return handle_; }
+    H operator->() const noexcept {
+        check_use(source_site{});
+        return handle_;
+    }
     template <class H = handle_type, std::enable_if_t<std::is_pointer_v<H> && !std::is_void_v<std::remove_pointer_t<H>>, int> = 0>
-    std::add_lvalue_reference_t<std::remove_pointer_t<H>> operator*() const noexcept { return *handle_; }
+    std::add_lvalue_reference_t<std::remove_pointer_t<H>> operator*() const noexcept {
+        check_use(source_site{});
+        return *handle_;
+    }
 
 private:
+    // The destructor's and move-assignment's close: no site, nothing remembered.
+    void close_unobserved() noexcept {
+        if (!ops::is_valid(handle_)) return;
+        handle_type h = std::exchange(handle_, Traits::invalid());
+        closer_type::close_quietly(std::move(h), take_token(), source_site{});
+    }
+
     handle_type handle_;
 #if LIFECYCLE_TRACKING
-    token token_ = nullptr;
-    token take_token() noexcept { return std::exchange(token_, nullptr); }
-    void put_token(token t) noexcept { token_ = t; }
+    using detail_end_how = detail::end_how;
+    // A live record, or a tombstone (closed, released, moved from) tagged
+    // with the low bit, or 0.
+    std::uintptr_t state_ = 0;
+
+    struct ending {
+        const detail::kind_info* kind = nullptr;
+        source_site created{};
+    };
+    static ending ending_of(token t) noexcept { return t ? ending{t->kind, t->site} : ending{}; }
+
+    const detail::record* live_record() const noexcept {
+        return (state_ & 1) ? nullptr : reinterpret_cast<const detail::record*>(state_);
+    }
+    token take_token() noexcept {
+        const std::uintptr_t s = std::exchange(state_, 0);
+        return (s & 1) ? nullptr : reinterpret_cast<token>(s);
+    }
+    void put_token(token t) noexcept { state_ = reinterpret_cast<std::uintptr_t>(t); }
+    void take_state(tracked& other) noexcept {
+        state_ = other.state_;
+        other.state_ = (state_ != 0 && !(state_ & 1)) ? (reinterpret_cast<std::uintptr_t>(&detail::moved_from_marker) | 1)
+                                                      : other.state_;
+    }
+    // After an explicit close, release or reset of an enrolled handle: keep a
+    // tombstone, so a later get() can say where the handle went.
+    void remember(const ending& e, detail::end_how how, const source_site& at) noexcept {
+        if (e.kind == nullptr) return;
+        auto& reg = detail::instance();
+        if (reg.ownership() == detail::ownership_mode::ignore) return;
+        if (const detail::tombstone* t = reg.intern_tombstone(e.kind, how, e.created, at))
+            state_ = reinterpret_cast<std::uintptr_t>(t) | 1;
+    }
+    void check_use(const source_site& at) const noexcept {
+        if (LIFECYCLE_DETAIL_UNLIKELY(state_ & 1)) used_after_end(at);
+    }
+    LIFECYCLE_DETAIL_NOINLINE void used_after_end(const source_site& at) const noexcept {
+        const detail::ownership_mode mode = detail::instance().ownership();
+        if (mode == detail::ownership_mode::ignore) return;
+        const auto* t = reinterpret_cast<const detail::tombstone*>(state_ & ~std::uintptr_t(1));
+        ownership_problem p;
+        p.issue = ownership_issue::use_after_close;
+        p.current = at;
+        if (t->kind) {
+            p.kind = t->kind->name;
+            p.created = t->created;
+            p.closed = t->ended;
+            p.how = t->how == detail::end_how::released ? "released" : "closed";
+        } else {
+            p.how = "moved from";
+        }
+        detail::report_ownership(p, mode);
+    }
 #else
     // Compiled out: no member, so sizeof(tracked) == sizeof(handle_type).
+    enum class detail_end_how { closed, released };
+    struct ending {};
+    static ending ending_of(token) noexcept { return {}; }
     static token take_token() noexcept { return {}; }
     static void put_token(token) noexcept {}
+    static void take_state(tracked&) noexcept {}
+    static void remember(const ending&, detail_end_how, const source_site&) noexcept {}
+    static void check_use(const source_site&) noexcept {}
 #endif
 };
 

@@ -109,6 +109,31 @@ inline unsigned parse_depth(const char* value, unsigned fallback, std::FILE* war
     return fallback;
 }
 
+/// Ownership diagnostics level (ownership.hpp documents the public enum).
+enum class ownership_mode : int { ignore = 0, warn_once = 1, warn = 2, abort = 3 };
+
+inline const char* ownership_mode_name(ownership_mode m) noexcept {
+    switch (m) {
+    case ownership_mode::ignore: return "ignore";
+    case ownership_mode::warn_once: return "warn-once";
+    case ownership_mode::warn: return "warn";
+    case ownership_mode::abort: return "abort";
+    }
+    return "?";
+}
+
+inline ownership_mode parse_ownership(const char* value, ownership_mode fallback, std::FILE* warn) noexcept {
+    if (value == nullptr || *value == '\0') return fallback;
+    std::string_view v(value);
+    for (ownership_mode m : {ownership_mode::ignore, ownership_mode::warn_once, ownership_mode::warn, ownership_mode::abort})
+        if (v == ownership_mode_name(m)) return m;
+    if (v == "warn_once") return ownership_mode::warn_once;
+    if (warn)
+        std::fprintf(warn, "lifecycle: ignoring LIFECYCLE_OWNERSHIP='%s': expected ignore, warn-once, warn or abort; using %s\n",
+                     value, ownership_mode_name(fallback));
+    return fallback;
+}
+
 } // namespace detail
 
 #if LIFECYCLE_TRACKING
@@ -122,6 +147,7 @@ struct kind_info {
     std::string name;       // "fd"
     std::string close_call; // "close()"
     std::uint32_t id = 0;
+    std::uint32_t domain = 0; // kinds whose handles share a value space (fd and socket) share a domain
 };
 
 /// Interned raw creation stack; never destroyed.
@@ -184,6 +210,14 @@ struct record {
     const char* scope = nullptr; // interned name of the creating thread's innermost scope
     int thread = 0;              // OS thread id of the creator
     label_store label;
+    // Ownership index (ownership.hpp): records that claimed their identity
+    // are chained per bucket; `closed_elsewhere` is where another wrapper
+    // closed the same handle while this one still owned it.
+    record* owner_prev = nullptr;
+    record* owner_next = nullptr;
+    bool claimed = false;
+    bool was_closed_elsewhere = false;
+    source_site closed_elsewhere{};
 };
 
 struct kind_counts {
@@ -289,6 +323,28 @@ inline std::int64_t monotonic_ns() noexcept {
     ::clock_gettime(CLOCK_MONOTONIC, &ts);
     return std::int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
+/// How a wrapper stopped owning its handle, for use-after-close diagnostics.
+enum class end_how : unsigned char { closed, released, moved };
+
+/// What a closed, released or moved-from wrapper remembers (ownership.hpp):
+/// interned per distinct (kind, how, creation site, end site), never destroyed.
+struct alignas(8) tombstone {
+    const kind_info* kind = nullptr;
+    end_how how = end_how::closed;
+    source_site created{};
+    source_site ended{};
+};
+
+/// A live owner of a handle, as ownership diagnostics describe it.
+struct owner_view {
+    bool found = false;
+    const kind_info* kind = nullptr;
+    std::string label;
+    source_site created{};
+    bool was_closed_elsewhere = false;
+    source_site closed_elsewhere{}; ///< where, if was_closed_elsewhere (unknown for a destructor)
+};
+
 /// A scope's starting point: the next sequence number of every shard.
 struct watermark {
     std::vector<std::pair<const shard*, std::uint64_t>> marks;
@@ -311,6 +367,8 @@ public:
         capture_.store(static_cast<int>(parse_capture(std::getenv("LIFECYCLE_CAPTURE"), fallback, stderr)),
                        std::memory_order_relaxed);
         depth_.store(parse_depth(std::getenv("LIFECYCLE_STACK_DEPTH"), 32, stderr), std::memory_order_relaxed);
+        ownership_.store(static_cast<int>(parse_ownership(std::getenv("LIFECYCLE_OWNERSHIP"), ownership_mode::warn_once, stderr)),
+                         std::memory_order_relaxed);
         start_ticks_ = now_ticks();
         start_ns_ = monotonic_ns();
     }
@@ -337,13 +395,22 @@ public:
     void set_capture_mode(capture c) noexcept { capture_.store(static_cast<int>(c), std::memory_order_relaxed); }
     unsigned stack_depth() const noexcept { return depth_.load(std::memory_order_relaxed); }
     void set_stack_depth(unsigned d) noexcept { depth_.store(d < 1 ? 1 : (d > 128 ? 128 : d), std::memory_order_relaxed); }
+    ownership_mode ownership() const noexcept { return static_cast<ownership_mode>(ownership_.load(std::memory_order_relaxed)); }
+    void set_ownership(ownership_mode m) noexcept { ownership_.store(static_cast<int>(m), std::memory_order_relaxed); }
 
     // --- kinds ---------------------------------------------------------
-    const kind_info* register_kind(std::string_view name, std::string_view close_call) {
+    /// `domain`: the name of the value space the kind's handles live in
+    /// (traits' identity_domain(); empty = the kind's own name).
+    const kind_info* register_kind(std::string_view name, std::string_view close_call, std::string_view domain = {}) {
+        if (domain.empty()) domain = name;
         std::lock_guard<std::mutex> lock(kinds_mutex_);
         for (const kind_info& k : kinds_)
             if (k.name == name) return &k;
-        kinds_.push_back(kind_info{std::string(name), std::string(close_call), static_cast<std::uint32_t>(kinds_.size())});
+        std::uint32_t d = 0;
+        for (; d < domains_.size(); ++d)
+            if (domains_[d] == domain) break;
+        if (d == domains_.size()) domains_.emplace_back(domain);
+        kinds_.push_back(kind_info{std::string(name), std::string(close_call), static_cast<std::uint32_t>(kinds_.size()), d});
         return &kinds_.back();
     }
 
@@ -393,6 +460,7 @@ public:
     enum class retire_how { closed, close_failed, released };
 
     void retire(record* r, retire_how how) noexcept {
+        if (LIFECYCLE_DETAIL_UNLIKELY(r->claimed)) unclaim(r);
         shard* s = r->home;
         s->lock.lock();
         if (r->prev) r->prev->next = r->next; else s->head = r->next;
@@ -547,7 +615,143 @@ public:
         return (std::uint64_t(s.id) << ordinal_shard_shift) | r.seq;
     }
 
+    // --- ownership index (ownership.hpp) -------------------------------------
+    // Records whose wrappers claimed their handle, hashed by (domain, identity)
+    // into buckets chained through the records; one spin lock per 256th of
+    // the buckets. A record is unclaimed before it retires, so a record seen
+    // under its bucket's lock is live and its fields are stable.
+
+    /// Effects: indexes `r` (already enrolled with `identity`).
+    /// Returns: the oldest other live record claiming the same handle, if any.
+    owner_view claim(record* r) noexcept {
+        owner_view other;
+        record** heads = owner_buckets();
+        if (!heads) return other;
+        const std::size_t b = owner_bucket(r->kind->domain, r->identity);
+        std::lock_guard<spin_lock> lock(owner_locks_[b % owner_lock_count].lock);
+        const record* oldest = nullptr;
+        for (const record* o = heads[b]; o; o = o->owner_next) // newest first
+            if (o->identity == r->identity && o->kind->domain == r->kind->domain && !o->was_closed_elsewhere) oldest = o;
+        if (oldest) describe(*oldest, other);
+        r->owner_prev = nullptr;
+        r->owner_next = heads[b];
+        if (heads[b]) heads[b]->owner_prev = r;
+        heads[b] = r;
+        r->claimed = true;
+        r->was_closed_elsewhere = false;
+        r->closed_elsewhere = source_site{};
+        return other;
+    }
+
+    /// Used just before `r`'s wrapper closes its handle at `at`; takes r out
+    /// of the index first, so a handle value reused right after the close is
+    /// not taken for a second owner. If another wrapper already closed the
+    /// same handle, returns that (`self` describes r, with where it was
+    /// closed) and marks nothing. Otherwise returns the oldest other live
+    /// record claiming the handle in `other`, and marks every such record as
+    /// closed elsewhere at `at` (they will not close it again).
+    struct closing_check {
+        owner_view self;  ///< found when r's handle was already closed through another wrapper
+        owner_view other; ///< found when another wrapper still claims the handle r is closing
+    };
+    closing_check closing(record* r, const source_site& at) noexcept {
+        closing_check c;
+        if (!r->claimed) return c;
+        record** heads = owner_heads_.load(std::memory_order_acquire);
+        const std::size_t b = owner_bucket(r->kind->domain, r->identity);
+        std::lock_guard<spin_lock> lock(owner_locks_[b % owner_lock_count].lock);
+        unlink_claim(r, heads, b);
+        if (r->was_closed_elsewhere) {
+            describe(*r, c.self);
+            return c;
+        }
+        const record* oldest = nullptr;
+        for (record* o = heads[b]; o; o = o->owner_next) {
+            if (o == r || o->identity != r->identity || o->kind->domain != r->kind->domain) continue;
+            if (!o->was_closed_elsewhere) {
+                o->was_closed_elsewhere = true;
+                o->closed_elsewhere = at;
+            }
+            oldest = o;
+        }
+        if (oldest) describe(*oldest, c.other);
+        return c;
+    }
+
+    /// Returns: the interned tombstone for a wrapper that stopped owning.
+    const tombstone* intern_tombstone(const kind_info* kind, end_how how, const source_site& created,
+                                      const source_site& ended) noexcept {
+        std::uint64_t key = reinterpret_cast<std::uintptr_t>(kind) * 31 + static_cast<unsigned>(how);
+        for (const source_site* site : {&created, &ended})
+            key = (key ^ reinterpret_cast<std::uintptr_t>(site->file) ^ (std::uint64_t(site->line) << 40)) * 0x100000001B3ull;
+        std::lock_guard<std::mutex> lock(tombstones_mutex_);
+        auto range = tombstones_.equal_range(key);
+        for (auto it = range.first; it != range.second; ++it) {
+            const tombstone& t = *it->second;
+            if (t.kind == kind && t.how == how && same_site(t.created, created) && same_site(t.ended, ended)) return &t;
+        }
+        try {
+            auto stone = std::make_unique<tombstone>(tombstone{kind, how, created, ended});
+            const tombstone* t = stone.get();
+            tombstones_.emplace(key, std::move(stone));
+            return t;
+        } catch (...) {
+            return nullptr;
+        }
+    }
+
 private:
+    static bool same_site(const source_site& a, const source_site& b) noexcept {
+        return a.line == b.line && a.file == b.file && a.function == b.function;
+    }
+
+    static void describe(const record& o, owner_view& v) noexcept {
+        v.found = true;
+        v.kind = o.kind;
+        v.created = o.site;
+        v.was_closed_elsewhere = o.was_closed_elsewhere;
+        v.closed_elsewhere = o.closed_elsewhere;
+        try {
+            v.label = std::string(o.label.view());
+        } catch (...) {
+        }
+    }
+
+    static constexpr std::size_t owner_bucket_count = std::size_t(1) << 16;
+    static constexpr std::size_t owner_lock_count = 256;
+
+    std::size_t owner_bucket(std::uint32_t domain, std::uintptr_t identity) const noexcept {
+        std::uint64_t h = (std::uint64_t(identity) ^ (std::uint64_t(domain) << 56)) * 0x9E3779B97F4A7C15ull;
+        return static_cast<std::size_t>(h >> 48); // 16 bits
+    }
+
+    // Allocated on first claim (calloc: pages stay untouched until used).
+    record** owner_buckets() noexcept {
+        record** b = owner_heads_.load(std::memory_order_acquire);
+        if (LIFECYCLE_DETAIL_LIKELY(b != nullptr)) return b;
+        std::call_once(owner_once_, [this] {
+            owner_heads_.store(static_cast<record**>(std::calloc(owner_bucket_count, sizeof(record*))),
+                               std::memory_order_release);
+        });
+        return owner_heads_.load(std::memory_order_acquire);
+    }
+
+    void unclaim(record* r) noexcept {
+        record** heads = owner_heads_.load(std::memory_order_acquire);
+        const std::size_t b = owner_bucket(r->kind->domain, r->identity);
+        std::lock_guard<spin_lock> lock(owner_locks_[b % owner_lock_count].lock);
+        unlink_claim(r, heads, b);
+    }
+
+    // Requires: the bucket's lock held, r claimed.
+    static void unlink_claim(record* r, record** heads, std::size_t b) noexcept {
+        if (r->owner_prev) r->owner_prev->owner_next = r->owner_next;
+        else heads[b] = r->owner_next;
+        if (r->owner_next) r->owner_next->owner_prev = r->owner_prev;
+        r->owner_prev = r->owner_next = nullptr;
+        r->claimed = false;
+    }
+
     static record_view view_of(const shard& s, const record& r) {
         record_view v;
         v.ordinal = ordinal_of(s, r);
@@ -642,6 +846,15 @@ private:
     std::int64_t start_ns_ = 0;
     std::atomic<int> capture_{static_cast<int>(capture::stack)};
     std::atomic<unsigned> depth_{32};
+    std::atomic<int> ownership_{static_cast<int>(ownership_mode::warn_once)};
+    std::atomic<record**> owner_heads_{nullptr};
+    std::once_flag owner_once_;
+    struct alignas(64) owner_lock {
+        spin_lock lock;
+    };
+    owner_lock owner_locks_[owner_lock_count];
+    std::mutex tombstones_mutex_;
+    std::unordered_multimap<std::uint64_t, std::unique_ptr<const tombstone>> tombstones_;
     std::atomic<shard*> shards_{nullptr};
     std::mutex publish_mutex_;
     std::uint32_t shard_count_ = 0;
@@ -649,6 +862,7 @@ private:
     std::once_flag exit_once_;
     mutable std::mutex kinds_mutex_;
     std::deque<kind_info> kinds_;
+    std::vector<std::string> domains_;
     std::mutex names_mutex_;
     std::unordered_set<std::string> names_;
     stripe stripes_[stripe_count];

@@ -15,6 +15,7 @@
 //       static bool is_valid(handle_type h) noexcept { return h != nullptr; }         // optional: != invalid()
 //       static std::uint64_t weight(handle_type h) noexcept;                         // optional: bytes held, 0
 //       static std::uintptr_t identity(handle_type h) noexcept;                      // optional: the handle's value
+//       static constexpr std::string_view identity_domain() { return "sqlite3"; }   // optional: kind_name()
 //   };
 //   using tracked_db = lifecycle::tracked<sqlite_traits>;
 //
@@ -22,6 +23,12 @@
 // it may throw, and lifecycle reports the exception. Ready traits below: POSIX
 // fds and sockets, FILE*, DIR*, mmap regions, owning heap pointers, and
 // pointers to objects with a close() member.
+//
+// Identity (a number naming the underlying object) and its domain let
+// ownership diagnostics (lifecycle/ownership.hpp) see two wrappers of one
+// handle: kinds with the same identity_domain() share a value space, as fds
+// and sockets do ("fd"). Pointer, integer and enum handles have an identity
+// by default; other handle types need `identity` to be checked.
 #ifndef LIFECYCLE_TRAITS_HPP
 #define LIFECYCLE_TRAITS_HPP
 
@@ -65,6 +72,8 @@ template <class T, class = void> struct has_weight : std::false_type {};
 template <class T> struct has_weight<T, void_t<decltype(std::uint64_t(T::weight(std::declval<typename T::handle_type>())))>> : std::true_type {};
 template <class T, class = void> struct has_identity : std::false_type {};
 template <class T> struct has_identity<T, void_t<decltype(std::uintptr_t(T::identity(std::declval<typename T::handle_type>())))>> : std::true_type {};
+template <class T, class = void> struct has_identity_domain : std::false_type {};
+template <class T> struct has_identity_domain<T, void_t<decltype(std::string_view(T::identity_domain()))>> : std::true_type {};
 template <class T, class = void> struct has_equal : std::false_type {};
 template <class T> struct has_equal<T, void_t<decltype(bool(std::declval<const T&>() == std::declval<const T&>()))>> : std::true_type {};
 
@@ -127,6 +136,14 @@ struct traits_ops {
         if constexpr (detail::has_weight<Traits>::value) return Traits::weight(h);
         else return 0;
     }
+    /// True when handles have an identity: traits' `identity`, or a pointer,
+    /// integer or enum handle.
+    static constexpr bool has_identity = detail::has_identity<Traits>::value || std::is_pointer_v<handle_type> ||
+                                         std::is_integral_v<handle_type> || std::is_enum_v<handle_type>;
+    static std::string_view identity_domain() noexcept {
+        if constexpr (detail::has_identity_domain<Traits>::value) return Traits::identity_domain();
+        else return Traits::kind_name();
+    }
     static std::uintptr_t identity(const handle_type& h) noexcept {
         if constexpr (detail::has_identity<Traits>::value) return Traits::identity(h);
         else if constexpr (std::is_pointer_v<handle_type>) return reinterpret_cast<std::uintptr_t>(h);
@@ -158,6 +175,7 @@ struct fd_traits {
     using handle_type = int;
     static constexpr std::string_view kind_name() noexcept { return "fd"; }
     static constexpr std::string_view close_call() noexcept { return "close()"; }
+    static constexpr std::string_view identity_domain() noexcept { return "fd"; } // shared with sockets
     static constexpr int invalid() noexcept { return -1; }
     static constexpr bool is_valid(int fd) noexcept { return fd >= 0; }
     static std::error_code close(int fd) noexcept {

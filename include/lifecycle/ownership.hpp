@@ -1,0 +1,279 @@
+// lifecycle/ownership.hpp — ownership diagnostics: two owners of one handle,
+// a close through the wrong owner, a double close, a use after close.
+//
+// In tracking builds every tracked handle claims its handle's identity (an fd
+// number, an address) in the registry. lifecycle then sees, and reports with
+// the creation site, the first close site and the current site:
+//
+//   second_owner        tracked_fd b{a.get()};  — fd 7 is already owned by `a`
+//   closed_while_owned  b.close();              — `a` still owns fd 7
+//   already_closed      ~a()                    — fd 7 was closed through `b`;
+//                                                 `a` does not close it again
+//                                                 (the number may belong to a
+//                                                 new file by now)
+//   use_after_close     a.get() after a.close(), a.release() or a move
+//
+// Levels, set in code or by LIFECYCLE_OWNERSHIP=ignore|warn-once|warn|abort
+// (read once, at first use; default warn-once):
+//   ignore     nothing is checked (no claim, no cost beyond the registry's)
+//   warn_once  each distinct problem (kind of problem, sites) is reported once
+//   warn       every occurrence is reported
+//   abort      the first problem is reported, then std::abort()
+//
+//   lifecycle::set_ownership_level(lifecycle::ownership_level::abort); // in a test main
+//   lifecycle::set_ownership_handler([](const lifecycle::ownership_problem& p) { log(p.message()); });
+//
+// The default handler writes one line to stderr. Only handles created while
+// the level is not `ignore` are checked. With LIFECYCLE_TRACKING=0 nothing is
+// checked and these functions do nothing.
+#ifndef LIFECYCLE_OWNERSHIP_HPP
+#define LIFECYCLE_OWNERSHIP_HPP
+
+#include <lifecycle/config.hpp>
+#include <lifecycle/registry.hpp>
+#include <lifecycle/source_site.hpp>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <utility>
+
+LIFECYCLE_BEGIN_NAMESPACE
+
+/// What ownership diagnostics do with a problem.
+enum class ownership_level {
+    ignore = 0,    ///< check nothing
+    warn_once = 1, ///< report each distinct problem once (default)
+    warn = 2,      ///< report every occurrence
+    abort = 3,     ///< report, then std::abort()
+};
+
+/// The problems ownership diagnostics find.
+enum class ownership_issue {
+    second_owner,       ///< a wrapper took a handle another live wrapper owns
+    closed_while_owned, ///< a wrapper closed a handle another live wrapper owns
+    already_closed,     ///< a wrapper's handle was closed through another wrapper; not closed again
+    use_after_close,    ///< get() (or -> / *) on a wrapper that closed, released or gave away its handle
+};
+
+/// One problem, as handed to the ownership handler. Views are valid only
+/// during the handler call.
+struct ownership_problem {
+    ownership_issue issue = ownership_issue::second_owner;
+    std::string_view kind;      ///< this wrapper's kind, e.g. "fd"
+    std::uintptr_t identity = 0; ///< the handle's identity (fd number, address); 0 for use_after_close
+    std::string_view label;     ///< this wrapper's label
+    source_site created;        ///< where this wrapper's handle was enrolled
+    source_site closed;         ///< the first close (already_closed, use_after_close), if known
+    source_site current;        ///< where the problem happens now (unknown in destructors)
+    std::string_view how;       ///< use_after_close: "closed", "released" or "moved from"
+    std::string_view other_kind;  ///< the other wrapper (second_owner, closed_while_owned)
+    std::string_view other_label;
+    source_site other_created;
+
+    /// Returns: one line describing the problem, without a trailing newline.
+    std::string message() const;
+};
+
+using ownership_handler = std::function<void(const ownership_problem&)>;
+
+namespace detail {
+
+inline void append_site(std::string& out, const source_site& s) {
+    if (!s.known()) {
+        out += "an unknown site (capture off or a destructor)";
+        return;
+    }
+    out += s.function;
+    out += " (";
+    out += s.file;
+    out += ':';
+    out += std::to_string(s.line);
+    out += ')';
+}
+
+inline void append_wrapper(std::string& out, std::string_view kind, std::string_view label) {
+    out += "a tracked ";
+    out.append(kind.data(), kind.size());
+    if (!label.empty()) {
+        out += " '";
+        out.append(label.data(), label.size());
+        out += '\'';
+    }
+}
+
+} // namespace detail
+
+inline std::string ownership_problem::message() const {
+    std::string m = "lifecycle: ownership: ";
+    const std::string handle = std::string(kind) + ' ' + std::to_string(identity);
+    switch (issue) {
+    case ownership_issue::second_owner:
+        m += handle + " is already owned by ";
+        detail::append_wrapper(m, other_kind, other_label);
+        m += " created at ";
+        detail::append_site(m, other_created);
+        m += "; a second owner";
+        if (!label.empty()) m += " '" + std::string(label) + '\'';
+        m += " takes it at ";
+        detail::append_site(m, current);
+        break;
+    case ownership_issue::closed_while_owned:
+        m += handle + " is closed at ";
+        detail::append_site(m, current);
+        m += " through ";
+        detail::append_wrapper(m, kind, label);
+        m += " created at ";
+        detail::append_site(m, created);
+        m += ", but ";
+        detail::append_wrapper(m, other_kind, other_label);
+        m += " created at ";
+        detail::append_site(m, other_created);
+        m += " still owns it";
+        break;
+    case ownership_issue::already_closed:
+        m += handle;
+        if (!label.empty()) m += " '" + std::string(label) + '\'';
+        m += " created at ";
+        detail::append_site(m, created);
+        m += " was already closed at ";
+        detail::append_site(m, closed);
+        m += " through another wrapper; not closing it again at ";
+        detail::append_site(m, current);
+        break;
+    case ownership_issue::use_after_close:
+        m += "get() at ";
+        detail::append_site(m, current);
+        m += " on ";
+        if (kind.empty()) {
+            m += "a moved-from tracked handle";
+            break;
+        }
+        detail::append_wrapper(m, kind, label);
+        m += " that was ";
+        m.append(how.data(), how.size());
+        m += " at ";
+        detail::append_site(m, closed);
+        m += " (created at ";
+        detail::append_site(m, created);
+        m += ')';
+        break;
+    }
+    return m;
+}
+
+namespace detail {
+
+struct ownership_state {
+    std::mutex mutex;
+    std::shared_ptr<const ownership_handler> handler;
+    std::unordered_set<std::uint64_t> seen; // warn_once: problems already reported
+};
+
+// Never destroyed: handles close during static destruction too.
+LIFECYCLE_DETAIL_EXPORT inline ownership_state& ownership_globals() noexcept {
+    static ownership_state* state = new ownership_state;
+    return *state;
+}
+
+inline std::uint64_t problem_key(const ownership_problem& p) noexcept {
+    std::uint64_t h = 1469598103934665603ull;
+    auto mix = [&h](std::uint64_t v) {
+        h ^= v;
+        h *= 1099511628211ull;
+        h ^= h >> 31;
+    };
+    mix(static_cast<std::uint64_t>(p.issue));
+    for (const source_site* s : {&p.current, &p.created, &p.other_created, &p.closed}) {
+        mix(reinterpret_cast<std::uintptr_t>(s->file));
+        mix(s->line);
+    }
+    return h;
+}
+
+/// Effects: applies the ownership level to `p`: drops it (ignore, or a
+/// repeat under warn_once), hands it to the handler, aborts under abort.
+/// Never throws.
+inline void report_ownership(const ownership_problem& p, ownership_mode mode) noexcept {
+    if (mode == ownership_mode::ignore) return;
+    std::shared_ptr<const ownership_handler> handler;
+    {
+        auto& g = ownership_globals();
+        std::lock_guard<std::mutex> lock(g.mutex);
+        if (mode == ownership_mode::warn_once) {
+            try {
+                if (!g.seen.insert(problem_key(p)).second) return;
+            } catch (...) {
+            }
+        }
+        handler = g.handler;
+    }
+    bool printed = false;
+    if (handler) {
+        try {
+            (*handler)(p);
+            printed = true;
+        } catch (...) {
+            std::fputs("lifecycle: the ownership handler threw; the problem is printed instead\n", stderr);
+        }
+    }
+    if (!printed) {
+        try {
+            std::string line = p.message();
+            line += '\n';
+            std::fwrite(line.data(), 1, line.size(), stderr);
+        } catch (...) {
+            std::fputs("lifecycle: ownership: a problem was found (out of memory while describing it)\n", stderr);
+        }
+    }
+    if (mode == ownership_mode::abort) {
+        std::fputs("lifecycle: ownership: aborting (LIFECYCLE_OWNERSHIP=abort)\n", stderr);
+        std::fflush(stderr);
+        std::abort();
+    }
+}
+
+} // namespace detail
+
+#if LIFECYCLE_TRACKING
+/// Effects: sets the level for handles created (and problems found) from now on.
+inline void set_ownership_level(ownership_level level) noexcept {
+    detail::instance().set_ownership(static_cast<detail::ownership_mode>(level));
+}
+/// Returns: the level in force.
+inline ownership_level current_ownership_level() noexcept {
+    return static_cast<ownership_level>(detail::instance().ownership());
+}
+#else
+inline void set_ownership_level(ownership_level) noexcept {}
+inline ownership_level current_ownership_level() noexcept { return ownership_level::ignore; }
+#endif
+
+/// Effects: makes `handler` receive ownership problems (after the level's
+/// filtering); an empty function restores the default (one line on stderr).
+/// Under `abort`, the process aborts after the handler returns.
+/// Returns: the previous handler (empty if it was the default).
+inline ownership_handler set_ownership_handler(ownership_handler handler) {
+    auto next = handler ? std::make_shared<const ownership_handler>(std::move(handler)) : nullptr;
+    auto& g = detail::ownership_globals();
+    std::lock_guard<std::mutex> lock(g.mutex);
+    auto previous = std::exchange(g.handler, std::move(next));
+    return previous ? *previous : ownership_handler{};
+}
+
+/// Effects: forgets which problems warn_once has already reported (for tests).
+inline void reset_ownership_warnings() noexcept {
+    auto& g = detail::ownership_globals();
+    std::lock_guard<std::mutex> lock(g.mutex);
+    g.seen.clear();
+}
+
+LIFECYCLE_END_NAMESPACE
+
+#endif // LIFECYCLE_OWNERSHIP_HPP

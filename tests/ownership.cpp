@@ -1,0 +1,302 @@
+// Ownership diagnostics: two owners of one handle, a close through the wrong
+// one, a double close that must not happen, get() after close/release/move.
+#include "support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sys/socket.h>
+
+#include <string>
+#include <vector>
+
+using lifecycle::ownership_issue;
+using lifecycle::ownership_level;
+using lifecycle_test::fd_is_open;
+
+namespace {
+
+/// Sets a level and collects the problems while alive.
+class capture_ownership {
+public:
+    struct entry {
+        ownership_issue issue;
+        std::string kind, label, other_kind, other_label, how, message;
+        std::uintptr_t identity = 0;
+        unsigned created = 0, closed = 0, current = 0, other_created = 0;
+        std::string current_file;
+    };
+    explicit capture_ownership(ownership_level level = ownership_level::warn)
+        : previous_level_(lifecycle::current_ownership_level()) {
+        lifecycle::set_ownership_level(level);
+        lifecycle::reset_ownership_warnings();
+        previous_ = lifecycle::set_ownership_handler([this](const lifecycle::ownership_problem& p) {
+            entries.push_back(entry{p.issue, std::string(p.kind), std::string(p.label), std::string(p.other_kind),
+                                    std::string(p.other_label), std::string(p.how), p.message(), p.identity,
+                                    p.created.line, p.closed.line, p.current.line, p.other_created.line,
+                                    p.current.file});
+        });
+    }
+    ~capture_ownership() {
+        lifecycle::set_ownership_handler(previous_);
+        lifecycle::set_ownership_level(previous_level_);
+    }
+    capture_ownership(const capture_ownership&) = delete;
+    capture_ownership& operator=(const capture_ownership&) = delete;
+
+    std::vector<entry> entries;
+
+private:
+    ownership_level previous_level_;
+    lifecycle::ownership_handler previous_;
+};
+
+int open_null() { return ::open("/dev/null", O_RDONLY); }
+
+struct tag_a {
+    static constexpr const char* name = "fake-a";
+};
+struct tag_b {
+    static constexpr const char* name = "fake-b";
+};
+
+} // namespace
+
+TEST_CASE("a second wrapper of an owned fd is reported with both creation sites") {
+    capture_ownership problems;
+    lifecycle::tracked_fd first{open_null(), "config"};
+    const unsigned first_line = __LINE__ - 1;
+    const int fd = first.get();
+    int raw = ::dup(fd); // a different fd: no problem (control)
+    lifecycle::tracked_fd other{raw, "copy"};
+    CHECK(problems.entries.empty());
+
+    lifecycle::tracked_fd second{first.get(), "alias"};
+    const unsigned second_line = __LINE__ - 1;
+    REQUIRE(problems.entries.size() == 1);
+    const auto& p = problems.entries[0];
+    CHECK(p.issue == ownership_issue::second_owner);
+    CHECK(p.kind == "fd");
+    CHECK(p.identity == static_cast<std::uintptr_t>(fd));
+    CHECK(p.label == "alias");
+    CHECK(p.other_label == "config");
+    CHECK(p.other_created == first_line);
+    CHECK(p.current == second_line);
+    CHECK(p.current_file.find("ownership.cpp") != std::string::npos);
+    CHECK(p.message.find("fd " + std::to_string(fd) + " is already owned by a tracked fd 'config' created at") !=
+          std::string::npos);
+    (void)second.release(); // one owner closes it
+}
+
+TEST_CASE("closing through the second owner is reported, and the first owner does not close the fd again") {
+    capture_ownership problems;
+    lifecycle_test::capture_close_failures failures;
+    std::unique_ptr<lifecycle::tracked_fd> first{new lifecycle::tracked_fd{open_null(), "owner"}};
+    const unsigned owner_line = __LINE__ - 1;
+    const int fd = first->get();
+    lifecycle::tracked_fd second{fd, "intruder"};
+    problems.entries.clear();
+
+    CHECK_FALSE(second.close());
+    const unsigned close_line = __LINE__ - 1;
+    CHECK_FALSE(fd_is_open(fd));
+    REQUIRE(problems.entries.size() == 1);
+    CHECK(problems.entries[0].issue == ownership_issue::closed_while_owned);
+    CHECK(problems.entries[0].current == close_line);
+    CHECK(problems.entries[0].other_created == owner_line);
+    CHECK(problems.entries[0].other_label == "owner");
+
+    // The number is reused by the next open: the stale owner must not close it.
+    const int reused = open_null();
+    REQUIRE(reused == fd);
+    lifecycle::tracked_fd innocent{reused, "innocent"}; // not a second owner: the stale one closed elsewhere
+    CHECK(problems.entries.size() == 1);
+    first.reset(); // destroys the stale owner
+    CHECK(fd_is_open(reused));
+    REQUIRE(problems.entries.size() == 2);
+    CHECK(problems.entries[1].issue == ownership_issue::already_closed);
+    CHECK(problems.entries[1].label == "owner");
+    CHECK(problems.entries[1].created == owner_line);
+    CHECK(problems.entries[1].closed == close_line);
+    CHECK(problems.entries[1].message.find("not closing it again") != std::string::npos);
+    CHECK(failures.size() == 0); // reported once, as an ownership problem, not also as a close failure
+}
+
+TEST_CASE("close() on a handle another wrapper already closed returns closed_elsewhere and closes nothing") {
+    capture_ownership problems;
+    lifecycle::tracked_fd first{open_null(), "first"};
+    const int fd = first.get();
+    lifecycle::tracked_fd second{fd, "second"};
+    CHECK_FALSE(first.close());
+    const int reused = open_null();
+    REQUIRE(reused == fd);
+    CHECK(second.close() == lifecycle::lifecycle_errc::closed_elsewhere);
+    CHECK(fd_is_open(reused));
+    CHECK_FALSE(second);
+    ::close(reused);
+}
+
+TEST_CASE("without ownership checks the double close happens and fails (control)") {
+    capture_ownership problems{ownership_level::ignore};
+    lifecycle::tracked_fd first{open_null(), "first"};
+    const int fd = first.get();
+    lifecycle::tracked_fd second{fd, "second"};
+    CHECK_FALSE(first.close());
+    CHECK(second.close() == std::errc::bad_file_descriptor);
+    CHECK(problems.entries.empty());
+}
+
+TEST_CASE("a closed fd number opened again is a new resource, not a second owner") {
+    capture_ownership problems;
+    for (int i = 0; i < 3; ++i) {
+        lifecycle::tracked_fd fd{open_null(), "again"};
+        CHECK(fd);
+    }
+    lifecycle::tracked_fd a{open_null()};
+    const int n = a.get();
+    CHECK_FALSE(a.close());
+    lifecycle::tracked_fd b{open_null()};
+    CHECK(b.get() == n);
+    CHECK(problems.entries.empty());
+}
+
+TEST_CASE("get() after close(), release() and a move is reported with where the handle went") {
+    capture_ownership problems;
+    lifecycle::tracked_fd fd{open_null(), "used"};
+    const unsigned created = __LINE__ - 1;
+    CHECK_FALSE(fd.close());
+    const unsigned closed = __LINE__ - 1;
+    CHECK(fd.get() == -1);
+    const unsigned used = __LINE__ - 1;
+    REQUIRE(problems.entries.size() == 1);
+    CHECK(problems.entries[0].issue == ownership_issue::use_after_close);
+    CHECK(problems.entries[0].how == "closed");
+    CHECK(problems.entries[0].created == created);
+    CHECK(problems.entries[0].closed == closed);
+    CHECK(problems.entries[0].current == used);
+    CHECK(problems.entries[0].message.find("on a tracked fd that was closed at") != std::string::npos);
+
+    lifecycle::tracked_fd given{open_null(), "given"};
+    const int raw = given.release();
+    (void)given.get();
+    REQUIRE(problems.entries.size() == 2);
+    CHECK(problems.entries[1].how == "released");
+    ::close(raw);
+
+    lifecycle::tracked_fd source{open_null(), "source"};
+    lifecycle::tracked_fd target = std::move(source);
+    (void)source.get(); // NOLINT(bugprone-use-after-move): the point of the test
+    REQUIRE(problems.entries.size() == 3);
+    CHECK(problems.entries[2].how == "moved from");
+    CHECK(target.get() >= 0); // the target is fine
+    CHECK(problems.entries.size() == 3);
+
+    lifecycle::tracked_fd reset_one{open_null(), "reset"};
+    reset_one.reset();
+    (void)reset_one.get();
+    CHECK(problems.entries.size() == 4);
+}
+
+TEST_CASE("get() on an empty wrapper that never owned anything is fine (control)") {
+    capture_ownership problems;
+    lifecycle::tracked_fd empty;
+    lifecycle::tracked_fd failed{-1};
+    CHECK(empty.get() == -1);
+    CHECK(failed.get() == -1);
+    lifecycle::tracked_fd reopened{open_null()};
+    CHECK_FALSE(reopened.close());
+    reopened.reset(open_null(), "reopened"); // owns again: get() is fine
+    CHECK(reopened.get() >= 0);
+    lifecycle::tracked_fd a{open_null()}, b{open_null()};
+    a.swap(b);
+    CHECK(a.get() >= 0);
+    CHECK(b.get() >= 0);
+    CHECK(problems.entries.empty());
+}
+
+TEST_CASE("fds and sockets share a domain; other kinds do not") {
+    capture_ownership problems;
+    lifecycle::tracked_socket s{::socket(AF_UNIX, SOCK_STREAM, 0), "sock"};
+    REQUIRE(s);
+    lifecycle::tracked_fd as_fd{s.get(), "as fd"};
+    REQUIRE(problems.entries.size() == 1);
+    CHECK(problems.entries[0].kind == "fd");
+    CHECK(problems.entries[0].other_kind == "socket");
+    (void)as_fd.release();
+
+    // Two handles of unrelated kinds with equal values are not owners of one thing.
+    lifecycle::tracked<lifecycle_test::fake_traits<tag_a>> x{7000001};
+    lifecycle::tracked<lifecycle_test::fake_traits<tag_b>> y{7000001};
+    CHECK(problems.entries.size() == 1);
+}
+
+TEST_CASE("warn_once reports each distinct problem once; warn reports every time") {
+    auto twice = [] {
+        for (int i = 0; i < 2; ++i) {
+            lifecycle::tracked_fd fd{open_null()};
+            CHECK_FALSE(fd.close());
+            (void)fd.get();
+        }
+    };
+    {
+        capture_ownership problems{ownership_level::warn_once};
+        twice();
+        CHECK(problems.entries.size() == 1);
+    }
+    {
+        capture_ownership problems{ownership_level::warn};
+        twice();
+        CHECK(problems.entries.size() == 2);
+    }
+}
+
+TEST_CASE("the default handler prints one line naming the sites") {
+    lifecycle_test::capture_stderr err;
+    const auto previous = lifecycle::current_ownership_level();
+    lifecycle::set_ownership_level(ownership_level::warn);
+    {
+        lifecycle::tracked_fd a{open_null(), "printed"};
+        lifecycle::tracked_fd b{a.get(), "again"};
+        (void)b.release();
+    }
+    lifecycle::set_ownership_level(previous);
+    const std::string text = err.text();
+    CHECK(text.find("lifecycle: ownership: fd ") != std::string::npos);
+    CHECK(text.find("is already owned by a tracked fd 'printed' created at") != std::string::npos);
+    CHECK(text.find("ownership.cpp:") != std::string::npos);
+}
+
+TEST_CASE("LIFECYCLE_OWNERSHIP values are parsed; garbage warns and keeps the default") {
+    using lifecycle::detail::ownership_mode;
+    using lifecycle::detail::parse_ownership;
+    CHECK(parse_ownership(nullptr, ownership_mode::warn_once, nullptr) == ownership_mode::warn_once);
+    CHECK(parse_ownership("ignore", ownership_mode::warn_once, nullptr) == ownership_mode::ignore);
+    CHECK(parse_ownership("warn", ownership_mode::warn_once, nullptr) == ownership_mode::warn);
+    CHECK(parse_ownership("warn-once", ownership_mode::warn, nullptr) == ownership_mode::warn_once);
+    CHECK(parse_ownership("warn_once", ownership_mode::warn, nullptr) == ownership_mode::warn_once);
+    CHECK(parse_ownership("abort", ownership_mode::warn_once, nullptr) == ownership_mode::abort);
+    std::FILE* out = std::tmpfile();
+    CHECK(parse_ownership("loud", ownership_mode::warn_once, out) == ownership_mode::warn_once);
+    std::rewind(out);
+    char line[256] = {};
+    CHECK(std::fgets(line, sizeof line, out) != nullptr);
+    std::fclose(out);
+    CHECK(std::string(line) ==
+          "lifecycle: ignoring LIFECYCLE_OWNERSHIP='loud': expected ignore, warn-once, warn or abort; using warn-once\n");
+}
+
+TEST_CASE("a handler that throws does not lose the problem") {
+    lifecycle_test::capture_stderr err;
+    const auto previous_level = lifecycle::current_ownership_level();
+    lifecycle::set_ownership_level(ownership_level::warn);
+    auto previous = lifecycle::set_ownership_handler([](const lifecycle::ownership_problem&) { throw 42; });
+    {
+        lifecycle::tracked_fd a{open_null(), "thrown"};
+        lifecycle::tracked_fd b{a.get()};
+        (void)b.release();
+    }
+    lifecycle::set_ownership_handler(previous);
+    lifecycle::set_ownership_level(previous_level);
+    const std::string text = err.text();
+    CHECK(text.find("the ownership handler threw") != std::string::npos);
+    CHECK(text.find("already owned by a tracked fd 'thrown'") != std::string::npos);
+}
