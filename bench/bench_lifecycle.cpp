@@ -101,14 +101,18 @@ void BM_unique_ptr_int(benchmark::State& state) {
     }
 }
 
-template <lifecycle::capture C>
+// The default ownership level (warn-once) claims every handle's identity in
+// the ownership index; `ignore` measures the registry alone.
+template <lifecycle::capture C, lifecycle::ownership_level O = lifecycle::ownership_level::warn_once>
 void BM_tracked(benchmark::State& state) {
     lifecycle::set_capture(C);
     lifecycle::set_stack_depth(default_depth);
+    lifecycle::set_ownership_level(O);
     for (auto _ : state) {
         tracked_fake t{bench::fake_open()};
     }
     lifecycle::set_capture(lifecycle::capture::site);
+    lifecycle::set_ownership_level(lifecycle::ownership_level::warn_once);
 }
 
 #define LC_BENCH_CREATE_DESTROY(fn, name) BENCHMARK(fn)->Name("create_destroy/" name)->Threads(1)->Threads(2)
@@ -119,6 +123,8 @@ LC_BENCH_CREATE_DESTROY(BM_unique_ptr_int, "unique_ptr_int_heap");
 LC_BENCH_CREATE_DESTROY(BM_tracked<lifecycle::capture::off>, "tracked_off");
 LC_BENCH_CREATE_DESTROY(BM_tracked<lifecycle::capture::site>, "tracked_site");
 LC_BENCH_CREATE_DESTROY(BM_tracked<lifecycle::capture::stack>, "tracked_stack");
+LC_BENCH_CREATE_DESTROY((BM_tracked<lifecycle::capture::off, lifecycle::ownership_level::ignore>), "tracked_off_no_ownership");
+LC_BENCH_CREATE_DESTROY((BM_tracked<lifecycle::capture::site, lifecycle::ownership_level::ignore>), "tracked_site_no_ownership");
 
 // ---- stack capture at equal depth ----------------------------------------------
 

@@ -79,7 +79,8 @@ def main():
     for threads in (1, 2):
         raw = get(f"create_destroy/raw/threads:{threads}")
         heap = get(f"create_destroy/unique_ptr_int_heap/threads:{threads}")
-        for what in ("raw", "unique_ptr_noop", "unique_ptr_int_heap", "tracked_off", "tracked_site", "tracked_stack"):
+        for what in ("raw", "unique_ptr_noop", "unique_ptr_int_heap", "tracked_off", "tracked_off_no_ownership",
+                     "tracked_site", "tracked_site_no_ownership", "tracked_stack"):
             name = f"create_destroy/{what}/threads:{threads}"
             s = get(name)
             if s is None:
