@@ -23,6 +23,7 @@ namespace {
 struct child_result {
     bool aborted = false; // killed by SIGABRT (under TSan: ended abnormally, TSan handles abort itself)
     bool clean = false;   // exited with status 0
+    int signal = 0;       // the signal that ended it, if any
     std::string err;
 };
 
@@ -49,6 +50,7 @@ child_result run_child(F body) {
     int status = 0;
     ::waitpid(pid, &status, 0);
     r.clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    r.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 #ifdef LIFECYCLE_TEST_TSAN
     r.aborted = !r.clean;
 #else
@@ -101,4 +103,40 @@ TEST_CASE("ownership level abort reports the problem, then aborts") {
     CHECK(r.aborted);
     CHECK(r.err.find("is already owned by a tracked fd 'first owner'") != std::string::npos);
     CHECK(r.err.find("aborting (LIFECYCLE_OWNERSHIP=abort)") != std::string::npos);
+}
+
+TEST_CASE("LIFECYCLE_ASSERT_LIVE_AT_MOST aborts with the live resources of the kind when there are too many") {
+    const auto r = run_child([] {
+        static lifecycle::tracked_fd a{::open("/dev/null", O_RDONLY), "engine one"};
+        static lifecycle::tracked_fd b{::open("/dev/null", O_RDONLY), "engine two"};
+        LIFECYCLE_ASSERT_LIVE_AT_MOST("fd", 1000); // control: passes
+        std::fputs("first assertion passed\n", stderr);
+        LIFECYCLE_ASSERT_LIVE_AT_MOST("fd", 1);
+    });
+    CHECK(r.aborted);
+    CHECK(r.err.find("first assertion passed") != std::string::npos);
+    CHECK(r.err.find("1 x fd 'engine one'") != std::string::npos);
+    CHECK(r.err.find("1 x fd 'engine two'") != std::string::npos);
+    CHECK(r.err.find("LIFECYCLE_ASSERT_LIVE_AT_MOST(\"fd\", 1) failed: ") != std::string::npos);
+}
+
+TEST_CASE("set_break_on raises SIGTRAP when the resource with that ordinal is created, and not before") {
+    const auto r = run_child([] {
+        std::signal(SIGTRAP, SIG_DFL);
+        lifecycle::leak_scope scope{"ordinals", lifecycle::leak_policy::ignore};
+        lifecycle::tracked_fd first{::open("/dev/null", O_RDONLY), "first"};
+        const std::uint64_t ordinal = scope.check().groups().at(0).ordinals.at(0);
+        lifecycle::set_break_on(ordinal + 2); // the one after next
+        lifecycle::tracked_fd second{::open("/dev/null", O_RDONLY), "second"};
+        std::fputs("second created\n", stderr);
+        lifecycle::tracked_fd third{::open("/dev/null", O_RDONLY), "third"};
+        std::fputs("third created\n", stderr);
+    });
+#ifndef LIFECYCLE_TEST_TSAN
+    CHECK(r.signal == SIGTRAP);
+#endif
+    const std::string& err = r.err;
+    CHECK(err.find("second created") != std::string::npos);
+    CHECK(err.find("lifecycle: LIFECYCLE_BREAK_ON: creating resource ") != std::string::npos);
+    CHECK(err.find("third created") == std::string::npos);
 }

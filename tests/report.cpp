@@ -71,6 +71,15 @@ std::string fingerprint_of(const std::string& json) {
     return at == std::string::npos ? std::string() : json.substr(at + key.size(), 16);
 }
 
+// Replaces what follows each `after` up to the end of its line with `with`.
+std::string mask_rest_of_line(std::string s, const std::string& after, const std::string& with) {
+    for (std::size_t at = s.find(after); at != std::string::npos; at = s.find(after, at + after.size())) {
+        const std::size_t end = s.find('\n', at);
+        s.replace(at + after.size(), (end == std::string::npos ? s.size() : end) - at - after.size(), with);
+    }
+    return s;
+}
+
 bool ends_with(const std::string& s, const std::string& tail) {
     return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
@@ -198,11 +207,12 @@ TEST_CASE("the text report, normalised, matches the golden output") {
     text = mask_digits_after(text, "thread ", "TID");
     text = mask_digits_after(text, "ordinals ", "ORD");
     text = mask_digits_after(text, " .. ", "ORD");
+    text = mask_rest_of_line(text, ", oldest ", "AGE");
     const std::string golden =
         "lifecycle: 2 leaked resources in scope 'golden'\n"
         "\n"
         "2 x fd 'first', 'second'\n"
-        "  created at create_here (report.cpp:LINE) on thread TID, ordinals ORD .. ORD\n"
+        "  created at create_here (report.cpp:LINE) on thread TID, ordinals ORD .. ORD, oldest AGE\n"
         "  in scope 'golden'\n"
         "  close with close()\n"
         "\n"
@@ -256,4 +266,65 @@ TEST_CASE("stats() prints as a table") {
     lifecycle::print_stats(os, lifecycle::stats());
     CHECK(os.str().rfind("kind", 0) == 0);
     CHECK(os.str().find("\nfd ") != std::string::npos);
+}
+
+namespace {
+// Replaces the JSON value after `"key":` (a string, a number or an array) with `with`.
+std::string mask_json(std::string s, const std::string& key, const std::string& with) {
+    const std::string k = "\"" + key + "\":";
+    for (std::size_t at = s.find(k); at != std::string::npos; at = s.find(k, at + k.size())) {
+        const std::size_t from = at + k.size();
+        std::size_t end = from;
+        if (s[from] == '"') end = s.find('"', from + 1) + 1;
+        else if (s[from] == '[') end = s.find(']', from) + 1;
+        else
+            while (end < s.size() && s[end] != ',' && s[end] != '}') ++end;
+        s.replace(from, end - from, with);
+    }
+    return s;
+}
+} // namespace
+
+TEST_CASE("the JSON report, normalised, matches the golden output") {
+    with_capture tier{lifecycle::capture::site};
+    leak_scope scope{"golden json", leak_policy::ignore};
+    std::vector<tracked_fd> fds;
+    fds.push_back(create_here("first"));
+    fds.push_back(create_here("second"));
+    std::string json = scope.check().to_json();
+    for (const char* key : {"fingerprint", "file", "line", "ordinals", "threads", "oldest_age_seconds"})
+        json = mask_json(json, key, std::string("<") + key + ">");
+    const std::string golden =
+        "{\"schema\":1,\"scope\":\"golden json\",\"count\":2,\"weight\":0,\"capture\":\"site\",\"groups\":["
+        "{\"fingerprint\":<fingerprint>,\"tracked\":true,\"kind\":\"fd\",\"close_call\":\"close()\",\"count\":2,"
+        "\"weight\":0,\"largest_weight\":0,\"site\":{\"file\":<file>,\"line\":<line>,\"function\":\"create_here\"},"
+        "\"labels\":[\"first\",\"second\"],\"ordinals\":<ordinals>,\"threads\":<threads>,\"scopes\":[\"golden json\"],"
+        "\"oldest_age_seconds\":<oldest_age_seconds>,\"with_stack\":0,\"frames\":[]}],"
+        "\"allowed\":[],\"limits_exceeded\":[]}";
+    CHECK(json == golden);
+}
+
+TEST_CASE("a frame that cannot be symbolized prints its address; the others are still symbolized") {
+    with_capture tier{lifecycle::capture::stack};
+    leak_scope scope{"bad frame", leak_policy::ignore};
+    tracked_fd fd = create_here("bad frame");
+    lifecycle::leak_report r = scope.check();
+    REQUIRE(r.groups().size() == 1);
+    // Rebuild the report from a record whose stack starts with a bogus address.
+    auto records = lifecycle::detail::instance().live_since(lifecycle::detail::watermark{});
+    lifecycle::detail::record_view rec;
+    for (auto& v : records)
+        if (v.label == "bad frame") rec = v;
+    REQUIRE(rec.stack != nullptr);
+    const std::uint32_t depth = rec.stack->depth + 1;
+    std::vector<void*> storage(sizeof(lifecycle::detail::stack_entry) / sizeof(void*) + depth + 1);
+    auto* entry = new (storage.data()) lifecycle::detail::stack_entry;
+    entry->depth = depth;
+    entry->frames[0] = reinterpret_cast<void*>(std::uintptr_t{0x10}); // nothing is mapped there
+    for (std::uint32_t i = 0; i < rec.stack->depth; ++i) entry->frames[i + 1] = rec.stack->frames[i];
+    rec.stack = entry;
+    rec.site = lifecycle::source_site{};
+    const std::string text = lifecycle::leak_report::from_records("bad frame", {rec}, lifecycle::capture::stack).to_text();
+    CHECK(text.find("#0 0x10") != std::string::npos);
+    CHECK(text.find("create_here") != std::string::npos);
 }

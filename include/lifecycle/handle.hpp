@@ -35,6 +35,7 @@
 #include <lifecycle/traits.hpp>
 
 #include <exception>
+#include <stdexcept>
 #include <string_view>
 #include <system_error>
 #include <type_traits>
@@ -72,7 +73,7 @@ struct handle_closer {
 #if LIFECYCLE_TRACKING
         record* r = nullptr;
         try {
-            r = instance().enroll(kind_of<Traits>(), ops::identity(h), ops::weight(h), label, site);
+            r = instance().enroll(kind_of<Traits>(), ops::identity(h), ops::weight(h), label, site, ops::native_fd(h));
         } catch (...) {
             return nullptr; // the kind could not be registered (out of memory): stay untracked
         }
@@ -352,6 +353,19 @@ public:
 #endif
     }
     friend void swap(tracked& a, tracked& b) noexcept { a.swap(b); }
+
+    /// Effects: marks the resource held as intentionally long-lived: leak
+    /// scopes and the at-exit report count it under `reason` instead of
+    /// reporting it. Nothing when empty or untracked.
+    /// Throws: std::invalid_argument if `reason` is empty.
+    friend void keep_alive(const tracked& h, std::string_view reason) {
+        if (reason.empty()) throw std::invalid_argument("lifecycle::keep_alive: give a reason (it is printed in reports)");
+#if LIFECYCLE_TRACKING
+        if (const detail::record* r = h.live_record()) detail::instance().keep(const_cast<detail::record*>(r), reason);
+#else
+        (void)h;
+#endif
+    }
 
     /// Returns: the label given at creation; empty when untracked or empty.
     std::string_view label() const noexcept {

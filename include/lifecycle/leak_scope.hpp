@@ -14,14 +14,36 @@
 // Every resource remembers the innermost scope of its creating thread, which
 // reports show. The destructor never throws. With LIFECYCLE_TRACKING=0 a
 // scope sees nothing and `LIFECYCLE_ASSERT_NO_LEAKS` compiles to nothing.
+//
+// Options (leak_scope_options), each with a default:
+//   limits      per kind, a maximum count and/or weight of leaked resources
+//               tolerated; above it, all of them are reported ("one new
+//               engine per sync" fails at the second engine with max_count 1)
+//   allow       rules by kind, creating function or label (glob patterns,
+//               `*` and `?`), each with a reason; reports say how often each
+//               rule fired, so stale rules show. Per object: keep_alive(h, why).
+//   os_check    Linux: also diff /proc/self/fd and the thread count between
+//               the scope's start and the check; fds nobody tracks are
+//               reported as their own group ("fd 9 -> /tmp/x")
+//   max_groups  groups shown in the text (the rest in one line)
+//
+// Reports that a scope prints (policies print and abort, the assertion
+// macros, the at-exit report) are also appended as one JSON object per line
+// to the file named by LIFECYCLE_REPORT_FILE, when set. LIFECYCLE_REPORT_AT_EXIT=1
+// (or a call to report_at_exit()) prints what is still open when the process
+// exits.
 #ifndef LIFECYCLE_LEAK_SCOPE_HPP
 #define LIFECYCLE_LEAK_SCOPE_HPP
 
 #include <lifecycle/config.hpp>
+#include <lifecycle/detail/os_snapshot.hpp>
 #include <lifecycle/registry.hpp>
 #include <lifecycle/report.hpp>
 
+#include <cerrno>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <exception>
 #include <functional>
@@ -29,6 +51,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 LIFECYCLE_BEGIN_NAMESPACE
 
@@ -42,14 +65,92 @@ enum class leak_policy {
 
 using leak_handler = std::function<void(const leak_report&)>;
 
+/// Leaked resources of `kind` a scope tolerates: up to `max_count` of them
+/// and up to `max_weight` bytes in total. Above either, all are reported.
+struct kind_limit {
+    std::string kind;                                          ///< a kind name, e.g. "engine"; "*" for every kind
+    std::size_t max_count = static_cast<std::size_t>(-1);      ///< default: no count limit
+    std::uint64_t max_weight = static_cast<std::uint64_t>(-1); ///< default: no weight limit
+};
+
+/// A rule that keeps matching resources out of a scope's reports.
+struct allow_rule {
+    enum class field { kind, function, label };
+    field what = field::kind;
+    std::string pattern; ///< glob: `*` any run of characters, `?` one character
+    std::string reason;  ///< required; printed with the rule's count
+
+    static allow_rule kind(std::string pattern, std::string reason) { return {field::kind, std::move(pattern), std::move(reason)}; }
+    /// Matches the creating function: the site's function name, or the
+    /// qualified name of the first frame of user code when the stack was captured.
+    static allow_rule function(std::string pattern, std::string reason) { return {field::function, std::move(pattern), std::move(reason)}; }
+    static allow_rule label(std::string pattern, std::string reason) { return {field::label, std::move(pattern), std::move(reason)}; }
+};
+
 /// Options of a leak scope; every member has a default.
 struct leak_scope_options {
     leak_policy policy = leak_policy::print;
     leak_handler handler;          ///< used by leak_policy::call_handler
     bool this_thread_only = false; ///< count only resources created on the scope's thread
+    std::vector<kind_limit> limits; ///< leaks tolerated per kind
+    std::vector<allow_rule> allow;  ///< rules that keep resources out of reports
+    bool os_check = false;          ///< Linux: also report fds and threads nobody tracks
+    std::size_t max_groups = 10;    ///< groups shown in the text; 0: all
 };
 
 namespace detail {
+
+/// `*` matches any run of characters, `?` any one character.
+inline bool glob_match(std::string_view pattern, std::string_view text) noexcept {
+    std::size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
+    while (t < text.size()) {
+        if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+            ++p, ++t;
+        } else if (p < pattern.size() && pattern[p] == '*') {
+            star = p++;
+            resume = t;
+        } else if (star != std::string_view::npos) {
+            p = star + 1;
+            t = ++resume;
+        } else {
+            return false;
+        }
+    }
+    while (p < pattern.size() && pattern[p] == '*') ++p;
+    return p == pattern.size();
+}
+
+inline const char* field_name(allow_rule::field f) noexcept {
+    switch (f) {
+    case allow_rule::field::kind: return "kind";
+    case allow_rule::field::function: return "function";
+    case allow_rule::field::label: return "label";
+    }
+    return "?";
+}
+
+/// Appends `r` as one JSON line to LIFECYCLE_REPORT_FILE, if set. A file that
+/// cannot be opened gives one warning line per report; nothing else is lost.
+inline void append_report_file(const leak_report& r) noexcept {
+    const char* path = std::getenv("LIFECYCLE_REPORT_FILE");
+    if (path == nullptr || *path == '\0') return;
+    try {
+        const std::string line = r.to_json() + '\n';
+        std::FILE* f = std::fopen(path, "a");
+        if (f == nullptr) {
+            std::fprintf(stderr, "lifecycle: cannot append the report to LIFECYCLE_REPORT_FILE='%s': %s; it is printed only\n",
+                         path, std::strerror(errno));
+            return;
+        }
+        const bool ok = std::fwrite(line.data(), 1, line.size(), f) == line.size();
+        if (std::fclose(f) != 0 || !ok)
+            std::fprintf(stderr, "lifecycle: writing the report to LIFECYCLE_REPORT_FILE='%s' failed\n", path);
+    } catch (...) {
+        std::fputs("lifecycle: a leak report could not be written to LIFECYCLE_REPORT_FILE (out of memory)\n", stderr);
+    }
+}
+
+/// Prints `r` on stderr and appends it to LIFECYCLE_REPORT_FILE.
 inline void write_report(const leak_report& r) noexcept {
     try {
         const std::string text = r.to_text();
@@ -58,7 +159,9 @@ inline void write_report(const leak_report& r) noexcept {
     } catch (...) {
         std::fputs("lifecycle: a leak report could not be rendered (out of memory)\n", stderr);
     }
+    append_report_file(r);
 }
+
 } // namespace detail
 
 /// Marks the start of a scope whose leaks `check()` and the destructor report.
@@ -66,18 +169,35 @@ class leak_scope final {
 public:
     /// Effects: begins a scope named `name` with policy `policy`.
     explicit leak_scope(std::string_view name = {}, leak_policy policy = leak_policy::print)
-        : leak_scope(name, leak_scope_options{policy, {}, false}) {}
+        : leak_scope(name, options_with(policy, {})) {}
 
     /// Effects: begins a scope whose destructor calls `handler` with a non-empty report.
     leak_scope(std::string_view name, leak_handler handler)
-        : leak_scope(name, leak_scope_options{leak_policy::call_handler, std::move(handler), false}) {}
+        : leak_scope(name, options_with(leak_policy::call_handler, std::move(handler))) {}
 
     /// Effects: begins a scope with `options`.
     /// Throws: std::invalid_argument if the policy is call_handler and no handler is given.
+    /// Throws: std::invalid_argument naming the option for a limit without a
+    /// kind, a rule without a pattern or a reason.
     leak_scope(std::string_view name, leak_scope_options options) : name_(name), options_(std::move(options)) {
         if (options_.policy == leak_policy::call_handler && !options_.handler)
             throw std::invalid_argument("lifecycle::leak_scope: leak_policy::call_handler needs a handler");
+        for (std::size_t i = 0; i < options_.limits.size(); ++i)
+            if (options_.limits[i].kind.empty())
+                throw std::invalid_argument("lifecycle::leak_scope: limits[" + std::to_string(i) +
+                                            "].kind is empty (a kind name such as \"fd\", or \"*\")");
+        for (std::size_t i = 0; i < options_.allow.size(); ++i) {
+            const allow_rule& a = options_.allow[i];
+            if (a.pattern.empty())
+                throw std::invalid_argument("lifecycle::leak_scope: allow[" + std::to_string(i) + "] (" +
+                                            detail::field_name(a.what) + ") has an empty pattern");
+            if (a.reason.empty())
+                throw std::invalid_argument("lifecycle::leak_scope: allow[" + std::to_string(i) + "] (" +
+                                            detail::field_name(a.what) + " '" + a.pattern +
+                                            "') has no reason; reports print it");
+        }
 #if LIFECYCLE_TRACKING
+        if (options_.os_check) os_start_ = detail::take_os_snapshot();
         auto& reg = detail::instance();
         interned_ = reg.intern_name(name_);
         thread_ = detail::registry::thread_id();
@@ -116,11 +236,20 @@ public:
 
     /// Returns: the resources created since this scope began (on its thread
     /// only, if so configured) that are still open.
+    /// Kept-alive resources, allowed ones and leaks within the limits are
+    /// counted in `allowed()` instead.
     leak_report check() const {
 #if LIFECYCLE_TRACKING
         auto& reg = detail::instance();
-        return leak_report::from_records(name_, reg.live_since(start_, options_.this_thread_only ? thread_ : 0),
-                                         reg.capture_mode());
+        std::vector<detail::record_view> records = reg.live_since(start_, options_.this_thread_only ? thread_ : 0);
+        std::vector<allowance> allowed = filter(records);
+        std::vector<limit_exceeded> exceeded = apply_limits(records, allowed);
+        leak_report r = leak_report::from_records(name_, std::move(records), reg.capture_mode());
+        r.allowed_ = std::move(allowed);
+        r.exceeded_ = std::move(exceeded);
+        r.max_groups_ = options_.max_groups;
+        if (options_.os_check) add_os_findings(r);
+        return r;
 #else
         return leak_report{};
 #endif
@@ -130,9 +259,130 @@ public:
     const std::string& name() const noexcept { return name_; }
 
 private:
+    static leak_scope_options options_with(leak_policy policy, leak_handler handler) {
+        leak_scope_options o;
+        o.policy = policy;
+        o.handler = std::move(handler);
+        return o;
+    }
+
+#if LIFECYCLE_TRACKING
+    // Removes kept-alive and allowed records; returns the counts per rule.
+    std::vector<allowance> filter(std::vector<detail::record_view>& records) const {
+        std::vector<allowance> out;
+        for (const allow_rule& a : options_.allow)
+            out.push_back(allowance{std::string(detail::field_name(a.what)) + " '" + a.pattern + "'", a.reason, 0});
+        auto& reg = detail::instance();
+        auto user_function = [&reg](const detail::record_view& rec) -> std::string {
+            if (!rec.stack) return {};
+            for (std::uint32_t i = 0; i < rec.stack->depth; ++i) {
+                detail::frame_info f = reg.symbol(rec.stack->frames[i]);
+                if (!f.function.empty() && !detail::library_frame(f)) return detail::qualified_name(f.function);
+            }
+            return {};
+        };
+        std::size_t kept_from = out.size();
+        auto keep = std::remove_if(records.begin(), records.end(), [&](const detail::record_view& rec) {
+            if (rec.kept) {
+                for (std::size_t i = kept_from; i < out.size(); ++i)
+                    if (out[i].reason == rec.kept) return ++out[i].count, true;
+                out.push_back(allowance{"keep_alive", rec.kept, 1});
+                return true;
+            }
+            for (std::size_t i = 0; i < options_.allow.size(); ++i) {
+                const allow_rule& a = options_.allow[i];
+                bool hit = false;
+                switch (a.what) {
+                case allow_rule::field::kind: hit = detail::glob_match(a.pattern, rec.kind->name); break;
+                case allow_rule::field::label: hit = detail::glob_match(a.pattern, rec.label); break;
+                case allow_rule::field::function:
+                    hit = (rec.site.function && detail::glob_match(a.pattern, rec.site.function)) ||
+                          detail::glob_match(a.pattern, user_function(rec));
+                    break;
+                }
+                if (hit) return ++out[i].count, true;
+            }
+            return false;
+        });
+        records.erase(keep, records.end());
+        return out;
+    }
+
+    // Removes the records of kinds within their limits (counted in `allowed`);
+    // returns the limits exceeded.
+    std::vector<limit_exceeded> apply_limits(std::vector<detail::record_view>& records, std::vector<allowance>& allowed) const {
+        std::vector<limit_exceeded> exceeded;
+        if (options_.limits.empty()) return exceeded;
+        auto limit_of = [this](const std::string& kind) -> const kind_limit* {
+            const kind_limit* any = nullptr;
+            for (const kind_limit& l : options_.limits) {
+                if (l.kind == kind) return &l;
+                if (l.kind == "*") any = &l;
+            }
+            return any;
+        };
+        std::vector<limit_exceeded> totals; // per kind with a limit
+        for (const detail::record_view& rec : records) {
+            const kind_limit* l = limit_of(rec.kind->name);
+            if (!l) continue;
+            auto it = std::find_if(totals.begin(), totals.end(), [&](const limit_exceeded& t) { return t.kind == rec.kind->name; });
+            if (it == totals.end()) it = totals.insert(totals.end(), limit_exceeded{rec.kind->name, 0, 0, l->max_count, l->max_weight});
+            ++it->count;
+            it->weight += rec.weight;
+        }
+        for (const limit_exceeded& t : totals) {
+            if (t.count > t.max_count || t.weight > t.max_weight) {
+                exceeded.push_back(t);
+                continue;
+            }
+            std::string rule = "limit '" + t.kind + "'";
+            if (t.max_count != static_cast<std::size_t>(-1)) rule += " <= " + std::to_string(t.max_count);
+            if (t.max_weight != static_cast<std::uint64_t>(-1)) rule += " <= " + detail::human_bytes(t.max_weight);
+            allowed.push_back(allowance{rule, "tolerated by the scope's limits", t.count});
+            records.erase(std::remove_if(records.begin(), records.end(),
+                                         [&](const detail::record_view& rec) { return rec.kind->name == t.kind; }),
+                          records.end());
+        }
+        return exceeded;
+    }
+
+    // The OS cross-check: fds opened since the scope began that no live
+    // tracked handle owns, and threads started and not ended.
+    void add_os_findings(leak_report& r) const {
+        if (!os_start_.ok) return;
+        const detail::os_snapshot now = detail::take_os_snapshot();
+        std::vector<int> tracked_fds; // the fds live tracked handles hold (fds, sockets, FILE*, DIR*, ...)
+        for (const detail::record_view& rec : detail::instance().all_live())
+            if (rec.os_fd >= 0) tracked_fds.push_back(rec.os_fd);
+        std::sort(tracked_fds.begin(), tracked_fds.end());
+        leak_group fds;
+        fds.kind = "fd";
+        fds.tracked = false;
+        for (const auto& fd : now.fds) {
+            if (std::binary_search(os_start_.fds.begin(), os_start_.fds.end(), fd)) continue;
+            if (std::binary_search(tracked_fds.begin(), tracked_fds.end(), fd.first)) continue;
+            ++fds.count;
+            fds.labels.push_back("fd " + std::to_string(fd.first) + " -> " + fd.second);
+        }
+        if (fds.count) r.groups_.push_back(std::move(fds));
+        if (now.threads > os_start_.threads && os_start_.threads > 0) {
+            leak_group threads;
+            threads.kind = "thread";
+            threads.tracked = false;
+            threads.count = static_cast<std::size_t>(now.threads - os_start_.threads);
+            threads.labels.push_back(detail::plural(threads.count, "more thread", "more threads") + " than when the scope began (" +
+                                     std::to_string(os_start_.threads) + " then, " + std::to_string(now.threads) + " now)");
+            r.groups_.push_back(std::move(threads));
+        }
+        for (const leak_group& g : r.groups_)
+            if (!g.tracked) r.count_ += g.count;
+    }
+#endif
+
     std::string name_;
     leak_scope_options options_;
 #if LIFECYCLE_TRACKING
+    detail::os_snapshot os_start_;
     detail::watermark start_;
     const char* interned_ = nullptr;
     const char* outer_ = nullptr;
@@ -146,7 +396,74 @@ namespace detail {
     std::fprintf(stderr, "%s:%d: LIFECYCLE_ASSERT_NO_LEAKS(%s) failed\n", file, line, expr);
     std::abort();
 }
+
+#if LIFECYCLE_TRACKING
+inline void assert_live_at_most(std::string_view kind, std::uint64_t n, const char* expr, const char* file, int line) noexcept {
+    std::uint64_t live = 0;
+    try {
+        for (const kind_stats& k : stats())
+            if (k.kind == kind) live = k.live;
+    } catch (...) {
+        return;
+    }
+    if (live <= n) return;
+    try {
+        std::vector<record_view> records;
+        for (record_view& rec : instance().all_live())
+            if (rec.kind->name == kind) records.push_back(std::move(rec));
+        write_report(leak_report::from_records("live " + std::string(kind), std::move(records), instance().capture_mode()));
+    } catch (...) {
+    }
+    std::fprintf(stderr, "%s:%d: LIFECYCLE_ASSERT_LIVE_AT_MOST(%s) failed: %llu live, at most %llu allowed\n", file, line, expr,
+                 static_cast<unsigned long long>(live), static_cast<unsigned long long>(n));
+    std::abort();
+}
+
+// The at-exit report: everything still open (except keep_alive()), grouped.
+inline void report_open_at_exit() noexcept {
+    try {
+        std::vector<record_view> records = instance().all_live();
+        records.erase(std::remove_if(records.begin(), records.end(), [](const record_view& r) { return r.kept != nullptr; }),
+                      records.end());
+        if (records.empty()) return;
+        leak_report r = leak_report::from_records("process exit", std::move(records), instance().capture_mode());
+        write_report(r);
+    } catch (...) {
+        std::fputs("lifecycle: the at-exit report could not be rendered\n", stderr);
+    }
+}
+
+inline bool install_at_exit_report() noexcept {
+    static const bool installed = std::atexit([] { report_open_at_exit(); }) == 0;
+    return installed;
+}
+
+// LIFECYCLE_REPORT_AT_EXIT=1: installed during static initialization, before
+// the statics of any file that includes this header, so those are destroyed
+// (and their resources closed) before the report runs.
+inline bool at_exit_from_environment() noexcept {
+    const char* v = std::getenv("LIFECYCLE_REPORT_AT_EXIT");
+    if (v == nullptr || *v == '\0' || std::strcmp(v, "0") == 0) return false;
+    if (std::strcmp(v, "1") != 0) {
+        std::fprintf(stderr, "lifecycle: ignoring LIFECYCLE_REPORT_AT_EXIT='%s': expected 0 or 1; using 0\n", v);
+        return false;
+    }
+    return install_at_exit_report();
+}
+inline const bool at_exit_requested = at_exit_from_environment();
+#endif
 } // namespace detail
+
+/// Effects: at process exit, prints (and appends to LIFECYCLE_REPORT_FILE) a
+/// report of every tracked resource still open, except those kept alive.
+/// Statics constructed before this call are destroyed after the report: mark
+/// those with keep_alive(), or set LIFECYCLE_REPORT_AT_EXIT=1 instead, which
+/// installs the report before them. Idempotent.
+inline void report_at_exit() noexcept {
+#if LIFECYCLE_TRACKING
+    detail::install_at_exit_report();
+#endif
+}
 
 LIFECYCLE_END_NAMESPACE
 
@@ -158,8 +475,13 @@ LIFECYCLE_END_NAMESPACE
             if (!lifecycle_detail_report_.empty())                                                        \
                 ::lifecycle::detail::assert_failed(lifecycle_detail_report_, #scope, __FILE__, __LINE__); \
         } while (false)
+/// Aborts with a report of the live resources of `kind` when more than `n`
+/// are open (tracking builds only). `kind` is a kind name, e.g. "fd".
+#    define LIFECYCLE_ASSERT_LIVE_AT_MOST(kind, n) \
+        ::lifecycle::detail::assert_live_at_most((kind), (n), #kind ", " #n, __FILE__, __LINE__)
 #else
 #    define LIFECYCLE_ASSERT_NO_LEAKS(scope) ((void)sizeof(scope))
+#    define LIFECYCLE_ASSERT_LIVE_AT_MOST(kind, n) ((void)sizeof(kind), (void)sizeof(n))
 #endif
 
 #endif // LIFECYCLE_LEAK_SCOPE_HPP

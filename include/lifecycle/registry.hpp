@@ -17,6 +17,12 @@
 //                                      stack: + creation stack (raw, symbolized
 //                                      only when a report is rendered).
 //   LIFECYCLE_STACK_DEPTH=N            frames kept per stack (1..128, default 32)
+//   LIFECYCLE_SAMPLE=N                 stack tier: capture the stack of 1 resource in N
+//                                      per thread (1..1000000, default 1 = all)
+//   LIFECYCLE_BREAK_ON=S:N             raise SIGTRAP when the resource with ordinal S:N
+//                                      (as reports print it) is created; N alone is 1:N
+//
+//   { lifecycle::pause_tracking paused; cache.warm_up(); } // created here: not tracked
 //
 //   lifecycle::set_capture(lifecycle::capture::stack);
 //   for (const auto& k : lifecycle::stats()) std::printf("%s: %llu live\n", k.kind.c_str(), ...);
@@ -43,6 +49,7 @@
 #    include <lifecycle/detail/stacktrace.hpp>
 
 #    include <atomic>
+#    include <csignal>
 #    include <ctime>
 #    include <deque>
 #    include <memory>
@@ -98,15 +105,55 @@ inline capture parse_capture(const char* value, capture fallback, std::FILE* war
     return fallback;
 }
 
-inline unsigned parse_depth(const char* value, unsigned fallback, std::FILE* warn) noexcept {
+/// Parses a whole number from `low` to `high` for `variable`, as parse_capture does.
+inline unsigned parse_whole(const char* value, const char* variable, unsigned low, unsigned high, unsigned fallback,
+                            std::FILE* warn) noexcept {
     if (value == nullptr || *value == '\0') return fallback;
     char* end = nullptr;
     unsigned long n = std::strtoul(value, &end, 10);
-    if (*value >= '0' && *value <= '9' && end != value && *end == '\0' && n >= 1 && n <= 128) return static_cast<unsigned>(n);
+    if (*value >= '0' && *value <= '9' && end != value && *end == '\0' && n >= low && n <= high) return static_cast<unsigned>(n);
     if (warn)
-        std::fprintf(warn, "lifecycle: ignoring LIFECYCLE_STACK_DEPTH='%s': expected a whole number from 1 to 128; using %u\n",
-                     value, fallback);
+        std::fprintf(warn, "lifecycle: ignoring %s='%s': expected a whole number from %u to %u; using %u\n", variable, value, low,
+                     high, fallback);
     return fallback;
+}
+
+inline unsigned parse_sample(const char* value, unsigned fallback, std::FILE* warn) noexcept {
+    return parse_whole(value, "LIFECYCLE_SAMPLE", 1, 1000000, fallback, warn);
+}
+
+/// Parses an ordinal as reports print it, "S:N" (shard S, sequence N), or
+/// "N" for "1:N". Returns 0 (none) for an unset value, and with one warning
+/// line for one it cannot read.
+inline std::uint64_t parse_ordinal(const char* value, const char* variable, std::FILE* warn) noexcept {
+    if (value == nullptr || *value == '\0') return 0;
+    std::uint64_t shard = 1, seq = 0;
+    const char* p = value;
+    auto number = [&p](std::uint64_t& out) {
+        if (*p < '0' || *p > '9') return false;
+        out = 0;
+        for (; *p >= '0' && *p <= '9'; ++p) {
+            if (out > (std::uint64_t(1) << 40)) return false;
+            out = out * 10 + static_cast<std::uint64_t>(*p - '0');
+        }
+        return true;
+    };
+    bool ok = number(seq);
+    if (ok && *p == ':') {
+        ++p;
+        shard = seq;
+        ok = number(seq);
+    }
+    ok = ok && *p == '\0' && seq >= 1 && seq < (std::uint64_t(1) << 40) && shard >= 1 && shard < (std::uint64_t(1) << 23);
+    if (ok) return (shard << 40) | seq;
+    if (warn)
+        std::fprintf(warn, "lifecycle: ignoring %s='%s': expected an ordinal as reports print it, such as 1:52; breaking nowhere\n",
+                     variable, value);
+    return 0;
+}
+
+inline unsigned parse_depth(const char* value, unsigned fallback, std::FILE* warn) noexcept {
+    return parse_whole(value, "LIFECYCLE_STACK_DEPTH", 1, 128, fallback, warn);
 }
 
 /// Ownership diagnostics level (ownership.hpp documents the public enum).
@@ -208,7 +255,9 @@ struct record {
     source_site site{};
     const stack_entry* stack = nullptr;
     const char* scope = nullptr; // interned name of the creating thread's innermost scope
+    const char* kept = nullptr;  // interned keep_alive() reason: not a leak
     int thread = 0;              // OS thread id of the creator
+    int os_fd = -1;              // the file descriptor the handle holds, if any (OS cross-check)
     label_store label;
     // Ownership index (ownership.hpp): records that claimed their identity
     // are chained per bucket; `closed_elsewhere` is where another wrapper
@@ -299,7 +348,9 @@ struct record_view {
     source_site site{};
     const stack_entry* stack = nullptr;
     const char* scope = nullptr;
+    const char* kept = nullptr;
     int thread = 0;
+    int os_fd = -1;
 };
 
 inline constexpr unsigned ordinal_shard_shift = 40;
@@ -367,6 +418,8 @@ public:
         capture_.store(static_cast<int>(parse_capture(std::getenv("LIFECYCLE_CAPTURE"), fallback, stderr)),
                        std::memory_order_relaxed);
         depth_.store(parse_depth(std::getenv("LIFECYCLE_STACK_DEPTH"), 32, stderr), std::memory_order_relaxed);
+        sample_.store(parse_sample(std::getenv("LIFECYCLE_SAMPLE"), 1, stderr), std::memory_order_relaxed);
+        break_on_.store(parse_ordinal(std::getenv("LIFECYCLE_BREAK_ON"), "LIFECYCLE_BREAK_ON", stderr), std::memory_order_relaxed);
         ownership_.store(static_cast<int>(parse_ownership(std::getenv("LIFECYCLE_OWNERSHIP"), ownership_mode::warn_once, stderr)),
                          std::memory_order_relaxed);
         start_ticks_ = now_ticks();
@@ -395,6 +448,10 @@ public:
     void set_capture_mode(capture c) noexcept { capture_.store(static_cast<int>(c), std::memory_order_relaxed); }
     unsigned stack_depth() const noexcept { return depth_.load(std::memory_order_relaxed); }
     void set_stack_depth(unsigned d) noexcept { depth_.store(d < 1 ? 1 : (d > 128 ? 128 : d), std::memory_order_relaxed); }
+    unsigned sample() const noexcept { return sample_.load(std::memory_order_relaxed); }
+    void set_sample(unsigned n) noexcept { sample_.store(n < 1 ? 1 : n, std::memory_order_relaxed); }
+    std::uint64_t break_on() const noexcept { return break_on_.load(std::memory_order_relaxed); }
+    void set_break_on(std::uint64_t ordinal) noexcept { break_on_.store(ordinal, std::memory_order_relaxed); }
     ownership_mode ownership() const noexcept { return static_cast<ownership_mode>(ownership_.load(std::memory_order_relaxed)); }
     void set_ownership(ownership_mode m) noexcept { ownership_.store(static_cast<int>(m), std::memory_order_relaxed); }
 
@@ -416,9 +473,10 @@ public:
 
     // --- enroll / retire (the hot path) ---------------------------------
     record* enroll(const kind_info* kind, std::uintptr_t identity, std::uint64_t weight, std::string_view label,
-                   const source_site& site) noexcept {
+                   const source_site& site, int os_fd = -1) noexcept {
+        if (LIFECYCLE_DETAIL_UNLIKELY(tls_paused != 0)) return nullptr; // pause_tracking: stays untracked
         const capture c = capture_mode();
-        const stack_entry* stack = c == capture::stack ? intern_current_stack() : nullptr;
+        const stack_entry* stack = c == capture::stack && sampled() ? intern_current_stack() : nullptr;
         shard* s = current_shard();
         if (LIFECYCLE_DETAIL_UNLIKELY(s == nullptr)) return nullptr;
         record* r = nullptr;
@@ -438,7 +496,9 @@ public:
         r->weight = weight;
         r->stack = stack;
         r->scope = tls_scope_name;
+        r->kept = nullptr;
         r->thread = tls_thread_id;
+        r->os_fd = os_fd;
         if (c != capture::off) {
             r->site = site;
             r->created_ticks = now_ticks();
@@ -453,9 +513,22 @@ public:
         s->tail = r;
         ++k->created;
         if (++k->live > k->peak) k->peak = k->live;
+        const std::uint64_t target = break_on();
         s->lock.unlock();
+        if (LIFECYCLE_DETAIL_UNLIKELY(target != 0) && target == ordinal_of(*s, *r)) break_here(target);
         return r;
     }
+
+    /// Effects: marks `r` as intentionally long-lived: leak scopes count it
+    /// under `reason` instead of reporting it.
+    void keep(record* r, std::string_view reason) {
+        const char* interned = intern_name(reason);
+        std::lock_guard<spin_lock> lock(r->home->lock);
+        r->kept = interned;
+    }
+
+    /// Pauses tracking on the calling thread while > 0 (pause_tracking).
+    static thread_local inline int tls_paused = 0;
 
     enum class retire_how { closed, close_failed, released };
 
@@ -701,6 +774,22 @@ public:
     }
 
 private:
+    // The stack tier keeps 1 stack in sample() per thread (the first, then every Nth).
+    bool sampled() noexcept {
+        const unsigned n = sample();
+        if (LIFECYCLE_DETAIL_LIKELY(n <= 1)) return true;
+        return tls_sample_tick++ % n == 0;
+    }
+    static thread_local inline unsigned tls_sample_tick = 0;
+
+    LIFECYCLE_DETAIL_NOINLINE static void break_here(std::uint64_t ordinal) noexcept {
+        std::fprintf(stderr, "lifecycle: LIFECYCLE_BREAK_ON: creating resource %llu:%llu; raising SIGTRAP\n",
+                     static_cast<unsigned long long>(ordinal >> ordinal_shard_shift),
+                     static_cast<unsigned long long>(ordinal & ((std::uint64_t(1) << ordinal_shard_shift) - 1)));
+        std::fflush(stderr);
+        std::raise(SIGTRAP);
+    }
+
     static bool same_site(const source_site& a, const source_site& b) noexcept {
         return a.line == b.line && a.file == b.file && a.function == b.function;
     }
@@ -763,7 +852,9 @@ private:
         v.site = r.site;
         v.stack = r.stack;
         v.scope = r.scope;
+        v.kept = r.kept;
         v.thread = r.thread;
+        v.os_fd = r.os_fd;
         return v;
     }
 
@@ -846,6 +937,8 @@ private:
     std::int64_t start_ns_ = 0;
     std::atomic<int> capture_{static_cast<int>(capture::stack)};
     std::atomic<unsigned> depth_{32};
+    std::atomic<unsigned> sample_{1};
+    std::atomic<std::uint64_t> break_on_{0};
     std::atomic<int> ownership_{static_cast<int>(ownership_mode::warn_once)};
     std::atomic<record**> owner_heads_{nullptr};
     std::once_flag owner_once_;
@@ -888,6 +981,22 @@ inline capture current_capture() noexcept { return detail::instance().capture_mo
 inline void set_stack_depth(unsigned frames) noexcept { detail::instance().set_stack_depth(frames); }
 /// Returns: per-kind counters, one entry per kind ever enrolled.
 inline std::vector<kind_stats> stats() { return detail::instance().stats(); }
+/// Effects: the stack tier captures the stack of 1 resource in `n` per thread (1: all).
+inline void set_sample(unsigned n) noexcept { detail::instance().set_sample(n); }
+/// Effects: raises SIGTRAP when the resource with `ordinal` ("S:N" as reports
+/// print it, parsed by `parse_ordinal`) is created; 0 turns it off.
+inline void set_break_on(std::uint64_t ordinal) noexcept { detail::instance().set_break_on(ordinal); }
+
+/// While alive, resources created on this thread are not tracked (they stay
+/// correct RAII owners, invisible to scopes and reports): for warm-up caches
+/// and other intentionally long-lived resources created in bulk.
+class pause_tracking {
+public:
+    pause_tracking() noexcept { ++detail::registry::tls_paused; }
+    ~pause_tracking() { --detail::registry::tls_paused; }
+    pause_tracking(const pause_tracking&) = delete;
+    pause_tracking& operator=(const pause_tracking&) = delete;
+};
 
 #else // LIFECYCLE_TRACKING
 
@@ -895,6 +1004,15 @@ inline void set_capture(capture) noexcept {}
 inline capture current_capture() noexcept { return capture::off; }
 inline void set_stack_depth(unsigned) noexcept {}
 inline std::vector<kind_stats> stats() { return {}; }
+inline void set_sample(unsigned) noexcept {}
+inline void set_break_on(std::uint64_t) noexcept {}
+class pause_tracking {
+public:
+    pause_tracking() noexcept {}
+    ~pause_tracking() {}
+    pause_tracking(const pause_tracking&) = delete;
+    pause_tracking& operator=(const pause_tracking&) = delete;
+};
 
 #endif // LIFECYCLE_TRACKING
 

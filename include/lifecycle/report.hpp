@@ -8,17 +8,24 @@
 //   lifecycle::leak_report r = scope.check();
 //   if (!r.empty()) std::cerr << r;       // or r.to_text(), r.to_json()
 //
-// Text format (one block per group, largest first, then a SUMMARY line):
+// Text format (one block per group, largest first, the first `max_groups`
+// of them, then what was allowed and a SUMMARY line):
 //
-//   lifecycle: leak scope 'requests' left 50 resources open
+//   lifecycle: 50 leaked resources in scope 'requests'
 //
 //   50 x socket 'session 1', 'session 2', 'session 3' and 47 more
-//     created at send_request (examples/ipc_client.cpp:112) on thread 4711, ordinals 1:3 .. 1:52
+//     created at send_request (examples/ipc_client.cpp:112) on thread 4711, ordinals 1:3 .. 1:52, oldest 0.8 s
+//     in scope 'requests'
 //     close with close()
 //       #0 ipc_client::send_request(...) at examples/ipc_client.cpp:112
 //       #1 main at examples/ipc_client.cpp:140
 //
-//   SUMMARY: lifecycle: 50 leaked resources in 1 group in scope 'requests'
+//   2 x fd (not tracked)
+//     fd 9 -> /tmp/x
+//     fd 10 -> socket:[48113]
+//
+//   allowed: 3 by kind 'engine' (one per process), 0 by label 'warm*' (cache warm-up)
+//   SUMMARY: lifecycle: 52 leaked resources in 2 groups in scope 'requests'
 #ifndef LIFECYCLE_REPORT_HPP
 #define LIFECYCLE_REPORT_HPP
 
@@ -72,11 +79,30 @@ struct leak_group {
     std::size_t with_stack = 0;      ///< members that have a creation stack
     std::size_t distinct_stacks = 0;
     std::vector<stack_frame> stack;  ///< the most common creation stack, trimmed; filled on render
+    bool tracked = true;             ///< false: found by the OS cross-check, not by lifecycle (labels say what)
 
 #if LIFECYCLE_TRACKING
     const detail::stack_entry* raw_stack = nullptr;
 #endif
 };
+
+/// A rule or a reason that kept resources out of a report, and how often it fired.
+struct allowance {
+    std::string rule;   ///< e.g. "kind 'engine'", "label 'warm*'", "keep_alive", "limit 'engine' <= 2"
+    std::string reason; ///< the reason given with the rule
+    std::size_t count = 0; ///< resources it allowed in this check (0: the rule may be stale)
+};
+
+/// A per-kind limit of a scope that this check exceeded.
+struct limit_exceeded {
+    std::string kind;
+    std::size_t count = 0;           ///< leaked resources of the kind
+    std::uint64_t weight = 0;        ///< their total weight
+    std::size_t max_count = 0;       ///< the limit (SIZE_MAX: none)
+    std::uint64_t max_weight = 0;    ///< the limit (UINT64_MAX: none)
+};
+
+class leak_scope;
 
 /// Leaked resources of one check, grouped and ranked.
 class leak_report {
@@ -98,6 +124,17 @@ public:
         return w;
     }
 
+    /// Returns: what allow rules, keep_alive() reasons and tolerated limits
+    /// kept out of this report, one entry per rule, including rules that
+    /// allowed nothing.
+    const std::vector<allowance>& allowed() const noexcept { return allowed_; }
+    /// Returns: the scope's per-kind limits this check exceeded.
+    const std::vector<limit_exceeded>& limits_exceeded() const noexcept { return exceeded_; }
+
+    /// Effects: the text shows the first `n` groups and one line for the
+    /// rest (0: all). JSON always has every group. Default 10.
+    void set_max_groups(std::size_t n) noexcept { max_groups_ = n; }
+
     /// Returns: the report as text (see the header comment); "" when empty.
     std::string to_text() const;
     /// Returns: the report as one JSON object (schema in README, "schema": 1).
@@ -111,11 +148,15 @@ public:
 #endif
 
 private:
+    friend class leak_scope;
     void symbolize() const;
 
     std::string scope_;
     std::size_t count_ = 0;
+    std::size_t max_groups_ = 10;
     capture tier_ = capture::off;
+    std::vector<allowance> allowed_;
+    std::vector<limit_exceeded> exceeded_;
     mutable std::vector<leak_group> groups_;
     [[maybe_unused]] mutable bool symbolized_ = false; // unused when LIFECYCLE_TRACKING=0
 };
@@ -130,6 +171,15 @@ inline std::string human_bytes(std::uint64_t b) {
     char buf[32];
     if (u == 0) std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(b));
     else std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
+    return buf;
+}
+
+inline std::string human_seconds(double s) {
+    char buf[32];
+    if (s < 1) std::snprintf(buf, sizeof buf, "%.0f ms", s * 1000);
+    else if (s < 120) std::snprintf(buf, sizeof buf, "%.1f s", s);
+    else if (s < 7200) std::snprintf(buf, sizeof buf, "%.0f min", s / 60);
+    else std::snprintf(buf, sizeof buf, "%.1f h", s / 3600);
     return buf;
 }
 
@@ -348,10 +398,17 @@ inline std::string leak_report::to_text() const {
     const std::string scope_part = scope_.empty() ? std::string() : " in scope '" + scope_ + "'";
     out += "lifecycle: " + detail::plural(count_, "leaked resource", "leaked resources") + scope_part + "\n";
     bool any_site = false, any_stack = false;
-    for (const leak_group& g : groups_) {
+    const std::size_t shown_groups = max_groups_ == 0 ? groups_.size() : std::min(max_groups_, groups_.size());
+    for (std::size_t gi = 0; gi < shown_groups; ++gi) {
+        const leak_group& g = groups_[gi];
+        out += '\n';
+        if (!g.tracked) { // found by the OS cross-check: one line per resource
+            out += std::to_string(g.count) + " x " + g.kind + " (not tracked)\n";
+            for (const std::string& what : g.labels) out += "  " + what + '\n';
+            continue;
+        }
         any_site = any_site || g.site_line != 0;
         any_stack = any_stack || !g.stack.empty();
-        out += '\n';
         out += std::to_string(g.count) + " x " + g.kind;
         const std::size_t shown = std::min<std::size_t>(g.labels.size(), 3);
         for (std::size_t i = 0; i < shown; ++i) out += (i == 0 ? " '" : ", '") + g.labels[i] + "'";
@@ -373,6 +430,7 @@ inline std::string leak_report::to_text() const {
         out += ", ordinal";
         if (g.ordinals.size() == 1) out += " " + detail::format_ordinal(g.ordinals.front());
         else out += "s " + detail::format_ordinal(g.ordinals.front()) + " .. " + detail::format_ordinal(g.ordinals.back());
+        if (g.oldest_age_seconds > 0) out += ", oldest " + detail::human_seconds(g.oldest_age_seconds);
         out += '\n';
         if (!g.scopes.empty()) {
             out += "  in scope";
@@ -402,11 +460,35 @@ inline std::string leak_report::to_text() const {
         if (g.distinct_stacks > 1) out += "    (" + detail::plural(g.distinct_stacks - 1, "other stack", "other stacks") + " at this site)\n";
         if (g.with_stack && g.with_stack < g.count) out += "    (" + std::to_string(g.with_stack) + " of " + std::to_string(g.count) + " have a stack)\n";
     }
-    if (!any_site)
+    if (shown_groups < groups_.size()) {
+        std::size_t rest = 0;
+        for (std::size_t gi = shown_groups; gi < groups_.size(); ++gi) rest += groups_[gi].count;
+        out += "\n... and " + detail::plural(groups_.size() - shown_groups, "more group", "more groups") + " (" +
+               detail::plural(rest, "resource", "resources") + "); to_json() has every group\n";
+    }
+    bool any_tracked = false;
+    for (const leak_group& g : groups_) any_tracked = any_tracked || g.tracked;
+    if (any_tracked && !any_site)
         out += "\n(creation sites were not captured: set LIFECYCLE_CAPTURE=site or stack, or call lifecycle::set_capture)\n";
-    else if (!any_stack)
+    else if (any_tracked && !any_stack && shown_groups == groups_.size())
         out += "\n(creation stacks were not captured: set LIFECYCLE_CAPTURE=stack, or call lifecycle::set_capture(lifecycle::capture::stack))\n";
-    out += "\nSUMMARY: lifecycle: " + detail::plural(count_, "leaked resource", "leaked resources") + " in " +
+    out += '\n';
+    for (const limit_exceeded& l : exceeded_) {
+        out += "limit exceeded: " + std::to_string(l.count) + " x " + l.kind;
+        if (l.weight) out += " (" + detail::human_bytes(l.weight) + ")";
+        out += " left open, at most ";
+        if (l.max_count != static_cast<std::size_t>(-1)) out += std::to_string(l.max_count);
+        if (l.max_count != static_cast<std::size_t>(-1) && l.max_weight != static_cast<std::uint64_t>(-1)) out += " and ";
+        if (l.max_weight != static_cast<std::uint64_t>(-1)) out += detail::human_bytes(l.max_weight);
+        out += " allowed\n";
+    }
+    if (!allowed_.empty()) {
+        out += "allowed:";
+        for (std::size_t i = 0; i < allowed_.size(); ++i)
+            out += (i ? ", " : " ") + std::to_string(allowed_[i].count) + " by " + allowed_[i].rule + " (" + allowed_[i].reason + ")";
+        out += '\n';
+    }
+    out += "SUMMARY: lifecycle: " + detail::plural(count_, "leaked resource", "leaked resources") + " in " +
            detail::plural(groups_.size(), "group", "groups");
     if (total_weight()) out += " (" + detail::human_bytes(total_weight()) + ")";
     out += scope_part + "\n";
@@ -425,7 +507,7 @@ inline std::string leak_report::to_json() const {
         first_group = false;
         char fp[24];
         std::snprintf(fp, sizeof fp, "%016llx", static_cast<unsigned long long>(detail::fingerprint(g)));
-        out += "{\"fingerprint\":\"" + std::string(fp) + "\",\"kind\":";
+        out += "{\"fingerprint\":\"" + std::string(fp) + "\",\"tracked\":" + (g.tracked ? "true" : "false") + ",\"kind\":";
         detail::json_string(out, g.kind);
         out += ",\"close_call\":";
         detail::json_string(out, g.close_call);
@@ -446,7 +528,15 @@ inline std::string leak_report::to_json() const {
         }
         out += "],\"threads\":[";
         for (std::size_t i = 0; i < g.threads.size(); ++i) out += (i ? "," : "") + std::to_string(g.threads[i]);
-        out += "],\"frames\":[";
+        out += "],\"scopes\":[";
+        for (std::size_t i = 0; i < g.scopes.size(); ++i) {
+            if (i) out += ',';
+            detail::json_string(out, g.scopes[i]);
+        }
+        char age[32];
+        std::snprintf(age, sizeof age, "%.3f", g.oldest_age_seconds);
+        out += "],\"oldest_age_seconds\":" + std::string(age) + ",\"with_stack\":" + std::to_string(g.with_stack) +
+               ",\"frames\":[";
         for (std::size_t i = 0; i < g.stack.size(); ++i) {
             const stack_frame& f = g.stack[i];
             if (i) out += ',';
@@ -461,6 +551,26 @@ inline std::string leak_report::to_json() const {
             out += ",\"offset\":" + std::string(off) + "}";
         }
         out += "]}";
+    }
+    out += "],\"allowed\":[";
+    for (std::size_t i = 0; i < allowed_.size(); ++i) {
+        if (i) out += ',';
+        out += "{\"rule\":";
+        detail::json_string(out, allowed_[i].rule);
+        out += ",\"reason\":";
+        detail::json_string(out, allowed_[i].reason);
+        out += ",\"count\":" + std::to_string(allowed_[i].count) + "}";
+    }
+    out += "],\"limits_exceeded\":[";
+    for (std::size_t i = 0; i < exceeded_.size(); ++i) {
+        const limit_exceeded& l = exceeded_[i];
+        if (i) out += ',';
+        out += "{\"kind\":";
+        detail::json_string(out, l.kind);
+        out += ",\"count\":" + std::to_string(l.count) + ",\"weight\":" + std::to_string(l.weight);
+        if (l.max_count != static_cast<std::size_t>(-1)) out += ",\"max_count\":" + std::to_string(l.max_count);
+        if (l.max_weight != static_cast<std::uint64_t>(-1)) out += ",\"max_weight\":" + std::to_string(l.max_weight);
+        out += '}';
     }
     out += "]}";
     return out;

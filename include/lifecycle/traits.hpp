@@ -16,6 +16,7 @@
 //       static std::uint64_t weight(handle_type h) noexcept;                         // optional: bytes held, 0
 //       static std::uintptr_t identity(handle_type h) noexcept;                      // optional: the handle's value
 //       static constexpr std::string_view identity_domain() { return "sqlite3"; }   // optional: kind_name()
+//       static int native_fd(handle_type h) noexcept;                               // optional: the fd it holds, -1
 //   };
 //   using tracked_db = lifecycle::tracked<sqlite_traits>;
 //
@@ -74,6 +75,8 @@ template <class T, class = void> struct has_identity : std::false_type {};
 template <class T> struct has_identity<T, void_t<decltype(std::uintptr_t(T::identity(std::declval<typename T::handle_type>())))>> : std::true_type {};
 template <class T, class = void> struct has_identity_domain : std::false_type {};
 template <class T> struct has_identity_domain<T, void_t<decltype(std::string_view(T::identity_domain()))>> : std::true_type {};
+template <class T, class = void> struct has_native_fd : std::false_type {};
+template <class T> struct has_native_fd<T, void_t<decltype(int(T::native_fd(std::declval<typename T::handle_type>())))>> : std::true_type {};
 template <class T, class = void> struct has_equal : std::false_type {};
 template <class T> struct has_equal<T, void_t<decltype(bool(std::declval<const T&>() == std::declval<const T&>()))>> : std::true_type {};
 
@@ -144,6 +147,11 @@ struct traits_ops {
         if constexpr (detail::has_identity_domain<Traits>::value) return Traits::identity_domain();
         else return Traits::kind_name();
     }
+    /// The file descriptor a handle holds (leak_scope's OS cross-check), or -1.
+    static int native_fd(const handle_type& h) noexcept {
+        if constexpr (detail::has_native_fd<Traits>::value) return Traits::native_fd(h);
+        else return -1;
+    }
     static std::uintptr_t identity(const handle_type& h) noexcept {
         if constexpr (detail::has_identity<Traits>::value) return Traits::identity(h);
         else if constexpr (std::is_pointer_v<handle_type>) return reinterpret_cast<std::uintptr_t>(h);
@@ -176,6 +184,7 @@ struct fd_traits {
     static constexpr std::string_view kind_name() noexcept { return "fd"; }
     static constexpr std::string_view close_call() noexcept { return "close()"; }
     static constexpr std::string_view identity_domain() noexcept { return "fd"; } // shared with sockets
+    static constexpr int native_fd(int fd) noexcept { return fd; }
     static constexpr int invalid() noexcept { return -1; }
     static constexpr bool is_valid(int fd) noexcept { return fd >= 0; }
     static std::error_code close(int fd) noexcept {
@@ -195,6 +204,7 @@ struct file_traits {
     static constexpr std::string_view kind_name() noexcept { return "FILE*"; }
     static constexpr std::string_view close_call() noexcept { return "fclose()"; }
     static constexpr std::FILE* invalid() noexcept { return nullptr; }
+    static int native_fd(std::FILE* f) noexcept { return ::fileno(f); }
     static std::error_code close(std::FILE* f) noexcept {
         return std::fclose(f) == 0 ? std::error_code{} : detail::errno_code();
     }
@@ -206,6 +216,7 @@ struct dir_traits {
     static constexpr std::string_view kind_name() noexcept { return "DIR*"; }
     static constexpr std::string_view close_call() noexcept { return "closedir()"; }
     static constexpr DIR* invalid() noexcept { return nullptr; }
+    static int native_fd(DIR* d) noexcept { return ::dirfd(d); }
     static std::error_code close(DIR* d) noexcept {
         return ::closedir(d) == 0 ? std::error_code{} : detail::errno_code();
     }

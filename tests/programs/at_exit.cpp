@@ -1,0 +1,23 @@
+// The at-exit report: what is still open when the process exits, except what
+// statics close during static destruction and what is kept alive on purpose.
+// LIFECYCLE_REPORT_AT_EXIT=1 installs it; AT_EXIT_BY_CALL=1 makes the program
+// call lifecycle::report_at_exit() instead.
+#include <lifecycle/tracked.hpp>
+
+#include <fcntl.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace {
+lifecycle::tracked_fd closed_by_static_destruction{::open("/dev/null", O_RDONLY), "global"};
+} // namespace
+
+int main() {
+    if (std::getenv("AT_EXIT_BY_CALL")) lifecycle::report_at_exit();
+    auto* leaked = new lifecycle::tracked_fd{::open("/dev/null", O_RDONLY), "leaked at exit"};
+    auto* kept = new lifecycle::tracked_fd{::open("/dev/null", O_RDONLY), "kept"};
+    keep_alive(*kept, "lives as long as the process");
+    (void)leaked;
+    std::puts("main: returning");
+}
