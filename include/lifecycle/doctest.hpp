@@ -13,19 +13,46 @@
 //       LIFECYCLE_REQUIRE_NO_LEAKS(scope);  // fails the test case, stops it
 //   }
 //
-// The fixture's scope is named after the running test case. With
-// LIFECYCLE_TRACKING=0 the checks pass trivially. Needs doctest 2.4 or later;
-// never included by lifecycle/tracked.hpp.
+// Automatic mode: one line in the test program, and every test case (every
+// pass through its body, with subcases) runs inside a leak scope named after
+// it when the run is started with --lifecycle-detect-leaks or
+// LIFECYCLE_DETECT_LEAKS=1:
+//
+//   #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+//   #include <lifecycle/doctest.hpp>
+//   LIFECYCLE_DOCTEST_AUTO();
+//
+//   TEST_CASE("parser cache" * lifecycle::doctest::allow_leaks("the cache lives for the process")) { ... }
+//   TEST_CASE("warm-up") { lifecycle::allow_leaks("pool warmed for later tests"); ... }
+//
+// A test case that leaves resources open fails, by name, with the report; the
+// run's exit code is non-zero; opt-outs are listed at the end of the run.
+// Thresholds, the grace period and the self-test: see
+// lifecycle/detail/test_integration.hpp (--lifecycle-max-leaks=N,
+// --lifecycle-max-weight=BYTES, --lifecycle-max-live=kind=N,
+// --lifecycle-leak-grace-ms=T, --lifecycle-self-test, and LIFECYCLE_* variables).
+// doctest ignores options it does not know; lifecycle reads its own from
+// /proc/self/cmdline, or from `lifecycle::doctest::configure(argc, argv)` in
+// a custom main.
+//
+// The fixture's scope is named after the running test case; in automatic
+// mode the fixture leaves the check to the automatic one (one report, not
+// two). With LIFECYCLE_TRACKING=0 the checks pass trivially. Needs doctest
+// 2.4 or later; never included by lifecycle/tracked.hpp.
 #ifndef LIFECYCLE_DOCTEST_HPP
 #define LIFECYCLE_DOCTEST_HPP
 
 #include <lifecycle/config.hpp>
+#include <lifecycle/detail/test_integration.hpp>
 #include <lifecycle/leak_scope.hpp>
 #include <lifecycle/report.hpp>
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <optional>
 #include <string>
+#include <utility>
 
 // The glue lives outside namespace lifecycle: doctest's macros name
 // `doctest::` unqualified, which inside `lifecycle` would find lifecycle::doctest.
@@ -35,6 +62,7 @@ struct test_case_info {
     std::string name;
     std::string file;
     int line = 0;
+    const char* file_ptr = nullptr; // the registered test case's, alive for the whole run
 };
 
 inline test_case_info& current_test() {
@@ -42,16 +70,66 @@ inline test_case_info& current_test() {
     return info;
 }
 
+namespace testing = ::lifecycle::detail::testing;
+
+struct automatic_state {
+    bool installed = false;
+    ::doctest::detail::TestCase* test = nullptr; // the running test case, its function swapped
+    ::doctest::detail::funcType original = nullptr;
+};
+
+inline automatic_state& automatic() {
+    static automatic_state s;
+    return s;
+}
+
+inline void fail_check(const std::string& text, const char* file, int line) { DOCTEST_ADD_FAIL_CHECK_AT(file, line, text); }
+
+// One pass through a test case's body inside a leak scope; stands in for the
+// test case's function while it runs.
+inline void run_checked() {
+    const test_case_info& t = current_test();
+    testing::run run(t.name, testing::settings());
+    try {
+        automatic().original();
+    } catch (...) {
+        const testing::verdict v = run.finish();
+        if (v.failed) fail_check(v.message, t.file_ptr, t.line);
+        throw;
+    }
+    const testing::verdict v = run.finish();
+    if (v.failed) fail_check(v.message, t.file_ptr, t.line);
+}
+
 struct test_name_listener : ::doctest::IReporter {
     explicit test_name_listener(const ::doctest::ContextOptions&) {}
     void report_query(const ::doctest::QueryData&) override {}
     void test_run_start() override {}
-    void test_run_end(const ::doctest::TestRunStats&) override {}
+    void test_run_end(const ::doctest::TestRunStats&) override {
+        if (!automatic().installed) return;
+        const std::string text = testing::summary();
+        std::fputs(text.c_str(), stdout);
+        std::fflush(stdout);
+    }
     void test_case_start(const ::doctest::TestCaseData& data) override {
-        current_test() = test_case_info{data.m_name, data.m_file.c_str(), static_cast<int>(data.m_line)};
+        current_test() = test_case_info{data.m_name, data.m_file.c_str(), static_cast<int>(data.m_line), data.m_file.c_str()};
+        automatic_state& a = automatic();
+        if (!a.installed || !testing::settings().detect) return;
+        // doctest hands its reporters the registered TestCase (a set element,
+        // not a const object) and calls its function pointer right after.
+        a.test = const_cast<::doctest::detail::TestCase*>(static_cast<const ::doctest::detail::TestCase*>(&data));
+        a.original = a.test->m_test;
+        a.test->m_test = &run_checked;
+        testing::begin_case(testing::test_case{data.m_name, data.m_file.c_str(), data.m_line, std::nullopt, false, 0}, true);
     }
     void test_case_reenter(const ::doctest::TestCaseData&) override {}
-    void test_case_end(const ::doctest::CurrentTestCaseStats&) override {}
+    void test_case_end(const ::doctest::CurrentTestCaseStats&) override {
+        automatic_state& a = automatic();
+        if (!a.test) return;
+        a.test->m_test = a.original;
+        a.test = nullptr;
+        testing::end_case();
+    }
     void test_case_exception(const ::doctest::TestCaseException&) override {}
     void subcase_start(const ::doctest::SubcaseSignature&) override {}
     void subcase_end() override {}
@@ -64,9 +142,22 @@ struct test_name_listener : ::doctest::IReporter {
 inline const int listener_registered =
     ::doctest::registerReporter<test_name_listener>("lifecycle-test-names", 0, false);
 
-inline void fail_check(const ::lifecycle::leak_report& r, const char* file, int line) {
-    DOCTEST_ADD_FAIL_CHECK_AT(file, line, r.to_text());
+inline void self_test_case() {
+    const std::string problem = ::lifecycle::leak_check_self_test();
+    DOCTEST_CHECK_MESSAGE(problem.empty(), problem);
+    if (problem.empty()) std::puts("lifecycle: self-test passed: a planted leak was reported with its creation site");
 }
+
+inline bool install_automatic_mode(const char* file, unsigned line) {
+    automatic().installed = true;
+    if (testing::settings().self_test)
+        ::doctest::detail::regTest(::doctest::detail::TestCase(&self_test_case, file, line,
+                                                               doctest_detail_test_suite_ns::getCurrentTestSuite()) *
+                                   "lifecycle: self-test (a planted leak is reported)");
+    return true;
+}
+
+inline void fail_check(const ::lifecycle::leak_report& r, const char* file, int line) { fail_check(r.to_text(), file, line); }
 
 inline void fail_require(const ::lifecycle::leak_report& r, const char* file, int line) {
     DOCTEST_ADD_FAIL_AT(file, line, r.to_text());
@@ -79,18 +170,30 @@ namespace doctest {
 
 /// A `TEST_CASE_FIXTURE` fixture: the test case runs inside a leak scope
 /// named after it, and fails with the report if anything created in it is
-/// still open when the body ends.
+/// still open when the body ends. Honors `lifecycle::allow_leaks`, the
+/// thresholds and the grace period; in automatic mode it leaves the check to
+/// the automatic one.
 class no_leaks {
 public:
-    no_leaks() : scope_(lifecycle_doctest_detail::current_test().name, leak_policy::ignore) {}
+    no_leaks() : scope_(lifecycle_doctest_detail::current_test().name, leak_policy::ignore) {
+        if (detail::testing::automatic_case_running()) return;
+        const auto& test = lifecycle_doctest_detail::current_test();
+        owns_case_ = detail::testing::begin_case(
+            detail::testing::test_case{test.name, test.file, static_cast<unsigned>(test.line), std::nullopt, false, 0}, false);
+        if (owns_case_) run_.emplace(test.name, detail::testing::settings());
+    }
     no_leaks(const no_leaks&) = delete;
     no_leaks& operator=(const no_leaks&) = delete;
     ~no_leaks() {
-        const leak_report r = scope_.check();
-        if (r.empty()) return;
-        const auto& test = lifecycle_doctest_detail::current_test();
-        lifecycle_doctest_detail::fail_check(r, test.file.empty() ? __FILE__ : test.file.c_str(),
-                                             test.file.empty() ? __LINE__ : test.line);
+        if (!run_) return;
+        const detail::testing::verdict v = run_->finish();
+        run_.reset();
+        if (v.failed) {
+            const auto& test = lifecycle_doctest_detail::current_test();
+            lifecycle_doctest_detail::fail_check(v.message, test.file_ptr ? test.file_ptr : __FILE__,
+                                                 test.file_ptr ? test.line : __LINE__);
+        }
+        detail::testing::end_case();
     }
 
 protected:
@@ -99,7 +202,26 @@ protected:
 
 private:
     leak_scope scope_;
+    std::optional<detail::testing::run> run_;
+    bool owns_case_ = false;
 };
+
+/// A test-case decorator: the test case may leave resources open in
+/// automatic mode and in `no_leaks`; `reason` is listed at the end of the run.
+///
+///   TEST_CASE("warms the pool" * lifecycle::doctest::allow_leaks("the pool outlives the test")) { ... }
+struct allow_leaks {
+    const char* reason;
+    explicit allow_leaks(const char* why = "no reason given") : reason(why) {}
+    void fill(::doctest::detail::TestCase& state) const {
+        detail::testing::decorate(state.m_file.c_str(), state.m_line, state.m_name, reason);
+    }
+};
+
+/// Effects: reads lifecycle's settings from `argv` (instead of
+/// /proc/self/cmdline) and removes lifecycle's options from it; for a custom
+/// main, before `doctest::Context::applyCommandLine`.
+inline void configure(int& argc, char** argv) { detail::testing::configure(&argc, argv); }
 
 } // namespace doctest
 LIFECYCLE_END_NAMESPACE
@@ -119,5 +241,14 @@ LIFECYCLE_END_NAMESPACE
         if (!lifecycle_detail_report_.empty())                                                  \
             ::lifecycle_doctest_detail::fail_require(lifecycle_detail_report_, __FILE__, __LINE__); \
     } while (false)
+
+/// Puts every test case of the program under the automatic leak check when
+/// the run asks for it (--lifecycle-detect-leaks or LIFECYCLE_DETECT_LEAKS=1),
+/// and registers the self-test when asked (--lifecycle-self-test or
+/// LIFECYCLE_SELF_TEST=1). Write it once, at namespace scope, in any one
+/// translation unit of the test program.
+#define LIFECYCLE_DOCTEST_AUTO()                                                            \
+    [[maybe_unused]] static const bool lifecycle_doctest_auto_installed_ =                  \
+        ::lifecycle_doctest_detail::install_automatic_mode(__FILE__, __LINE__)
 
 #endif // LIFECYCLE_DOCTEST_HPP

@@ -1,16 +1,45 @@
 # Programs run in a subprocess. Each tests/programs/<program>[.<variant>].expect
 # is a test: run program_<program> and match its output (cmake/run-and-match.cmake).
+# A `# args: <one argument>` line in the .expect file passes that command-line
+# argument (one, which may contain spaces). Expectations of programs that are
+# not built (their framework is missing) are skipped.
 file(GLOB lifecycle_program_expects CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/programs/*.expect)
+
+# The test-framework integrations' programs need their framework.
+target_link_libraries(program_doctest_leaks PRIVATE doctest::doctest)
+target_link_libraries(program_doctest_auto PRIVATE doctest::doctest)
+if(TARGET program_gtest_auto)
+  target_link_libraries(program_gtest_auto PRIVATE GTest::gtest_main)
+endif()
+if(TARGET program_catch2_auto)
+  target_link_libraries(program_catch2_auto PRIVATE Catch2::Catch2)
+endif()
+# The self-test must fail when tracking is compiled out (negative control).
+if(NOT LIFECYCLE_TRACKING STREQUAL "ON")
+  add_executable(program_doctest_auto_untracked ${CMAKE_CURRENT_SOURCE_DIR}/programs/doctest_auto.cpp)
+  target_include_directories(program_doctest_auto_untracked PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  target_link_libraries(program_doctest_auto_untracked PRIVATE lifecycle::lifecycle doctest::doctest Threads::Threads lifecycle_dev_flags)
+  if(LIFECYCLE_TRACKING STREQUAL "DEFAULT")
+    target_compile_definitions(program_doctest_auto_untracked PRIVATE LIFECYCLE_TRACKING=0)
+  endif()
+endif()
+
 foreach(expect IN LISTS lifecycle_program_expects)
   get_filename_component(test_name ${expect} NAME_WLE)
   string(REGEX REPLACE "\\..*$" "" program ${test_name})
+  if(NOT TARGET program_${program})
+    continue()
+  endif()
+  file(STRINGS ${expect} args_line REGEX "^#[ \t]*args:")
+  set(args_option)
+  if(args_line)
+    string(REGEX REPLACE "^#[ \t]*args:[ \t]*" "" args_value "${args_line}")
+    set(args_option "-DARGS=${args_value}")
+  endif()
   add_test(NAME program.${test_name}
-    COMMAND ${CMAKE_COMMAND} -DPROGRAM=$<TARGET_FILE:program_${program}> -DEXPECT=${expect}
+    COMMAND ${CMAKE_COMMAND} -DPROGRAM=$<TARGET_FILE:program_${program}> -DEXPECT=${expect} ${args_option}
             -P ${PROJECT_SOURCE_DIR}/cmake/run-and-match.cmake)
 endforeach()
-
-# doctest_leaks needs doctest.
-target_link_libraries(program_doctest_leaks PRIVATE doctest::doctest)
 
 # One registry per process across shared objects built with hidden visibility.
 foreach(lib a b)

@@ -1,0 +1,173 @@
+// lifecycle/gtest.hpp — leak checks in GoogleTest: automatic per-test mode,
+// a fixture base class and assertions.
+//
+//   #include <lifecycle/gtest.hpp>
+//   LIFECYCLE_GTEST_AUTO();   // once per test program, at namespace scope
+//
+//   TEST(config, loads) { load_config(); }   // with --lifecycle-detect-leaks or
+//                                            // LIFECYCLE_DETECT_LEAKS=1: fails if it leaks
+//   TEST(cache, warms) { lifecycle::allow_leaks("the cache lives for the process"); warm(); }
+//
+//   class parser_test : public lifecycle::gtest::no_leaks {};   // always checked
+//   TEST_F(parser_test, parses) { parse(); }
+//
+//   TEST(explicit_scope, checks) {
+//       lifecycle::leak_scope scope{"explicit", lifecycle::leak_policy::ignore};
+//       load_config();
+//       LIFECYCLE_EXPECT_NO_LEAKS(scope);   // non-fatal failure with the report
+//       LIFECYCLE_GTEST_ASSERT_NO_LEAKS(scope);  // fatal: returns from the test
+//   }
+//
+// Automatic mode is a TestEventListener: each test runs inside a leak scope
+// named "Suite.Test", from before its fixture is constructed until after it
+// is destroyed; a test that leaves resources open gets a non-fatal failure at
+// its TEST line with the report, so it is listed as FAILED and
+// RUN_ALL_TESTS() returns 1. Opt-outs (`lifecycle::allow_leaks`) are listed
+// at the end of the run. Settings: the flags and LIFECYCLE_* variables in
+// lifecycle/detail/test_integration.hpp; GoogleTest leaves options it does
+// not know alone, and lifecycle reads its own from /proc/self/cmdline, or
+// from `lifecycle::gtest::configure(argc, argv)` in a custom main. Works
+// with gtest_main. With LIFECYCLE_TRACKING=0 every check passes. Never
+// included by lifecycle/tracked.hpp.
+#ifndef LIFECYCLE_GTEST_HPP
+#define LIFECYCLE_GTEST_HPP
+
+#include <lifecycle/config.hpp>
+#include <lifecycle/detail/test_integration.hpp>
+#include <lifecycle/leak_scope.hpp>
+#include <lifecycle/report.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <optional>
+#include <string>
+
+LIFECYCLE_BEGIN_NAMESPACE
+namespace gtest {
+
+namespace detail {
+inline std::string test_name(const ::testing::TestInfo& info) {
+    return std::string(info.test_suite_name()) + "." + info.name();
+}
+} // namespace detail
+
+/// The automatic mode's listener: a leak scope around every test when the
+/// settings ask for it, the end-of-run summary always.
+class leak_listener : public ::testing::EmptyTestEventListener {
+public:
+    /// Effects: begins the test's leak scope when automatic mode is on.
+    void OnTestStart(const ::testing::TestInfo& info) override {
+        const test_leak_settings s = lifecycle::detail::testing::settings();
+        if (!s.detect) return;
+        const std::string name = detail::test_name(info);
+        lifecycle::detail::testing::begin_case(
+            lifecycle::detail::testing::test_case{name, info.file(), static_cast<unsigned>(info.line()), std::nullopt, false, 0},
+            true);
+        run_.emplace(name, s);
+    }
+    /// Effects: checks the test's scope; a failing check is a non-fatal failure of the test.
+    void OnTestEnd(const ::testing::TestInfo& info) override {
+        if (!run_) return;
+        const lifecycle::detail::testing::verdict v = run_->finish();
+        run_.reset();
+        // Listeners hear OnTestEnd in reverse order, so this failure is
+        // recorded before the result printer reports the test.
+        if (v.failed) ADD_FAILURE_AT(info.file(), info.line()) << v.message;
+        lifecycle::detail::testing::end_case();
+    }
+    /// Effects: prints the counts and the opt-outs.
+    void OnTestProgramEnd(const ::testing::UnitTest&) override {
+        const std::string text = lifecycle::detail::testing::summary();
+        std::fputs(text.c_str(), stdout);
+        std::fflush(stdout);
+    }
+
+private:
+    std::optional<lifecycle::detail::testing::run> run_;
+};
+
+/// A fixture base class: the test runs inside a leak scope named after it and
+/// fails (non-fatally) with the report if anything created in it is still open
+/// when the fixture is destroyed. Honors `allow_leaks`, the thresholds and the
+/// grace period; in automatic mode it leaves the check to the automatic one.
+class no_leaks : public ::testing::Test {
+protected:
+    no_leaks() {
+        if (lifecycle::detail::testing::automatic_case_running()) return;
+        const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+        name_ = info ? detail::test_name(*info) : std::string("gtest fixture");
+        file_ = info ? info->file() : __FILE__;
+        line_ = info ? info->line() : __LINE__;
+        if (lifecycle::detail::testing::begin_case(
+                lifecycle::detail::testing::test_case{name_, file_, static_cast<unsigned>(line_), std::nullopt, false, 0}, false))
+            run_.emplace(name_, lifecycle::detail::testing::settings());
+    }
+    ~no_leaks() override {
+        if (!run_) return;
+        const lifecycle::detail::testing::verdict v = run_->finish();
+        run_.reset();
+        if (v.failed) ADD_FAILURE_AT(file_.c_str(), line_) << v.message;
+        lifecycle::detail::testing::end_case();
+    }
+
+private:
+    std::string name_, file_;
+    int line_ = 0;
+    std::optional<lifecycle::detail::testing::run> run_;
+};
+
+/// Effects: reads lifecycle's settings from `argv` (instead of
+/// /proc/self/cmdline) and removes lifecycle's options from it.
+inline void configure(int& argc, char** argv) { lifecycle::detail::testing::configure(&argc, argv); }
+
+namespace detail {
+class self_test : public ::testing::Test {
+    void TestBody() override {
+        const std::string problem = ::lifecycle::leak_check_self_test();
+        EXPECT_TRUE(problem.empty()) << problem;
+        if (problem.empty()) std::puts("lifecycle: self-test passed: a planted leak was reported with its creation site");
+    }
+};
+
+inline bool install_automatic_mode(const char* file, int line) {
+    ::testing::UnitTest::GetInstance()->listeners().Append(new leak_listener);
+    lifecycle::detail::testing::global().automatic_installed = true;
+    if (lifecycle::detail::testing::settings().self_test)
+        ::testing::RegisterTest("lifecycle", "self_test", nullptr, nullptr, file, line,
+                                []() -> ::testing::Test* { return new self_test; });
+    return true;
+}
+} // namespace detail
+
+} // namespace gtest
+LIFECYCLE_END_NAMESPACE
+
+/// Installs the automatic mode's listener (and the self-test when asked:
+/// --lifecycle-self-test or LIFECYCLE_SELF_TEST=1, test "lifecycle.self_test").
+/// Write it once, at namespace scope, in any one translation unit of the test program.
+#define LIFECYCLE_GTEST_AUTO()                                                 \
+    [[maybe_unused]] static const bool lifecycle_gtest_auto_installed_ =       \
+        ::lifecycle::gtest::detail::install_automatic_mode(__FILE__, __LINE__)
+
+// `if (...) ; else` keeps `LIFECYCLE_EXPECT_NO_LEAKS(s) << "more";` working
+// and an enclosing if/else unambiguous.
+#define LIFECYCLE_DETAIL_GTEST_NO_LEAKS(scope, fail)                                              \
+    switch (0)                                                                                    \
+    case 0:                                                                                       \
+    default:                                                                                      \
+        if (const ::lifecycle::leak_report lifecycle_detail_report_ = (scope).check();            \
+            lifecycle_detail_report_.empty())                                                     \
+            ;                                                                                     \
+        else                                                                                      \
+            fail() << lifecycle_detail_report_.to_text()
+
+/// A non-fatal failure with the report if `scope` has leaked resources.
+#define LIFECYCLE_EXPECT_NO_LEAKS(scope) LIFECYCLE_DETAIL_GTEST_NO_LEAKS(scope, ADD_FAILURE)
+
+/// A fatal failure with the report (returns from the test function) if
+/// `scope` has leaked resources. (LIFECYCLE_ASSERT_NO_LEAKS is the debug-build
+/// abort of lifecycle/leak_scope.hpp.)
+#define LIFECYCLE_GTEST_ASSERT_NO_LEAKS(scope) LIFECYCLE_DETAIL_GTEST_NO_LEAKS(scope, GTEST_FAIL)
+
+#endif // LIFECYCLE_GTEST_HPP
