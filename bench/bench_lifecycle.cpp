@@ -108,8 +108,11 @@ void BM_tracked(benchmark::State& state) {
     lifecycle::set_capture(C);
     lifecycle::set_stack_depth(default_depth);
     lifecycle::set_ownership_level(O);
+    // One handle value per thread, as real fds differ between threads: two
+    // threads holding the same value would be two owners of one handle.
+    const std::uintptr_t value = 0x1000 + 0x40 * static_cast<std::uintptr_t>(state.thread_index());
     for (auto _ : state) {
-        tracked_fake t{bench::fake_open()};
+        tracked_fake t{bench::fake_open(value)};
     }
     lifecycle::set_capture(lifecycle::capture::site);
     lifecycle::set_ownership_level(lifecycle::ownership_level::warn_once);

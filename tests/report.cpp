@@ -97,7 +97,7 @@ TEST_CASE("site capture records the file and line of the creating call") {
     CHECK(g.site_line == static_cast<unsigned>(site_line));
     CHECK(g.site_function == "create_here");
     CHECK(g.stack.empty());
-    CHECK(g.oldest_age_seconds > 0);
+    CHECK(g.has_age); // the coarse clock may say 0 ms this soon
     CHECK(g.oldest_age_seconds < 60);
     CHECK(fd.site().line == static_cast<unsigned>(site_line));
     const std::string text = r.to_text();

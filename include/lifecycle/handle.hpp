@@ -112,8 +112,8 @@ struct handle_closer {
 #if LIFECYCLE_TRACKING
     // Ownership diagnostics: the slow paths, out of line.
     LIFECYCLE_DETAIL_NOINLINE static void claim(record* r, const source_site& site) noexcept {
-        const owner_view other = instance().claim(r);
-        if (!other.found) return;
+        owner_view other;
+        if (!instance().claim(r, other)) return;
         ownership_problem p;
         p.issue = ownership_issue::second_owner;
         p.kind = r->kind->name;
@@ -128,25 +128,26 @@ struct handle_closer {
     }
 
     LIFECYCLE_DETAIL_NOINLINE static bool check_close(record* t, const source_site& at) noexcept {
-        const registry::closing_check c = instance().closing(t, at);
-        if (!c.self.found && !c.other.found) return false;
+        owner_view who;
+        const registry::closing_state state = instance().closing(t, at, who);
+        if (state == registry::closing_state::alone) return false;
         ownership_problem p;
         p.kind = t->kind->name;
         p.identity = t->identity;
         p.label = t->label.view();
         p.created = t->site;
         p.current = at;
-        if (c.self.found) {
+        if (state == registry::closing_state::already_closed) {
             p.issue = ownership_issue::already_closed;
-            p.closed = c.self.closed_elsewhere;
+            p.closed = who.closed_elsewhere;
         } else {
             p.issue = ownership_issue::closed_while_owned;
-            p.other_kind = c.other.kind->name;
-            p.other_label = c.other.label;
-            p.other_created = c.other.created;
+            p.other_kind = who.kind->name;
+            p.other_label = who.label;
+            p.other_created = who.created;
         }
         report_ownership(p, instance().ownership());
-        return c.self.found;
+        return state == registry::closing_state::already_closed;
     }
 #endif
 

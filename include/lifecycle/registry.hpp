@@ -355,24 +355,19 @@ struct record_view {
 
 inline constexpr unsigned ordinal_shard_shift = 40;
 
-// Creation times are raw ticks: on x86-64 the time-stamp counter (invariant
-// on every CPU of the last decade; a read costs a third of clock_gettime's
-// vDSO call), elsewhere the monotonic clock in nanoseconds. Reports convert
-// ticks to ages with ticks_per_second().
+// Creation times, in nanoseconds of the coarse monotonic clock: a vDSO read
+// of the kernel's last tick (about 5 ns; the time-stamp counter costs twice
+// that under virtualization, the precise clock four times). Ages in reports
+// have the kernel tick's resolution (1 to 10 ms), plenty for "how long has
+// this been open". Never 0, which means "not captured".
 inline std::int64_t now_ticks() noexcept {
-#    if defined(__x86_64__)
-    return static_cast<std::int64_t>(__builtin_ia32_rdtsc());
+    timespec ts{};
+#    ifdef CLOCK_MONOTONIC_COARSE
+    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 #    else
-    timespec ts{};
     ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    return std::int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 #    endif
-}
-
-inline std::int64_t monotonic_ns() noexcept {
-    timespec ts{};
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    return std::int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+    return std::int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec + 1;
 }
 /// How a wrapper stopped owning its handle, for use-after-close diagnostics.
 enum class end_how : unsigned char { closed, released, moved };
@@ -390,7 +385,7 @@ struct alignas(8) tombstone {
 struct owner_view {
     bool found = false;
     const kind_info* kind = nullptr;
-    std::string label;
+    char label[64];      // the first 63 bytes, set when found: nothing to build or copy on the fast path
     source_site created{};
     bool was_closed_elsewhere = false;
     source_site closed_elsewhere{}; ///< where, if was_closed_elsewhere (unknown for a destructor)
@@ -422,23 +417,13 @@ public:
         break_on_.store(parse_ordinal(std::getenv("LIFECYCLE_BREAK_ON"), "LIFECYCLE_BREAK_ON", stderr), std::memory_order_relaxed);
         ownership_.store(static_cast<int>(parse_ownership(std::getenv("LIFECYCLE_OWNERSHIP"), ownership_mode::warn_once, stderr)),
                          std::memory_order_relaxed);
-        start_ticks_ = now_ticks();
-        start_ns_ = monotonic_ns();
     }
 
     /// Returns: how many seconds ago `ticks` (from now_ticks()) was; 0 for 0.
     double age_seconds(std::int64_t ticks) const noexcept {
         if (ticks == 0) return 0;
         const std::int64_t now = now_ticks();
-#    if defined(__x86_64__)
-        // Ticks per nanosecond, measured over the registry's lifetime.
-        const double elapsed_ns = static_cast<double>(monotonic_ns() - start_ns_);
-        const double elapsed_ticks = static_cast<double>(now - start_ticks_);
-        if (elapsed_ns <= 0 || elapsed_ticks <= 0) return 0;
-        return static_cast<double>(now - ticks) / elapsed_ticks * elapsed_ns / 1e9;
-#    else
-        return static_cast<double>(now - ticks) / 1e9;
-#    endif
+        return now > ticks ? static_cast<double>(now - ticks) / 1e9 : 0.0;
     }
     registry(const registry&) = delete;
     registry& operator=(const registry&) = delete;
@@ -695,11 +680,11 @@ public:
     // under its bucket's lock is live and its fields are stable.
 
     /// Effects: indexes `r` (already enrolled with `identity`).
-    /// Returns: the oldest other live record claiming the same handle, if any.
-    owner_view claim(record* r) noexcept {
-        owner_view other;
+    /// Returns: true, and the oldest other live record claiming the same
+    /// handle in `other`, if there is one.
+    bool claim(record* r, owner_view& other) noexcept {
         record** heads = owner_buckets();
-        if (!heads) return other;
+        if (!heads) return false;
         const std::size_t b = owner_bucket(r->kind->domain, r->identity);
         std::lock_guard<spin_lock> lock(owner_locks_[b % owner_lock_count].lock);
         const record* oldest = nullptr;
@@ -713,30 +698,27 @@ public:
         r->claimed = true;
         r->was_closed_elsewhere = false;
         r->closed_elsewhere = source_site{};
-        return other;
+        return oldest != nullptr;
     }
 
     /// Used just before `r`'s wrapper closes its handle at `at`; takes r out
     /// of the index first, so a handle value reused right after the close is
-    /// not taken for a second owner. If another wrapper already closed the
-    /// same handle, returns that (`self` describes r, with where it was
-    /// closed) and marks nothing. Otherwise returns the oldest other live
-    /// record claiming the handle in `other`, and marks every such record as
-    /// closed elsewhere at `at` (they will not close it again).
-    struct closing_check {
-        owner_view self;  ///< found when r's handle was already closed through another wrapper
-        owner_view other; ///< found when another wrapper still claims the handle r is closing
-    };
-    closing_check closing(record* r, const source_site& at) noexcept {
-        closing_check c;
-        if (!r->claimed) return c;
+    /// not taken for a second owner.
+    /// Returns: `already_closed` if another wrapper already closed the same
+    /// handle (`who` describes r, with where it was closed; nothing is
+    /// marked); `still_owned` if other live records claim the handle (`who`
+    /// is the oldest; every one is marked closed elsewhere at `at`, so they
+    /// will not close it again); `alone` otherwise.
+    enum class closing_state { alone, already_closed, still_owned };
+    closing_state closing(record* r, const source_site& at, owner_view& who) noexcept {
+        if (!r->claimed) return closing_state::alone;
         record** heads = owner_heads_.load(std::memory_order_acquire);
         const std::size_t b = owner_bucket(r->kind->domain, r->identity);
         std::lock_guard<spin_lock> lock(owner_locks_[b % owner_lock_count].lock);
         unlink_claim(r, heads, b);
         if (r->was_closed_elsewhere) {
-            describe(*r, c.self);
-            return c;
+            describe(*r, who);
+            return closing_state::already_closed;
         }
         const record* oldest = nullptr;
         for (record* o = heads[b]; o; o = o->owner_next) {
@@ -747,8 +729,9 @@ public:
             }
             oldest = o;
         }
-        if (oldest) describe(*oldest, c.other);
-        return c;
+        if (!oldest) return closing_state::alone;
+        describe(*oldest, who);
+        return closing_state::still_owned;
     }
 
     /// Returns: the interned tombstone for a wrapper that stopped owning.
@@ -800,10 +783,10 @@ private:
         v.created = o.site;
         v.was_closed_elsewhere = o.was_closed_elsewhere;
         v.closed_elsewhere = o.closed_elsewhere;
-        try {
-            v.label = std::string(o.label.view());
-        } catch (...) {
-        }
+        const std::string_view label = o.label.view();
+        const std::size_t n = std::min(label.size(), sizeof v.label - 1);
+        std::memcpy(v.label, label.data(), n);
+        v.label[n] = '\0';
     }
 
     static constexpr std::size_t owner_bucket_count = std::size_t(1) << 16;
@@ -933,8 +916,6 @@ private:
     };
     static constexpr std::size_t stripe_count = 64;
 
-    std::int64_t start_ticks_ = 0;
-    std::int64_t start_ns_ = 0;
     std::atomic<int> capture_{static_cast<int>(capture::stack)};
     std::atomic<unsigned> depth_{32};
     std::atomic<unsigned> sample_{1};

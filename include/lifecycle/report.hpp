@@ -75,7 +75,8 @@ struct leak_group {
     std::vector<std::uint64_t> ordinals; ///< every member's ordinal (shard << 40 | sequence), oldest first
     std::vector<int> threads;        ///< distinct creating OS threads
     std::vector<std::string> scopes; ///< distinct innermost scopes at creation
-    double oldest_age_seconds = 0;   ///< age of the oldest member at check time; 0 when capture was off
+    double oldest_age_seconds = 0;   ///< age of the oldest member at check time (kernel-tick resolution)
+    bool has_age = false;            ///< false when capture was off: no creation time
     std::size_t with_stack = 0;      ///< members that have a creation stack
     std::size_t distinct_stacks = 0;
     std::vector<stack_frame> stack;  ///< the most common creation stack, trimmed; filled on render
@@ -343,7 +344,10 @@ inline leak_report leak_report::from_records(std::string scope, std::vector<deta
         g.ordinals.push_back(rec.ordinal);
         if (std::find(g.threads.begin(), g.threads.end(), rec.thread) == g.threads.end()) g.threads.push_back(rec.thread);
         if (rec.scope && std::find(g.scopes.begin(), g.scopes.end(), rec.scope) == g.scopes.end()) g.scopes.emplace_back(rec.scope);
-        if (rec.created_ticks != 0) g.oldest_age_seconds = std::max(g.oldest_age_seconds, reg.age_seconds(rec.created_ticks));
+        if (rec.created_ticks != 0) {
+            g.has_age = true;
+            g.oldest_age_seconds = std::max(g.oldest_age_seconds, reg.age_seconds(rec.created_ticks));
+        }
         if (rec.stack) {
             ++g.with_stack;
             ++stacks[it->second][rec.stack];
@@ -430,7 +434,7 @@ inline std::string leak_report::to_text() const {
         out += ", ordinal";
         if (g.ordinals.size() == 1) out += " " + detail::format_ordinal(g.ordinals.front());
         else out += "s " + detail::format_ordinal(g.ordinals.front()) + " .. " + detail::format_ordinal(g.ordinals.back());
-        if (g.oldest_age_seconds > 0) out += ", oldest " + detail::human_seconds(g.oldest_age_seconds);
+        if (g.has_age) out += ", oldest " + detail::human_seconds(g.oldest_age_seconds);
         out += '\n';
         if (!g.scopes.empty()) {
             out += "  in scope";
@@ -533,8 +537,8 @@ inline std::string leak_report::to_json() const {
             if (i) out += ',';
             detail::json_string(out, g.scopes[i]);
         }
-        char age[32];
-        std::snprintf(age, sizeof age, "%.3f", g.oldest_age_seconds);
+        char age[32] = "null";
+        if (g.has_age) std::snprintf(age, sizeof age, "%.3f", g.oldest_age_seconds);
         out += "],\"oldest_age_seconds\":" + std::string(age) + ",\"with_stack\":" + std::to_string(g.with_stack) +
                ",\"frames\":[";
         for (std::size_t i = 0; i < g.stack.size(); ++i) {
