@@ -1,5 +1,5 @@
-// The README's example: a config loader that leaks one descriptor on its
-// error path, caught by a leak scope that prints where it was created.
+// The README's example: a config loader that caches every descriptor it opens
+// "for later" and never closes them; a leak scope prints where each was created.
 #include <lifecycle/tracked.hpp>
 
 #include <fcntl.h>

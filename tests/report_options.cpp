@@ -48,6 +48,12 @@ using dataset = lifecycle::tracked<dataset_traits>;
 
 __attribute__((noinline)) tracked_fd open_in_warm_cache() { return tracked_fd{open_null(), "cache"}; }
 
+namespace pool {
+// Constructed inside std::vector: the site is in a standard header; a rule on
+// the qualified name matches through the creation stack.
+__attribute__((noinline)) void fill(std::vector<tracked_fd>& into) { into.emplace_back(open_null(), "pooled"); }
+} // namespace pool
+
 std::size_t count_of(const std::string& s, const std::string& what) {
     std::size_t n = 0;
     for (std::size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
@@ -178,6 +184,25 @@ TEST_CASE("allow rules by kind, label and creating function; each report counts 
           std::string::npos);
 }
 
+TEST_CASE("a function rule matches the qualified name of the first user frame of the creation stack") {
+    with_capture tier{lifecycle::capture::stack};
+    leak_scope_options o = quiet();
+    o.allow.push_back(allow_rule::function("*pool::fill", "the pool lives for the process"));
+    leak_scope scope{"qualified", o};
+    std::vector<tracked_fd> into;
+    pool::fill(into);
+    const lifecycle::leak_report r = scope.check();
+    CHECK(r.empty());
+    REQUIRE(r.allowed().size() == 1);
+    CHECK(r.allowed()[0].count == 1);
+    leak_scope_options site_only = quiet(); // control: without a stack, the site is in <vector>: no match
+    site_only.allow = o.allow;
+    with_capture off{lifecycle::capture::site};
+    leak_scope scope2{"site only", site_only};
+    pool::fill(into);
+    CHECK(scope2.check().count() == 1);
+}
+
 TEST_CASE("glob patterns") {
     using lifecycle::detail::glob_match;
     CHECK(glob_match("*", ""));
@@ -186,13 +211,18 @@ TEST_CASE("glob patterns") {
     CHECK_FALSE(glob_match("a?c", "ac"));
     CHECK(glob_match("*::send_request", "ipc_client::send_request"));
     CHECK_FALSE(glob_match("send", "send_request"));
+    CHECK(glob_match("FILE*", "FILE*"));   // a '*' in the text
+    CHECK(glob_match("*", "*abc"));
+    CHECK(glob_match("x*", "x*y"));
+    CHECK(glob_match("operator*", "operator*()"));
+    CHECK_FALSE(glob_match("FILE?", "FILE"));
     CHECK(glob_match("*a*b*", "xxaxxbxx"));
 }
 
 TEST_CASE("keep_alive: a resource kept on purpose is counted under its reason, not reported") {
     leak_scope scope{"kept", quiet()};
     tracked_fd pool{open_null(), "pool"};
-    keep_alive(pool, "connection pool for the process");
+    lifecycle::keep_alive(pool, "connection pool for the process");
     tracked_fd other{open_null(), "not kept"};
     lifecycle::leak_report r = scope.check();
     CHECK(r.count() == 1);

@@ -66,7 +66,9 @@ inline void fail(const std::string& text, const char* file, std::size_t line, bo
 
 inline void check_scope(const leak_scope& scope, const char* file, std::size_t line, bool stop) {
     const leak_report r = scope.check();
-    if (!r.empty()) fail(r.to_text(), file, line, stop);
+    if (r.empty()) return;
+    ::lifecycle::detail::append_report_file(r);
+    fail(r.to_text(), file, line, stop);
 }
 
 /// The opt-out tag's reason, if the test case has one.

@@ -157,9 +157,13 @@ inline bool install_automatic_mode(const char* file, unsigned line) {
     return true;
 }
 
-inline void fail_check(const ::lifecycle::leak_report& r, const char* file, int line) { fail_check(r.to_text(), file, line); }
+inline void fail_check(const ::lifecycle::leak_report& r, const char* file, int line) {
+    ::lifecycle::detail::append_report_file(r);
+    fail_check(r.to_text(), file, line);
+}
 
 inline void fail_require(const ::lifecycle::leak_report& r, const char* file, int line) {
+    ::lifecycle::detail::append_report_file(r);
     DOCTEST_ADD_FAIL_AT(file, line, r.to_text());
 }
 

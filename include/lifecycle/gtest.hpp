@@ -138,6 +138,11 @@ inline bool install_automatic_mode(const char* file, int line) {
                                 []() -> ::testing::Test* { return new self_test; });
     return true;
 }
+/// Appends `r` to LIFECYCLE_REPORT_FILE; returns it for rendering.
+inline const leak_report& filed(const leak_report& r) {
+    ::lifecycle::detail::append_report_file(r);
+    return r;
+}
 } // namespace detail
 
 } // namespace gtest
@@ -160,7 +165,7 @@ LIFECYCLE_END_NAMESPACE
             lifecycle_detail_report_.empty())                                                     \
             ;                                                                                     \
         else                                                                                      \
-            fail() << lifecycle_detail_report_.to_text()
+            fail() << ::lifecycle::gtest::detail::filed(lifecycle_detail_report_).to_text()
 
 /// A non-fatal failure with the report if `scope` has leaked resources.
 #define LIFECYCLE_EXPECT_NO_LEAKS(scope) LIFECYCLE_DETAIL_GTEST_NO_LEAKS(scope, ADD_FAILURE)

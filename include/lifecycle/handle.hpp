@@ -111,6 +111,13 @@ struct handle_closer {
 
 #if LIFECYCLE_TRACKING
     // Ownership diagnostics: the slow paths, out of line.
+    // A site inside the standard library (make_unique, emplace_back) says
+    // nothing: use the first frame of user code of the stack, if captured.
+    static source_site user_site(const source_site& site, const stack_entry* stack) noexcept {
+        if (!stack || !system_header(site.file)) return site;
+        return instance().user_site(const_cast<const void* const*>(stack->frames), stack->depth, site);
+    }
+
     LIFECYCLE_DETAIL_NOINLINE static void claim(record* r, const source_site& site) noexcept {
         owner_view other;
         if (!instance().claim(r, other)) return;
@@ -119,11 +126,11 @@ struct handle_closer {
         p.kind = r->kind->name;
         p.identity = r->identity;
         p.label = r->label.view();
-        p.created = site;
-        p.current = site;
+        p.created = user_site(site, r->stack);
+        p.current = p.created;
         p.other_kind = other.kind->name;
         p.other_label = other.label;
-        p.other_created = other.created;
+        p.other_created = user_site(other.created, other.stack);
         report_ownership(p, instance().ownership());
     }
 
@@ -135,7 +142,7 @@ struct handle_closer {
         p.kind = t->kind->name;
         p.identity = t->identity;
         p.label = t->label.view();
-        p.created = t->site;
+        p.created = user_site(t->site, t->stack);
         p.current = at;
         if (state == registry::closing_state::already_closed) {
             p.issue = ownership_issue::already_closed;
@@ -144,7 +151,7 @@ struct handle_closer {
             p.issue = ownership_issue::closed_while_owned;
             p.other_kind = who.kind->name;
             p.other_label = who.label;
-            p.other_created = who.created;
+            p.other_created = user_site(who.created, who.stack);
         }
         report_ownership(p, instance().ownership());
         return state == registry::closing_state::already_closed;
@@ -185,7 +192,7 @@ struct handle_closer {
 
     /// Closes `h`, owned by `t`; never throws; failures go to the handler.
     static void close_quietly(handle_type h, token t, const source_site& at) noexcept {
-        if (closed_elsewhere(t, at)) return finish(t, make_error_code(lifecycle_errc::closed_elsewhere));
+        if (closed_elsewhere(t, at)) return finish(t, {}); // reported as an ownership problem; nothing failed to close
         std::error_code ec;
         if constexpr (ops::nothrow_close) {
             ec = ops::close(std::move(h));
@@ -209,9 +216,8 @@ struct handle_closer {
     /// close function is counted as a failure and propagates.
     static std::error_code close_loudly(handle_type h, token t, const source_site& at) noexcept(ops::nothrow_close) {
         if (closed_elsewhere(t, at)) {
-            const std::error_code ec = make_error_code(lifecycle_errc::closed_elsewhere);
-            finish(t, ec);
-            return ec;
+            finish(t, {}); // retired as closed: the handle is closed, by the other wrapper
+            return make_error_code(lifecycle_errc::closed_elsewhere);
         }
         if constexpr (ops::nothrow_close) {
             std::error_code ec = ops::close(std::move(h));
@@ -285,9 +291,11 @@ public:
 
     /// Returns: the raw handle, or `Traits::invalid()` when empty. Ownership stays here.
     /// In tracking builds, a call on a wrapper that closed, released or gave
-    /// away its handle is reported as a use after close (ownership.hpp).
-    handle_type get(source_site at = source_site::current()) const noexcept {
-        check_use(at);
+    /// away its handle is reported as a use after close (ownership.hpp),
+    /// then returns `Traits::invalid()` as always; a wrapper that never
+    /// owned anything is not reported.
+    handle_type get() const noexcept {
+        check_use();
         return handle_;
     }
 
@@ -355,18 +363,8 @@ public:
     }
     friend void swap(tracked& a, tracked& b) noexcept { a.swap(b); }
 
-    /// Effects: marks the resource held as intentionally long-lived: leak
-    /// scopes and the at-exit report count it under `reason` instead of
-    /// reporting it. Nothing when empty or untracked.
-    /// Throws: std::invalid_argument if `reason` is empty.
-    friend void keep_alive(const tracked& h, std::string_view reason) {
-        if (reason.empty()) throw std::invalid_argument("lifecycle::keep_alive: give a reason (it is printed in reports)");
-#if LIFECYCLE_TRACKING
-        if (const detail::record* r = h.live_record()) detail::instance().keep(const_cast<detail::record*>(r), reason);
-#else
-        (void)h;
-#endif
-    }
+    template <class T>
+    friend void keep_alive(const tracked<T>& h, std::string_view reason);
 
     /// Returns: the label given at creation; empty when untracked or empty.
     std::string_view label() const noexcept {
@@ -388,12 +386,12 @@ public:
     /// Pointer-like access for pointer handles (tracked_ptr).
     template <class H = handle_type, std::enable_if_t<std::is_pointer_v<H>, int> = 0>
     H operator->() const noexcept {
-        check_use(source_site{});
+        check_use();
         return handle_;
     }
     template <class H = handle_type, std::enable_if_t<std::is_pointer_v<H> && !std::is_void_v<std::remove_pointer_t<H>>, int> = 0>
     std::add_lvalue_reference_t<std::remove_pointer_t<H>> operator*() const noexcept {
-        check_use(source_site{});
+        check_use();
         return *handle_;
     }
 
@@ -426,10 +424,14 @@ private:
         return (s & 1) ? nullptr : reinterpret_cast<token>(s);
     }
     void put_token(token t) noexcept { state_ = reinterpret_cast<std::uintptr_t>(t); }
+    // A live record moves, and the source remembers it was moved from; a
+    // tombstone stays with the wrapper that closed (the target did nothing).
     void take_state(tracked& other) noexcept {
-        state_ = other.state_;
-        other.state_ = (state_ != 0 && !(state_ & 1)) ? (reinterpret_cast<std::uintptr_t>(&detail::moved_from_marker) | 1)
-                                                      : other.state_;
+        if (other.state_ != 0 && !(other.state_ & 1)) {
+            state_ = std::exchange(other.state_, reinterpret_cast<std::uintptr_t>(&detail::moved_from_marker) | 1);
+        } else {
+            state_ = 0;
+        }
     }
     // After an explicit close, release or reset of an enrolled handle: keep a
     // tombstone, so a later get() can say where the handle went.
@@ -440,16 +442,17 @@ private:
         if (const detail::tombstone* t = reg.intern_tombstone(e.kind, how, e.created, at))
             state_ = reinterpret_cast<std::uintptr_t>(t) | 1;
     }
-    void check_use(const source_site& at) const noexcept {
-        if (LIFECYCLE_DETAIL_UNLIKELY(state_ & 1)) used_after_end(at);
+    void check_use() const noexcept {
+        if (LIFECYCLE_DETAIL_UNLIKELY(state_ & 1)) used_after_end();
     }
-    LIFECYCLE_DETAIL_NOINLINE void used_after_end(const source_site& at) const noexcept {
+    // The use site comes from the stack: get() stays a plain accessor.
+    LIFECYCLE_DETAIL_NOINLINE void used_after_end() const noexcept {
         const detail::ownership_mode mode = detail::instance().ownership();
         if (mode == detail::ownership_mode::ignore) return;
         const auto* t = reinterpret_cast<const detail::tombstone*>(state_ & ~std::uintptr_t(1));
         ownership_problem p;
         p.issue = ownership_issue::use_after_close;
-        p.current = at;
+        p.current = detail::instance().current_user_site();
         if (t->kind) {
             p.kind = t->kind->name;
             p.created = t->created;
@@ -469,9 +472,23 @@ private:
     static void put_token(token) noexcept {}
     static void take_state(tracked&) noexcept {}
     static void remember(const ending&, detail_end_how, const source_site&) noexcept {}
-    static void check_use(const source_site&) noexcept {}
+    static void check_use() noexcept {}
 #endif
 };
+
+/// Effects: marks the resource `h` holds as intentionally long-lived: leak
+/// scopes and the at-exit report count it under `reason` instead of
+/// reporting it. Nothing when empty or untracked.
+/// Throws: std::invalid_argument if `reason` is empty.
+template <class Traits>
+void keep_alive(const tracked<Traits>& h, std::string_view reason) {
+    if (reason.empty()) throw std::invalid_argument("lifecycle::keep_alive: give a reason (it is printed in reports)");
+#if LIFECYCLE_TRACKING
+    if (const detail::record* r = h.live_record()) detail::instance().keep(const_cast<detail::record*>(r), reason);
+#else
+    (void)h;
+#endif
+}
 
 /// A POSIX file descriptor (closes with close(2)).
 using tracked_fd = tracked<fd_traits>;

@@ -40,6 +40,9 @@
 #include <lifecycle/registry.hpp>
 #include <lifecycle/report.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -104,11 +107,11 @@ namespace detail {
 inline bool glob_match(std::string_view pattern, std::string_view text) noexcept {
     std::size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
     while (t < text.size()) {
-        if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-            ++p, ++t;
-        } else if (p < pattern.size() && pattern[p] == '*') {
+        if (p < pattern.size() && pattern[p] == '*') { // before the literal test: "FILE*" has a '*' too
             star = p++;
             resume = t;
+        } else if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+            ++p, ++t;
         } else if (star != std::string_view::npos) {
             p = star + 1;
             t = ++resume;
@@ -129,22 +132,28 @@ inline const char* field_name(allow_rule::field f) noexcept {
     return "?";
 }
 
-/// Appends `r` as one JSON line to LIFECYCLE_REPORT_FILE, if set. A file that
-/// cannot be opened gives one warning line per report; nothing else is lost.
+/// Appends `r` as one JSON line to LIFECYCLE_REPORT_FILE, if set, with one
+/// write(2) on an O_APPEND descriptor, so lines from concurrent scopes and
+/// processes (ctest -j) do not interleave. A file that cannot be opened
+/// gives one warning line per report; nothing else is lost.
 inline void append_report_file(const leak_report& r) noexcept {
     const char* path = std::getenv("LIFECYCLE_REPORT_FILE");
-    if (path == nullptr || *path == '\0') return;
+    if (path == nullptr || *path == '\0' || r.empty()) return;
     try {
         const std::string line = r.to_json() + '\n';
-        std::FILE* f = std::fopen(path, "a");
-        if (f == nullptr) {
+        const int fd = ::open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) {
             std::fprintf(stderr, "lifecycle: cannot append the report to LIFECYCLE_REPORT_FILE='%s': %s; it is printed only\n",
                          path, std::strerror(errno));
             return;
         }
-        const bool ok = std::fwrite(line.data(), 1, line.size(), f) == line.size();
-        if (std::fclose(f) != 0 || !ok)
-            std::fprintf(stderr, "lifecycle: writing the report to LIFECYCLE_REPORT_FILE='%s' failed\n", path);
+        ssize_t n;
+        do n = ::write(fd, line.data(), line.size());
+        while (n < 0 && errno == EINTR);
+        if (n != static_cast<ssize_t>(line.size()))
+            std::fprintf(stderr, "lifecycle: writing the report to LIFECYCLE_REPORT_FILE='%s' failed: %s\n", path,
+                         n < 0 ? std::strerror(errno) : "short write");
+        ::close(fd);
     } catch (...) {
         std::fputs("lifecycle: a leak report could not be written to LIFECYCLE_REPORT_FILE (out of memory)\n", stderr);
     }

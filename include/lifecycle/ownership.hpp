@@ -16,7 +16,7 @@
 // Levels, set in code or by LIFECYCLE_OWNERSHIP=ignore|warn-once|warn|abort
 // (read once, at first use; default warn-once):
 //   ignore     nothing is checked (no claim, no cost beyond the registry's)
-//   warn_once  each distinct problem (kind of problem, sites) is reported once
+//   warn_once  each distinct problem (kind of problem, handle, sites) is reported once
 //   warn       every occurrence is reported
 //   abort      the first problem is reported, then std::abort()
 //
@@ -190,6 +190,7 @@ inline std::uint64_t problem_key(const ownership_problem& p) noexcept {
         h ^= h >> 31;
     };
     mix(static_cast<std::uint64_t>(p.issue));
+    mix(p.identity);
     for (const source_site* s : {&p.current, &p.created, &p.other_created, &p.closed}) {
         mix(reinterpret_cast<std::uintptr_t>(s->file));
         mix(s->line);

@@ -387,6 +387,7 @@ struct owner_view {
     const kind_info* kind = nullptr;
     char label[64];      // the first 63 bytes, set when found: nothing to build or copy on the fast path
     source_site created{};
+    const stack_entry* stack = nullptr; ///< its creation stack, if captured
     bool was_closed_elsewhere = false;
     source_site closed_elsewhere{}; ///< where, if was_closed_elsewhere (unknown for a destructor)
 };
@@ -723,15 +724,38 @@ public:
         const record* oldest = nullptr;
         for (record* o = heads[b]; o; o = o->owner_next) {
             if (o == r || o->identity != r->identity || o->kind->domain != r->kind->domain) continue;
-            if (!o->was_closed_elsewhere) {
-                o->was_closed_elsewhere = true;
-                o->closed_elsewhere = at;
-            }
+            if (o->was_closed_elsewhere) continue; // a stale owner: its handle was closed before, not by r
+            o->was_closed_elsewhere = true;
+            o->closed_elsewhere = at;
             oldest = o;
         }
         if (!oldest) return closing_state::alone;
         describe(*oldest, who);
         return closing_state::still_owned;
+    }
+
+    /// Returns: the first frame of user code (not lifecycle's, not the
+    /// standard library's) among `frames`, as a site with interned strings;
+    /// `fallback` when there is none or it has no line information.
+    source_site user_site(const void* const* frames, std::size_t n, const source_site& fallback) noexcept {
+        try {
+            for (std::size_t i = 0; i < n; ++i) {
+                const frame_info f = symbol(frames[i]);
+                if (f.function.empty() || library_frame(f)) continue;
+                if (f.file.empty()) break;
+                return source_site{intern_name(f.file), intern_name(qualified_name(f.function)), f.line};
+            }
+        } catch (...) {
+        }
+        return fallback;
+    }
+
+    /// Returns: where the calling code is, from its stack (a slow path, for
+    /// diagnostics): the first frame of user code; unknown without stacks.
+    source_site current_user_site() noexcept {
+        void* frames[24];
+        const std::size_t n = capture_frames(frames, 24);
+        return user_site(const_cast<const void* const*>(frames), n, source_site{});
     }
 
     /// Returns: the interned tombstone for a wrapper that stopped owning.
@@ -740,6 +764,25 @@ public:
         std::uint64_t key = reinterpret_cast<std::uintptr_t>(kind) * 31 + static_cast<unsigned>(how);
         for (const source_site* site : {&created, &ended})
             key = (key ^ reinterpret_cast<std::uintptr_t>(site->file) ^ (std::uint64_t(site->line) << 40)) * 0x100000001B3ull;
+        // A per-thread cache in front of the process-wide map: a close site
+        // seen before on this thread takes no lock.
+        struct cached {
+            std::uint64_t key = 0;
+            const tombstone* stone = nullptr;
+        };
+        static thread_local cached cache[64];
+        cached& slot = cache[(key >> 7) % 64];
+        if (slot.stone && slot.key == key) {
+            const tombstone& t = *slot.stone;
+            if (t.kind == kind && t.how == how && same_site(t.created, created) && same_site(t.ended, ended)) return slot.stone;
+        }
+        const tombstone* found = intern_tombstone_locked(key, kind, how, created, ended);
+        if (found) slot = cached{key, found};
+        return found;
+    }
+
+    const tombstone* intern_tombstone_locked(std::uint64_t key, const kind_info* kind, end_how how, const source_site& created,
+                                             const source_site& ended) noexcept {
         std::lock_guard<std::mutex> lock(tombstones_mutex_);
         auto range = tombstones_.equal_range(key);
         for (auto it = range.first; it != range.second; ++it) {
@@ -781,6 +824,7 @@ private:
         v.found = true;
         v.kind = o.kind;
         v.created = o.site;
+        v.stack = o.stack;
         v.was_closed_elsewhere = o.was_closed_elsewhere;
         v.closed_elsewhere = o.closed_elsewhere;
         const std::string_view label = o.label.view();

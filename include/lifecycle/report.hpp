@@ -43,7 +43,7 @@
 #include <vector>
 
 #if LIFECYCLE_TRACKING
-#    include <lifecycle/detail/stacktrace.hpp>
+#    include <lifecycle/detail/stacktrace.hpp> // frame_info, library_frame, qualified_name
 #    include <deque>
 #    include <map>
 #    include <tuple>
@@ -190,53 +190,6 @@ inline std::string format_ordinal(std::uint64_t o) {
 
 inline std::string plural(std::size_t n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
-/// A demangled function name without its parameter list and without
-/// "(anonymous namespace)::", e.g. "ipc_client::send_request".
-inline std::string qualified_name(std::string fn) {
-    static const std::string anonymous = "(anonymous namespace)::";
-    for (auto at = fn.find(anonymous); at != std::string::npos; at = fn.find(anonymous, at)) fn.erase(at, anonymous.size());
-    return fn.substr(0, fn.find('('));
-}
-
-// A frame belongs to lifecycle or to the unwinder when the function itself
-// (not a template argument, not a parameter) is in lifecycle's ABI namespace
-// or in boost::stacktrace.
-inline bool internal_frame(const std::string& fn) {
-    static const std::string_view prefixes[] = {"lifecycle::" LIFECYCLE_DETAIL_STRINGIZE(LIFECYCLE_DETAIL_ABI) "::",
-                                                "boost::stacktrace::"};
-    const std::string name = qualified_name(fn);
-    int depth = 0;
-    for (std::size_t i = 0; i < name.size(); ++i) {
-        const char c = name[i];
-        if (c == '<') ++depth;
-        else if (c == '>') --depth;
-        else if (depth == 0 && (i == 0 || name[i - 1] == ' '))
-            for (std::string_view p : prefixes)
-                if (name.compare(i, p.size(), p) == 0) return true;
-    }
-    return false;
-}
-
-// Standard-library and other installed headers: a site there (emplace_back,
-// make_unique, optional::emplace forwarding to a constructor) says nothing
-// about who created the resource.
-inline bool system_header(std::string_view file) {
-    return file.rfind("/usr/include/", 0) == 0 || file.find("/c++/") != std::string_view::npos;
-}
-
-#if LIFECYCLE_TRACKING
-inline bool library_frame(const frame_info& f) {
-    if (internal_frame(f.function)) return true;
-    if (!f.file.empty()) return system_header(f.file);
-    const std::string name = qualified_name(f.function);
-    return name.rfind("std::", 0) == 0 || name.rfind("__gnu_cxx::", 0) == 0 || name.find(" std::") != std::string::npos;
-}
-#endif
-
-inline bool startup_frame(const std::string& fn) {
-    return fn.rfind("__libc_start", 0) == 0 || fn == "_start";
 }
 
 inline void json_string(std::string& out, std::string_view s) {

@@ -446,6 +446,7 @@ public:
         if (!failing) return v;
         v.failed = true;
         if (current) current->failed = true;
+        if (!r.empty()) append_report_file(r); // LIFECYCLE_REPORT_FILE: every failing test's report
         v.message = live_failures;
         if (over) {
             v.message += "lifecycle: test '" + scope_.name() + "' left " + plural(r.count(), "resource", "resources") +
