@@ -126,6 +126,17 @@ LC_BENCH_CREATE_DESTROY(BM_unique_ptr_int, "unique_ptr_int_heap");
 LC_BENCH_CREATE_DESTROY(BM_tracked<lifecycle::capture::off>, "tracked_off");
 LC_BENCH_CREATE_DESTROY(BM_tracked<lifecycle::capture::site>, "tracked_site");
 LC_BENCH_CREATE_DESTROY(BM_tracked<lifecycle::capture::stack>, "tracked_stack");
+// An explicit close() (not the destructor) also leaves a tombstone for
+// use-after-close diagnostics: a per-thread cache hit after the first time.
+void BM_tracked_explicit_close(benchmark::State& state) {
+    lifecycle::set_capture(lifecycle::capture::site);
+    const std::uintptr_t value = 0x1000 + 0x40 * static_cast<std::uintptr_t>(state.thread_index());
+    for (auto _ : state) {
+        tracked_fake t{bench::fake_open(value)};
+        benchmark::DoNotOptimize(t.close());
+    }
+}
+LC_BENCH_CREATE_DESTROY(BM_tracked_explicit_close, "tracked_site_explicit_close");
 LC_BENCH_CREATE_DESTROY((BM_tracked<lifecycle::capture::off, lifecycle::ownership_level::ignore>), "tracked_off_no_ownership");
 LC_BENCH_CREATE_DESTROY((BM_tracked<lifecycle::capture::site, lifecycle::ownership_level::ignore>), "tracked_site_no_ownership");
 

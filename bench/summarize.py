@@ -80,7 +80,7 @@ def main():
         raw = get(f"create_destroy/raw/threads:{threads}")
         heap = get(f"create_destroy/unique_ptr_int_heap/threads:{threads}")
         for what in ("raw", "unique_ptr_noop", "unique_ptr_int_heap", "tracked_off", "tracked_off_no_ownership",
-                     "tracked_site", "tracked_site_no_ownership", "tracked_stack"):
+                     "tracked_site", "tracked_site_no_ownership", "tracked_site_explicit_close", "tracked_stack"):
             name = f"create_destroy/{what}/threads:{threads}"
             s = get(name)
             if s is None:
