@@ -364,3 +364,17 @@ TEST_CASE("OS cross-check: fds nobody tracks and threads still running are repor
     CHECK(without.check().empty());
     ::close(raw2);
 }
+
+TEST_CASE("keep_alive on a close_guard: the guarded object is counted under its reason") {
+    leak_scope scope{"kept guard", quiet()};
+    lifecycle::close_guard guard{"Dataset", "reference data"};
+    lifecycle::keep_alive(guard, "loaded once per process");
+    lifecycle::close_guard other{"Dataset", "not kept"};
+    const lifecycle::leak_report r = scope.check();
+    CHECK(r.count() == 1);
+    REQUIRE(r.allowed().size() == 1);
+    CHECK(r.allowed()[0].reason == "loaded once per process");
+    CHECK_THROWS_AS(lifecycle::keep_alive(other, ""), std::invalid_argument);
+    guard.close();
+    other.close();
+}

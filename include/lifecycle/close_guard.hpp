@@ -50,6 +50,7 @@
 #include <lifecycle/registry.hpp>
 #include <lifecycle/source_site.hpp>
 
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -226,6 +227,8 @@ public:
         return {};
     }
 
+    friend void keep_alive(const close_guard& g, std::string_view reason);
+
 private:
     void destroyed_open() noexcept {
         open_ = false;
@@ -248,6 +251,19 @@ private:
     detail::record* record_ = nullptr;
 #endif
 };
+
+/// Effects: marks the object `g` guards as intentionally long-lived: leak
+/// scopes and the at-exit report count it under `reason` instead of
+/// reporting it (as keep_alive does for tracked handles). Nothing when closed
+/// or untracked. Throws: std::invalid_argument if `reason` is empty.
+inline void keep_alive(const close_guard& g, std::string_view reason) {
+    if (reason.empty()) throw std::invalid_argument("lifecycle::keep_alive: give a reason (it is printed in reports)");
+#if LIFECYCLE_TRACKING
+    if (g.record_) detail::instance().keep(g.record_, reason);
+#else
+    (void)g;
+#endif
+}
 
 LIFECYCLE_END_NAMESPACE
 

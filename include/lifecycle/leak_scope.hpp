@@ -420,6 +420,8 @@ inline void assert_live_at_most(std::string_view kind, std::uint64_t n, const ch
         std::vector<record_view> records;
         for (record_view& rec : instance().all_live())
             if (rec.kind->name == kind) records.push_back(std::move(rec));
+        std::fprintf(stderr, "lifecycle: more than %llu %.*s live; where they were created:\n", static_cast<unsigned long long>(n),
+                     static_cast<int>(kind.size()), kind.data());
         write_report(leak_report::from_records("live " + std::string(kind), std::move(records), instance().capture_mode()));
     } catch (...) {
     }

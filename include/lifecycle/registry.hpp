@@ -383,7 +383,6 @@ struct alignas(8) tombstone {
 
 /// A live owner of a handle, as ownership diagnostics describe it.
 struct owner_view {
-    bool found = false;
     const kind_info* kind = nullptr;
     char label[64];      // the first 63 bytes, set when found: nothing to build or copy on the fast path
     source_site created{};
@@ -821,7 +820,6 @@ private:
     }
 
     static void describe(const record& o, owner_view& v) noexcept {
-        v.found = true;
         v.kind = o.kind;
         v.created = o.site;
         v.stack = o.stack;
