@@ -213,27 +213,40 @@ TEST_CASE("get() after close(), release() and a move is reported with where the 
     CHECK(problems.entries.size() == 5);
 }
 
-TEST_CASE("two threads claiming and closing wrappers of one fd: reported, no race, counts right") {
+TEST_CASE("two threads owning one fd at the same time: every overlap is reported, no race, counts right") {
     std::atomic<int> reported{0};
     const auto previous_level = lifecycle::current_ownership_level();
     lifecycle::set_ownership_level(ownership_level::warn);
-    auto previous = lifecycle::set_ownership_handler([&](const lifecycle::ownership_problem&) { ++reported; });
+    auto previous = lifecycle::set_ownership_handler([&](const lifecycle::ownership_problem& p) {
+        if (p.issue == ownership_issue::second_owner) ++reported;
+    });
     const int fd = open_null();
     const auto live = lifecycle_test::live_of("fd");
-    auto work = [fd] {
-        for (int i = 0; i < 2000; ++i) {
-            lifecycle::tracked_fd w{fd, "shared"};
+    constexpr int rounds = 200;
+    std::atomic<int> step{0}; // 2r+1: the first thread owns it in round r; 2r+2: the second one too
+    std::thread first([&] {
+        for (int r = 0; r < rounds; ++r) {
+            lifecycle::tracked_fd w{fd, "first"};
+            step.store(2 * r + 1);
+            while (step.load() != 2 * r + 2) std::this_thread::yield();
             (void)w.release(); // never closes the shared fd
         }
-    };
-    std::thread a(work), b(work);
-    a.join();
-    b.join();
+    });
+    std::thread second([&] {
+        for (int r = 0; r < rounds; ++r) {
+            while (step.load() != 2 * r + 1) std::this_thread::yield();
+            lifecycle::tracked_fd w{fd, "second"}; // the first thread's wrapper is live: a second owner
+            (void)w.release();
+            step.store(2 * r + 2);
+        }
+    });
+    first.join();
+    second.join();
     lifecycle::set_ownership_handler(previous);
     lifecycle::set_ownership_level(previous_level);
+    CHECK(reported.load() == rounds);
     CHECK(fd_is_open(fd));
     CHECK(lifecycle_test::live_of("fd") == live);
-    CHECK(reported.load() >= 0); // overlaps depend on scheduling; the point is TSan and the counts
     ::close(fd);
 }
 
