@@ -70,7 +70,7 @@ TEST_CASE("LIFECYCLE_ASSERT_NO_LEAKS aborts with the report when something leake
     });
     CHECK(r.aborted);
     CHECK(r.err.find("1 x fd 'asserted leak'") != std::string::npos);
-    CHECK(r.err.find("aborts.cpp:") != std::string::npos);
+    CHECK(r.err.find("  created at operator() (") != std::string::npos); // the lambda that created it
     CHECK(r.err.find("LIFECYCLE_ASSERT_NO_LEAKS(scope) failed") != std::string::npos);
 }
 
@@ -115,6 +115,7 @@ TEST_CASE("LIFECYCLE_ASSERT_LIVE_AT_MOST aborts with the live resources of the k
     });
     CHECK(r.aborted);
     CHECK(r.err.find("first assertion passed") != std::string::npos);
+    CHECK(r.err.find("lifecycle: more than 1 fd live; where they were created:") != std::string::npos);
     CHECK(r.err.find("1 x fd 'engine one'") != std::string::npos);
     CHECK(r.err.find("1 x fd 'engine two'") != std::string::npos);
     CHECK(r.err.find("LIFECYCLE_ASSERT_LIVE_AT_MOST(\"fd\", 1) failed: ") != std::string::npos);

@@ -295,6 +295,13 @@ TEST_CASE("warn_once reports each distinct problem once; warn reports every time
         capture_ownership problems{ownership_level::warn_once};
         twice();
         CHECK(problems.entries.size() == 1);
+        // The same second-owner bug on five different fds, from one line: one report.
+        for (int i = 0; i < 5; ++i) {
+            lifecycle::tracked_fd owner{open_null()};
+            lifecycle::tracked_fd alias{owner.get()};
+            (void)alias.release();
+        }
+        CHECK(problems.entries.size() == 2);
     }
     {
         capture_ownership problems{ownership_level::warn};

@@ -326,5 +326,6 @@ TEST_CASE("a frame that cannot be symbolized prints its address; the others are 
     rec.site = lifecycle::source_site{};
     const std::string text = lifecycle::leak_report::from_records("bad frame", {rec}, lifecycle::capture::stack).to_text();
     CHECK(text.find("#0 0x10") != std::string::npos);
-    CHECK(text.find("create_here") != std::string::npos);
+    INFO(text);
+    CHECK(text.find("create_here(char const*) at ") != std::string::npos); // a symbolized frame line, not the header
 }

@@ -16,7 +16,7 @@
 // Levels, set in code or by LIFECYCLE_OWNERSHIP=ignore|warn-once|warn|abort
 // (read once, at first use; default warn-once):
 //   ignore     nothing is checked (no claim, no cost beyond the registry's)
-//   warn_once  each distinct problem (kind of problem, handle, sites) is reported once
+//   warn_once  each distinct problem (kind of problem and sites) is reported once
 //   warn       every occurrence is reported
 //   abort      the first problem is reported, then std::abort()
 //
@@ -25,7 +25,8 @@
 //
 // The default handler writes one line to stderr. Only handles created while
 // the level is not `ignore` are checked. With LIFECYCLE_TRACKING=0 nothing is
-// checked and these functions do nothing.
+// checked and these functions do nothing. Reporting a problem symbolizes
+// (allocates, takes locks): do not use a closed wrapper in a signal handler.
 #ifndef LIFECYCLE_OWNERSHIP_HPP
 #define LIFECYCLE_OWNERSHIP_HPP
 
@@ -87,7 +88,7 @@ namespace detail {
 
 inline void append_site(std::string& out, const source_site& s) {
     if (!s.known()) {
-        out += "an unknown site (capture off or a destructor)";
+        out += "an unknown site (a destructor, capture off, or no line information)";
         return;
     }
     out += s.function;
@@ -189,8 +190,7 @@ inline std::uint64_t problem_key(const ownership_problem& p) noexcept {
         h *= 1099511628211ull;
         h ^= h >> 31;
     };
-    mix(static_cast<std::uint64_t>(p.issue));
-    mix(p.identity);
+    mix(static_cast<std::uint64_t>(p.issue)); // not the identity: one report per code path, not per fd or address
     for (const source_site* s : {&p.current, &p.created, &p.other_created, &p.closed}) {
         mix(reinterpret_cast<std::uintptr_t>(s->file));
         mix(s->line);

@@ -86,7 +86,7 @@ inline frame_info symbolize_frame(const void* address) {
 /// A demangled function name without its parameter list and without
 /// "(anonymous namespace)::", e.g. "ipc_client::send_request".
 inline std::string qualified_name(std::string fn) {
-    static const std::string anonymous = "(anonymous namespace)::";
+    constexpr std::string_view anonymous = "(anonymous namespace)::"; // nothing to destroy: usable in static destruction
     for (auto at = fn.find(anonymous); at != std::string::npos; at = fn.find(anonymous, at)) fn.erase(at, anonymous.size());
     return fn.substr(0, fn.find('('));
 }
@@ -114,7 +114,8 @@ inline bool internal_frame(const std::string& fn) {
 // make_unique, optional::emplace forwarding to a constructor) says nothing
 // about who created the resource.
 inline bool system_header(std::string_view file) {
-    return file.rfind("/usr/include/", 0) == 0 || file.find("/c++/") != std::string_view::npos;
+    return file.rfind("/usr/include/", 0) == 0 || file.rfind("/usr/local/include/", 0) == 0 ||
+           file.find("/include/c++/") != std::string_view::npos;
 }
 
 inline bool library_frame(const frame_info& f) {
