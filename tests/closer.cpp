@@ -64,16 +64,7 @@ struct fake_bool {
     bool close() { return !book->record(id); }
 };
 
-// An object that can tell it is closed.
-struct openable {
-    int closes = 0;
-    bool open = true;
-    void close() {
-        ++closes;
-        open = false;
-    }
-    bool is_open() const noexcept { return open; }
-};
+using lifecycle_test::openable;
 
 } // namespace
 

@@ -214,3 +214,16 @@ TEST_CASE("tracked_ptr owns a heap object, deletes it once, and gives pointer ac
     CHECK(widget::destroyed == 1);
     CHECK(live_of(lifecycle::pointer_traits<widget>::kind_name()) == 0);
 }
+
+TEST_CASE("a close-error handler that throws does not lose the failure: the default line is printed") {
+    lifecycle_test::capture_stderr err;
+    auto previous = lifecycle::set_close_error_handler([](const lifecycle::close_failure&) { throw 42; });
+    {
+        tracked_fd fd{::open("/dev/null", O_RDONLY), "thrown away"};
+        ::close(fd.get()); // the destructor's close fails with EBADF
+    }
+    lifecycle::set_close_error_handler(previous);
+    const std::string text = err.text();
+    CHECK(text.find("lifecycle: the close-error handler threw; what it was given is printed instead") != std::string::npos);
+    CHECK(text.find("lifecycle: failed to close fd 'thrown away': Bad file descriptor") != std::string::npos);
+}

@@ -327,16 +327,15 @@ TEST_CASE("the default handler prints one line naming the sites") {
 }
 
 TEST_CASE("LIFECYCLE_OWNERSHIP values are parsed; garbage warns and keeps the default") {
-    using lifecycle::detail::ownership_mode;
     using lifecycle::detail::parse_ownership;
-    CHECK(parse_ownership(nullptr, ownership_mode::warn_once, nullptr) == ownership_mode::warn_once);
-    CHECK(parse_ownership("ignore", ownership_mode::warn_once, nullptr) == ownership_mode::ignore);
-    CHECK(parse_ownership("warn", ownership_mode::warn_once, nullptr) == ownership_mode::warn);
-    CHECK(parse_ownership("warn-once", ownership_mode::warn, nullptr) == ownership_mode::warn_once);
-    CHECK(parse_ownership("warn_once", ownership_mode::warn, nullptr) == ownership_mode::warn_once);
-    CHECK(parse_ownership("abort", ownership_mode::warn_once, nullptr) == ownership_mode::abort);
+    CHECK(parse_ownership(nullptr, ownership_level::warn_once, nullptr) == ownership_level::warn_once);
+    CHECK(parse_ownership("ignore", ownership_level::warn_once, nullptr) == ownership_level::ignore);
+    CHECK(parse_ownership("warn", ownership_level::warn_once, nullptr) == ownership_level::warn);
+    CHECK(parse_ownership("warn-once", ownership_level::warn, nullptr) == ownership_level::warn_once);
+    CHECK(parse_ownership("warn_once", ownership_level::warn, nullptr) == ownership_level::warn_once);
+    CHECK(parse_ownership("abort", ownership_level::warn_once, nullptr) == ownership_level::abort);
     std::FILE* out = std::tmpfile();
-    CHECK(parse_ownership("loud", ownership_mode::warn_once, out) == ownership_mode::warn_once);
+    CHECK(parse_ownership("loud", ownership_level::warn_once, out) == ownership_level::warn_once);
     std::rewind(out);
     char line[256] = {};
     CHECK(std::fgets(line, sizeof line, out) != nullptr);

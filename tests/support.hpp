@@ -121,6 +121,17 @@ private:
     lifecycle::ownership_level previous_;
 };
 
+/// An object with close() that can tell it is closed (closer tests, both modes).
+struct openable {
+    int closes = 0;
+    bool open = true;
+    void close() {
+        ++closes;
+        open = false;
+    }
+    bool is_open() const noexcept { return open; }
+};
+
 /// A handle that is only an integer: create and close cost nothing, and
 /// closes are counted per value.
 template <class Tag>

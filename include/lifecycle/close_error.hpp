@@ -110,15 +110,51 @@ inline void write_close_failure(const close_failure& f) noexcept {
     }
 }
 
-struct close_handler_state {
-    std::mutex mutex;
-    std::shared_ptr<const close_error_handler> handler;
+/// A replaceable process-wide handler of `Event`s with a default writer:
+/// the close-error handler here, the ownership handler (ownership.hpp). It
+/// may be replaced while other threads dispatch; a handler runs on the
+/// dispatching thread, outside the lock.
+template <class Event>
+class handler_slot {
+public:
+    using handler = std::function<void(const Event&)>;
+
+    /// Effects: installs `h` (empty: the default writer). Returns: the previous one.
+    handler exchange(handler h) {
+        auto next = h ? std::make_shared<const handler>(std::move(h)) : nullptr;
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto previous = std::exchange(handler_, std::move(next));
+        return previous ? *previous : handler{};
+    }
+
+    /// Effects: hands `e` to the handler, or to `write_default` when there is
+    /// none or it throws (then says so on stderr, naming `what`).
+    void dispatch(const Event& e, void (*write_default)(const Event&) noexcept, const char* what) const noexcept {
+        std::shared_ptr<const handler> h;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            h = handler_;
+        }
+        if (h) {
+            try {
+                (*h)(e);
+                return;
+            } catch (...) {
+                std::fprintf(stderr, "lifecycle: the %s handler threw; what it was given is printed instead\n", what);
+            }
+        }
+        write_default(e);
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<const handler> handler_;
 };
 
 // Never destroyed: closes fail during static destruction too.
-LIFECYCLE_DETAIL_EXPORT inline close_handler_state& close_handler() noexcept {
-    static close_handler_state* state = new close_handler_state;
-    return *state;
+LIFECYCLE_DETAIL_EXPORT inline handler_slot<close_failure>& close_handler() noexcept {
+    static auto* slot = new handler_slot<close_failure>;
+    return *slot;
 }
 
 } // namespace detail
@@ -127,32 +163,13 @@ LIFECYCLE_DETAIL_EXPORT inline close_handler_state& close_handler() noexcept {
 /// function restores the default (one line on stderr).
 /// Returns: the previous handler (empty if it was the default).
 inline close_error_handler set_close_error_handler(close_error_handler handler) {
-    auto next = handler ? std::make_shared<const close_error_handler>(std::move(handler)) : nullptr;
-    auto& state = detail::close_handler();
-    std::lock_guard<std::mutex> lock(state.mutex);
-    auto previous = std::exchange(state.handler, std::move(next));
-    return previous ? *previous : close_error_handler{};
+    return detail::close_handler().exchange(std::move(handler));
 }
 
 /// Effects: hands `failure` to the current handler. A handler that throws is
 /// reported on stderr; the exception does not escape.
 inline void report_close_failure(const close_failure& failure) noexcept {
-    std::shared_ptr<const close_error_handler> handler;
-    {
-        auto& state = detail::close_handler();
-        std::lock_guard<std::mutex> lock(state.mutex);
-        handler = state.handler;
-    }
-    if (!handler) {
-        detail::write_close_failure(failure);
-        return;
-    }
-    try {
-        (*handler)(failure);
-    } catch (...) {
-        detail::write_close_failure(failure);
-        std::fputs("lifecycle: the close-error handler threw; the failure above was printed instead\n", stderr);
-    }
+    detail::close_handler().dispatch(failure, &detail::write_close_failure, "close-error");
 }
 
 LIFECYCLE_END_NAMESPACE

@@ -78,7 +78,7 @@ struct handle_closer {
             return nullptr; // the kind could not be registered (out of memory): stay untracked
         }
         if constexpr (ops::has_identity) {
-            if (r && instance().ownership() != ownership_mode::ignore) claim(r, site);
+            if (r && instance().ownership() != ownership_level::ignore) claim(r, site);
         }
         return r;
 #else
@@ -111,13 +111,6 @@ struct handle_closer {
 
 #if LIFECYCLE_TRACKING
     // Ownership diagnostics: the slow paths, out of line.
-    // A site inside the standard library (make_unique, emplace_back) says
-    // nothing: use the first frame of user code of the stack, if captured.
-    static source_site user_site(const source_site& site, const stack_entry* stack) noexcept {
-        if (!stack || !system_header(site.file)) return site;
-        return instance().user_site(const_cast<const void* const*>(stack->frames), stack->depth, site);
-    }
-
     LIFECYCLE_DETAIL_NOINLINE static void claim(record* r, const source_site& site) noexcept {
         owner_view other;
         if (!instance().claim(r, other)) return;
@@ -126,11 +119,11 @@ struct handle_closer {
         p.kind = r->kind->name;
         p.identity = r->identity;
         p.label = r->label.view();
-        p.created = user_site(site, r->stack);
+        p.created = instance().anchored_site(site, r->stack);
         p.current = p.created;
         p.other_kind = other.kind->name;
         p.other_label = other.label;
-        p.other_created = user_site(other.created, other.stack);
+        p.other_created = instance().anchored_site(other.created, other.stack);
         report_ownership(p, instance().ownership());
     }
 
@@ -142,7 +135,7 @@ struct handle_closer {
         p.kind = t->kind->name;
         p.identity = t->identity;
         p.label = t->label.view();
-        p.created = user_site(t->site, t->stack);
+        p.created = instance().anchored_site(t->site, t->stack);
         p.current = at;
         if (state == registry::closing_state::already_closed) {
             p.issue = ownership_issue::already_closed;
@@ -151,7 +144,7 @@ struct handle_closer {
             p.issue = ownership_issue::closed_while_owned;
             p.other_kind = who.kind->name;
             p.other_label = who.label;
-            p.other_created = user_site(who.created, who.stack);
+            p.other_created = instance().anchored_site(who.created, who.stack);
         }
         report_ownership(p, instance().ownership());
         return state == registry::closing_state::already_closed;
@@ -308,7 +301,7 @@ public:
         token t = take_token();
         const ending e = ending_of(t);
         closer_type::release(t);
-        remember(e, detail_end_how::released, at);
+        remember(e, detail::end_how::released, at);
         return std::exchange(handle_, Traits::invalid());
     }
 
@@ -320,7 +313,7 @@ public:
         token t = take_token();
         const ending e = ending_of(t);
         closer_type::close_quietly(std::move(h), t, at);
-        remember(e, detail_end_how::closed, at);
+        remember(e, detail::end_how::closed, at);
     }
 
     /// Effects: if `h` is the handle already held, nothing (it is never closed
@@ -349,7 +342,7 @@ public:
         token t = take_token();
         const ending e = ending_of(t);
         std::error_code ec = closer_type::close_loudly(std::move(h), t, at);
-        remember(e, detail_end_how::closed, at);
+        remember(e, detail::end_how::closed, at);
         return ec;
     }
 
@@ -405,7 +398,6 @@ private:
 
     handle_type handle_;
 #if LIFECYCLE_TRACKING
-    using detail_end_how = detail::end_how;
     // A live record, or a tombstone (closed, released, moved from) tagged
     // with the low bit, or 0.
     std::uintptr_t state_ = 0;
@@ -438,7 +430,7 @@ private:
     void remember(const ending& e, detail::end_how how, const source_site& at) noexcept {
         if (e.kind == nullptr) return;
         auto& reg = detail::instance();
-        if (reg.ownership() == detail::ownership_mode::ignore) return;
+        if (reg.ownership() == ownership_level::ignore) return;
         if (const detail::tombstone* t = reg.intern_tombstone(e.kind, how, e.created, at))
             state_ = reinterpret_cast<std::uintptr_t>(t) | 1;
     }
@@ -447,8 +439,8 @@ private:
     }
     // The use site comes from the stack: get() stays a plain accessor.
     LIFECYCLE_DETAIL_NOINLINE void used_after_end() const noexcept {
-        const detail::ownership_mode mode = detail::instance().ownership();
-        if (mode == detail::ownership_mode::ignore) return;
+        const ownership_level mode = detail::instance().ownership();
+        if (mode == ownership_level::ignore) return;
         const auto* t = reinterpret_cast<const detail::tombstone*>(state_ & ~std::uintptr_t(1));
         ownership_problem p;
         p.issue = ownership_issue::use_after_close;
@@ -465,13 +457,12 @@ private:
     }
 #else
     // Compiled out: no member, so sizeof(tracked) == sizeof(handle_type).
-    enum class detail_end_how { closed, released };
     struct ending {};
     static ending ending_of(token) noexcept { return {}; }
     static token take_token() noexcept { return {}; }
     static void put_token(token) noexcept {}
     static void take_state(tracked&) noexcept {}
-    static void remember(const ending&, detail_end_how, const source_site&) noexcept {}
+    static void remember(const ending&, detail::end_how, const source_site&) noexcept {}
     static void check_use() noexcept {}
 #endif
 };

@@ -283,12 +283,10 @@ private:
             out.push_back(allowance{std::string(detail::field_name(a.what)) + " '" + a.pattern + "'", a.reason, 0});
         auto& reg = detail::instance();
         auto user_function = [&reg](const detail::record_view& rec) -> std::string {
-            if (!rec.stack) return {};
-            for (std::uint32_t i = 0; i < rec.stack->depth; ++i) {
-                detail::frame_info f = reg.symbol(rec.stack->frames[i]);
-                if (!f.function.empty() && !detail::library_frame(f)) return detail::qualified_name(f.function);
-            }
-            return {};
+            detail::frame_info f;
+            if (!rec.stack || !reg.first_user_frame(const_cast<const void* const*>(rec.stack->frames), rec.stack->depth, f))
+                return {};
+            return detail::qualified_name(f.function);
         };
         std::size_t kept_from = out.size();
         auto keep = std::remove_if(records.begin(), records.end(), [&](const detail::record_view& rec) {

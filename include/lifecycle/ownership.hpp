@@ -31,6 +31,7 @@
 #define LIFECYCLE_OWNERSHIP_HPP
 
 #include <lifecycle/config.hpp>
+#include <lifecycle/close_error.hpp>
 #include <lifecycle/registry.hpp>
 #include <lifecycle/source_site.hpp>
 
@@ -38,7 +39,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
-#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -46,14 +46,6 @@
 #include <utility>
 
 LIFECYCLE_BEGIN_NAMESPACE
-
-/// What ownership diagnostics do with a problem.
-enum class ownership_level {
-    ignore = 0,    ///< check nothing
-    warn_once = 1, ///< report each distinct problem once (default)
-    warn = 2,      ///< report every occurrence
-    abort = 3,     ///< report, then std::abort()
-};
 
 /// The problems ownership diagnostics find.
 enum class ownership_issue {
@@ -172,10 +164,20 @@ inline std::string ownership_problem::message() const {
 namespace detail {
 
 struct ownership_state {
+    handler_slot<ownership_problem> handler;
     std::mutex mutex;
-    std::shared_ptr<const ownership_handler> handler;
     std::unordered_set<std::uint64_t> seen; // warn_once: problems already reported
 };
+
+inline void write_ownership_problem(const ownership_problem& p) noexcept {
+    try {
+        std::string line = p.message();
+        line += '\n';
+        std::fwrite(line.data(), 1, line.size(), stderr);
+    } catch (...) {
+        std::fputs("lifecycle: ownership: a problem was found (out of memory while describing it)\n", stderr);
+    }
+}
 
 // Never destroyed: handles close during static destruction too.
 LIFECYCLE_DETAIL_EXPORT inline ownership_state& ownership_globals() noexcept {
@@ -201,39 +203,18 @@ inline std::uint64_t problem_key(const ownership_problem& p) noexcept {
 /// Effects: applies the ownership level to `p`: drops it (ignore, or a
 /// repeat under warn_once), hands it to the handler, aborts under abort.
 /// Never throws.
-inline void report_ownership(const ownership_problem& p, ownership_mode mode) noexcept {
-    if (mode == ownership_mode::ignore) return;
-    std::shared_ptr<const ownership_handler> handler;
-    {
-        auto& g = ownership_globals();
+inline void report_ownership(const ownership_problem& p, ownership_level mode) noexcept {
+    if (mode == ownership_level::ignore) return;
+    auto& g = ownership_globals();
+    if (mode == ownership_level::warn_once) {
         std::lock_guard<std::mutex> lock(g.mutex);
-        if (mode == ownership_mode::warn_once) {
-            try {
-                if (!g.seen.insert(problem_key(p)).second) return;
-            } catch (...) {
-            }
-        }
-        handler = g.handler;
-    }
-    bool printed = false;
-    if (handler) {
         try {
-            (*handler)(p);
-            printed = true;
+            if (!g.seen.insert(problem_key(p)).second) return;
         } catch (...) {
-            std::fputs("lifecycle: the ownership handler threw; the problem is printed instead\n", stderr);
         }
     }
-    if (!printed) {
-        try {
-            std::string line = p.message();
-            line += '\n';
-            std::fwrite(line.data(), 1, line.size(), stderr);
-        } catch (...) {
-            std::fputs("lifecycle: ownership: a problem was found (out of memory while describing it)\n", stderr);
-        }
-    }
-    if (mode == ownership_mode::abort) {
+    g.handler.dispatch(p, &write_ownership_problem, "ownership");
+    if (mode == ownership_level::abort) {
         std::fputs("lifecycle: ownership: aborting (LIFECYCLE_OWNERSHIP=abort)\n", stderr);
         std::fflush(stderr);
         std::abort();
@@ -245,11 +226,11 @@ inline void report_ownership(const ownership_problem& p, ownership_mode mode) no
 #if LIFECYCLE_TRACKING
 /// Effects: sets the level for handles created (and problems found) from now on.
 inline void set_ownership_level(ownership_level level) noexcept {
-    detail::instance().set_ownership(static_cast<detail::ownership_mode>(level));
+    detail::instance().set_ownership(level);
 }
 /// Returns: the level in force.
 inline ownership_level current_ownership_level() noexcept {
-    return static_cast<ownership_level>(detail::instance().ownership());
+    return detail::instance().ownership();
 }
 #else
 inline void set_ownership_level(ownership_level) noexcept {}
@@ -261,11 +242,7 @@ inline ownership_level current_ownership_level() noexcept { return ownership_lev
 /// Under `abort`, the process aborts after the handler returns.
 /// Returns: the previous handler (empty if it was the default).
 inline ownership_handler set_ownership_handler(ownership_handler handler) {
-    auto next = handler ? std::make_shared<const ownership_handler>(std::move(handler)) : nullptr;
-    auto& g = detail::ownership_globals();
-    std::lock_guard<std::mutex> lock(g.mutex);
-    auto previous = std::exchange(g.handler, std::move(next));
-    return previous ? *previous : ownership_handler{};
+    return detail::ownership_globals().handler.exchange(std::move(handler));
 }
 
 /// Effects: forgets which problems warn_once has already reported (for tests).

@@ -71,6 +71,14 @@ enum class capture : int {
     stack = 2, ///< + the creation stack (raw return addresses, interned)
 };
 
+/// What ownership diagnostics (lifecycle/ownership.hpp) do with a problem.
+enum class ownership_level {
+    ignore = 0,    ///< check nothing
+    warn_once = 1, ///< report each distinct problem once (default)
+    warn = 2,      ///< report every occurrence
+    abort = 3,     ///< report, then std::abort()
+};
+
 /// Per-kind counters, summed over all threads.
 struct kind_stats {
     std::string kind;
@@ -156,30 +164,30 @@ inline unsigned parse_depth(const char* value, unsigned fallback, std::FILE* war
     return parse_whole(value, "LIFECYCLE_STACK_DEPTH", 1, 128, fallback, warn);
 }
 
-/// Ownership diagnostics level (ownership.hpp documents the public enum).
-enum class ownership_mode : int { ignore = 0, warn_once = 1, warn = 2, abort = 3 };
-
-inline const char* ownership_mode_name(ownership_mode m) noexcept {
+inline const char* ownership_level_name(ownership_level m) noexcept {
     switch (m) {
-    case ownership_mode::ignore: return "ignore";
-    case ownership_mode::warn_once: return "warn-once";
-    case ownership_mode::warn: return "warn";
-    case ownership_mode::abort: return "abort";
+    case ownership_level::ignore: return "ignore";
+    case ownership_level::warn_once: return "warn-once";
+    case ownership_level::warn: return "warn";
+    case ownership_level::abort: return "abort";
     }
     return "?";
 }
 
-inline ownership_mode parse_ownership(const char* value, ownership_mode fallback, std::FILE* warn) noexcept {
+inline ownership_level parse_ownership(const char* value, ownership_level fallback, std::FILE* warn) noexcept {
     if (value == nullptr || *value == '\0') return fallback;
     std::string_view v(value);
-    for (ownership_mode m : {ownership_mode::ignore, ownership_mode::warn_once, ownership_mode::warn, ownership_mode::abort})
-        if (v == ownership_mode_name(m)) return m;
-    if (v == "warn_once") return ownership_mode::warn_once;
+    for (ownership_level m : {ownership_level::ignore, ownership_level::warn_once, ownership_level::warn, ownership_level::abort})
+        if (v == ownership_level_name(m)) return m;
+    if (v == "warn_once") return ownership_level::warn_once;
     if (warn)
         std::fprintf(warn, "lifecycle: ignoring LIFECYCLE_OWNERSHIP='%s': expected ignore, warn-once, warn or abort; using %s\n",
-                     value, ownership_mode_name(fallback));
+                     value, ownership_level_name(fallback));
     return fallback;
 }
+
+/// How a wrapper stopped owning its handle, for use-after-close diagnostics.
+enum class end_how : unsigned char { closed, released, moved };
 
 } // namespace detail
 
@@ -369,9 +377,6 @@ inline std::int64_t now_ticks() noexcept {
 #    endif
     return std::int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec + 1;
 }
-/// How a wrapper stopped owning its handle, for use-after-close diagnostics.
-enum class end_how : unsigned char { closed, released, moved };
-
 /// What a closed, released or moved-from wrapper remembers (ownership.hpp):
 /// interned per distinct (kind, how, creation site, end site), never destroyed.
 struct alignas(8) tombstone {
@@ -415,7 +420,7 @@ public:
         depth_.store(parse_depth(std::getenv("LIFECYCLE_STACK_DEPTH"), 32, stderr), std::memory_order_relaxed);
         sample_.store(parse_sample(std::getenv("LIFECYCLE_SAMPLE"), 1, stderr), std::memory_order_relaxed);
         break_on_.store(parse_ordinal(std::getenv("LIFECYCLE_BREAK_ON"), "LIFECYCLE_BREAK_ON", stderr), std::memory_order_relaxed);
-        ownership_.store(static_cast<int>(parse_ownership(std::getenv("LIFECYCLE_OWNERSHIP"), ownership_mode::warn_once, stderr)),
+        ownership_.store(static_cast<int>(parse_ownership(std::getenv("LIFECYCLE_OWNERSHIP"), ownership_level::warn_once, stderr)),
                          std::memory_order_relaxed);
     }
 
@@ -437,8 +442,8 @@ public:
     void set_sample(unsigned n) noexcept { sample_.store(n < 1 ? 1 : n, std::memory_order_relaxed); }
     std::uint64_t break_on() const noexcept { return break_on_.load(std::memory_order_relaxed); }
     void set_break_on(std::uint64_t ordinal) noexcept { break_on_.store(ordinal, std::memory_order_relaxed); }
-    ownership_mode ownership() const noexcept { return static_cast<ownership_mode>(ownership_.load(std::memory_order_relaxed)); }
-    void set_ownership(ownership_mode m) noexcept { ownership_.store(static_cast<int>(m), std::memory_order_relaxed); }
+    ownership_level ownership() const noexcept { return static_cast<ownership_level>(ownership_.load(std::memory_order_relaxed)); }
+    void set_ownership(ownership_level m) noexcept { ownership_.store(static_cast<int>(m), std::memory_order_relaxed); }
 
     // --- kinds ---------------------------------------------------------
     /// `domain`: the name of the value space the kind's handles live in
@@ -738,15 +743,30 @@ public:
     /// `fallback` when there is none or it has no line information.
     source_site user_site(const void* const* frames, std::size_t n, const source_site& fallback) noexcept {
         try {
-            for (std::size_t i = 0; i < n; ++i) {
-                const frame_info f = symbol(frames[i]);
-                if (f.function.empty() || library_frame(f)) continue;
-                if (f.file.empty()) break;
+            frame_info f;
+            if (first_user_frame(frames, n, f) && !f.file.empty())
                 return source_site{intern_name(f.file), intern_name(qualified_name(f.function)), f.line};
-            }
         } catch (...) {
         }
         return fallback;
+    }
+
+    /// Returns: true, with the first frame of `frames` that is neither
+    /// lifecycle's nor the standard library's (symbolized) in `out`.
+    bool first_user_frame(const void* const* frames, std::size_t n, frame_info& out) {
+        for (std::size_t i = 0; i < n; ++i) {
+            out = symbol(frames[i]);
+            if (!out.function.empty() && !library_frame(out)) return true;
+        }
+        return false;
+    }
+
+    /// Returns: `site`, unless it lies in a system header (a constructor
+    /// reached through make_unique or emplace_back) and the stack was
+    /// captured: then the first frame of user code of `stack`.
+    source_site anchored_site(const source_site& site, const stack_entry* stack) noexcept {
+        if (!stack || !system_header(site.file)) return site;
+        return user_site(const_cast<const void* const*>(stack->frames), stack->depth, site);
     }
 
     /// Returns: where the calling code is, from its stack (a slow path, for
@@ -962,7 +982,7 @@ private:
     std::atomic<unsigned> depth_{32};
     std::atomic<unsigned> sample_{1};
     std::atomic<std::uint64_t> break_on_{0};
-    std::atomic<int> ownership_{static_cast<int>(ownership_mode::warn_once)};
+    std::atomic<int> ownership_{static_cast<int>(ownership_level::warn_once)};
     std::atomic<record**> owner_heads_{nullptr};
     std::once_flag owner_once_;
     struct alignas(64) owner_lock {

@@ -44,7 +44,6 @@
 
 #if LIFECYCLE_TRACKING
 #    include <lifecycle/detail/stacktrace.hpp> // frame_info, library_frame, qualified_name
-#    include <deque>
 #    include <map>
 #    include <tuple>
 #endif
@@ -249,26 +248,12 @@ inline leak_report leak_report::from_records(std::string scope, std::vector<deta
     // its stack outside lifecycle and the standard library instead, so that
     // every user line that created resources gets its own group. This needs
     // the leading frames of those stacks symbolized (cached per address).
-    std::map<const detail::stack_entry*, source_site> anchors;
-    std::deque<std::string> anchor_text; // owns the strings the anchored sites point to
+    std::map<const detail::stack_entry*, source_site> anchors; // one lookup per distinct stack
     auto anchor = [&](const detail::record_view& rec) -> source_site {
         if (!rec.stack || !detail::system_header(rec.site.file)) return rec.site;
         auto it = anchors.find(rec.stack);
-        if (it != anchors.end()) return it->second;
-        source_site site = rec.site;
-        for (std::uint32_t i = 0; i < rec.stack->depth; ++i) {
-            detail::frame_info f = reg.symbol(rec.stack->frames[i]);
-            if (detail::library_frame(f) || f.function.empty()) continue;
-            if (f.file.empty()) break;
-            anchor_text.push_back(detail::qualified_name(f.function));
-            site.function = anchor_text.back().c_str();
-            anchor_text.push_back(std::move(f.file));
-            site.file = anchor_text.back().c_str();
-            site.line = f.line;
-            break;
-        }
-        anchors.emplace(rec.stack, site);
-        return site;
+        if (it == anchors.end()) it = anchors.emplace(rec.stack, reg.anchored_site(rec.site, rec.stack)).first;
+        return it->second;
     };
     using key = std::tuple<const detail::kind_info*, std::string_view, std::string_view, unsigned>;
     std::map<key, std::size_t> index;

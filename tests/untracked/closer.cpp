@@ -19,17 +19,7 @@ static_assert(LIFECYCLE_TRACKING == 0, "this file is compiled with tracking off"
 static_assert(sizeof(lifecycle::close_guard) == sizeof(bool), "an untracked close_guard is one flag");
 static_assert(std::is_trivially_destructible_v<lifecycle::close_guard>);
 
-namespace {
-struct openable {
-    int closes = 0;
-    bool open = true;
-    void close() {
-        ++closes;
-        open = false;
-    }
-    bool is_open() const noexcept { return open; }
-};
-} // namespace
+using lifecycle_test::openable;
 
 TEST_CASE("untracked closer: aliases closed once, failures kept, LIFO, tracked handles") {
     auto shared = std::make_shared<openable>();
