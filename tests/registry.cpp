@@ -33,6 +33,10 @@ struct peak_tag {
 struct threads_tag {
     static constexpr const char* name = "test.threads";
 };
+struct remote_tag {
+    static constexpr const char* name = "test.remote";
+};
+using remote = lifecycle::tracked<lifecycle_test::fake_traits<remote_tag>>;
 
 struct failing_traits {
     using handle_type = int;
@@ -165,6 +169,49 @@ TEST_CASE("counters add up over threads") {
     s = lifecycle_test::stats_of("test.threads");
     CHECK(s.live == 0);
     CHECK(s.closed == 3);
+}
+
+TEST_CASE("a handle closed on another thread is handed back to its creator's shard") {
+    const auto before = lifecycle_test::stats_of("test.remote");
+    lifecycle::leak_scope_options own;
+    own.policy = lifecycle::leak_policy::ignore;
+    own.this_thread_only = true;
+    lifecycle::leak_scope mine{"mine", own}; // read by its owner thread: no barrier, but the hand-back is seen
+    remote kept{1, "kept"};                   // the negative control: still open
+    remote closed_there{2, "closed there"};
+    remote released_there{3, "released there"};
+    std::thread other([&] {
+        CHECK_FALSE(closed_there.close());
+        CHECK(released_there.release() == 3);
+    });
+    other.join();
+    const auto r = mine.check();
+    CHECK(r.count() == 1);
+    CHECK(r.to_text().find("'kept'") != std::string::npos);
+    auto s = lifecycle_test::stats_of("test.remote");
+    CHECK(s.created == before.created + 3);
+    CHECK(s.live == before.live + 1);
+    CHECK(s.closed == before.closed + 1);
+    CHECK(s.released == before.released + 1);
+    // And when the creator is gone: the hand-back waits in a shard nobody
+    // leases until a reader takes it.
+    lifecycle::leak_scope all{"all", lifecycle::leak_policy::ignore};
+    remote orphan;
+    std::thread creator([&] { orphan = remote{4, "orphan"}; });
+    creator.join();
+    CHECK(all.check().count() == 1);
+    orphan.reset();
+    CHECK(all.check().empty());
+    s = lifecycle_test::stats_of("test.remote");
+    CHECK(s.live == before.live + 1);
+    CHECK(s.closed == before.closed + 2);
+}
+
+TEST_CASE("owners write their shards without a lock where membarrier(2) works, and never under TSan") {
+    // Registering again is harmless: it tells whether this system supports it.
+    const bool supported = !LIFECYCLE_DETAIL_TSAN && lifecycle::detail::register_process_barrier();
+    CHECK(lifecycle::detail::instance().lock_free_owners() == supported);
+    MESSAGE("lock-free owners: " << (supported ? "yes" : "no (every owner takes its shard's lock)"));
 }
 
 TEST_CASE("two traits with the same kind name share one kind") {

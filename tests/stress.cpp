@@ -55,7 +55,6 @@ TEST_CASE("stress: create on one thread, close on another, check scopes concurre
     const auto closes_before = lifecycle_test::fake_traits<stress_tag>::closes().load();
     lifecycle::leak_scope scope{"stress", lifecycle::leak_policy::ignore};
     channel ch;
-    std::atomic<bool> stop{false};
 
     std::thread producer([&] {
         for (int i = 0; i < count; ++i) {
@@ -79,16 +78,31 @@ TEST_CASE("stress: create on one thread, close on another, check scopes concurre
             // otherwise closed by the destructor or the next move-assignment
         }
     });
-    std::size_t checks = 0;
-    while (!stop.load()) {
-        const auto r = scope.check();
-        if (!r.empty()) (void)r.to_text();
-        (void)lifecycle::stats();
-        ++checks;
-        if (checks > 50) stop = true;
-    }
+    // Readers run until both threads are done: every stats() must balance
+    // (a record handed back from the consumer to the producer's shard is
+    // counted once, when it is unlinked).
+    std::atomic<int> running{2};
+    std::size_t checks = 0, unbalanced = 0;
+    auto balanced = [] {
+        const auto k = lifecycle_test::stats_of("test.stress");
+        return k.created == k.closed + k.released + k.live;
+    };
+    std::thread reader([&] {
+        while (running.load() > 0) {
+            const auto r = scope.check();
+            if (!r.empty()) (void)r.to_text();
+            if (!balanced()) ++unbalanced;
+            ++checks;
+        }
+    });
     producer.join();
+    --running;
     consumer.join();
+    --running;
+    reader.join();
+    CHECK(checks > 0);
+    CHECK(unbalanced == 0);
+    CHECK(balanced());
     CHECK(scope.check().empty());
     CHECK(lifecycle_test::live_of("test.stress") == 0);
     CHECK(lifecycle_test::fake_traits<stress_tag>::closes().load() - closes_before == count + count / 5);

@@ -161,7 +161,8 @@ public:
         open_ = true;
 #if LIFECYCLE_TRACKING
         try {
-            record_ = detail::instance().enroll(detail::guard_kind(kind), 0, 0, label, site);
+            const detail::stack_entry* stack = detail::instance().creation_stack();
+            record_ = detail::instance().enroll(stack, detail::guard_kind(kind), 0, 0, label, site);
         } catch (...) {
             record_ = nullptr;
         }

@@ -76,13 +76,28 @@
 #if defined(__GNUC__) || defined(__clang__)
 #    define LIFECYCLE_DETAIL_EXPORT __attribute__((visibility("default")))
 #    define LIFECYCLE_DETAIL_NOINLINE __attribute__((noinline))
+#    define LIFECYCLE_DETAIL_ALWAYS_INLINE inline __attribute__((always_inline))
 #    define LIFECYCLE_DETAIL_LIKELY(x) __builtin_expect(!!(x), 1)
 #    define LIFECYCLE_DETAIL_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
 #    define LIFECYCLE_DETAIL_EXPORT
 #    define LIFECYCLE_DETAIL_NOINLINE
+#    define LIFECYCLE_DETAIL_ALWAYS_INLINE inline
 #    define LIFECYCLE_DETAIL_LIKELY(x) (x)
 #    define LIFECYCLE_DETAIL_UNLIKELY(x) (x)
+#endif
+
+// ThreadSanitizer cannot model membarrier(2): under it the registry's owners
+// always take their shard's lock (registry.hpp, "Shard access").
+#if defined(__SANITIZE_THREAD__)
+#    define LIFECYCLE_DETAIL_TSAN 1
+#elif defined(__has_feature)
+#    if __has_feature(thread_sanitizer)
+#        define LIFECYCLE_DETAIL_TSAN 1
+#    endif
+#endif
+#ifndef LIFECYCLE_DETAIL_TSAN
+#    define LIFECYCLE_DETAIL_TSAN 0
 #endif
 
 #endif // LIFECYCLE_CONFIG_HPP

@@ -46,11 +46,17 @@ LIFECYCLE_BEGIN_NAMESPACE
 namespace detail {
 
 #if LIFECYCLE_TRACKING
-/// The kind record for a traits type, registered on first use.
 template <class Traits>
-const kind_info* kind_of() {
-    static const kind_info* k = instance().register_kind(Traits::kind_name(), traits_ops<Traits>::close_call(),
-                                                         traits_ops<Traits>::identity_domain());
+LIFECYCLE_DETAIL_NOINLINE const kind_info* register_kind_of() {
+    return instance().register_kind(Traits::kind_name(), traits_ops<Traits>::close_call(),
+                                    traits_ops<Traits>::identity_domain());
+}
+
+/// The kind record for a traits type, registered on first use (inlined: a
+/// test of the guard). Throws: std::bad_alloc.
+template <class Traits>
+LIFECYCLE_DETAIL_ALWAYS_INLINE const kind_info* kind_of() {
+    static const kind_info* const k = register_kind_of<Traits>();
     return k;
 }
 
@@ -69,11 +75,14 @@ struct handle_closer {
     struct token {};
 #endif
 
+    // The creation stack is captured here, not inside the registry: it starts
+    // with this frame (or, where the compiler inlines it, the creator's).
     static token enroll(const handle_type& h, std::string_view label, const source_site& site) noexcept {
 #if LIFECYCLE_TRACKING
         record* r = nullptr;
         try {
-            r = instance().enroll(kind_of<Traits>(), ops::identity(h), ops::weight(h), label, site, ops::native_fd(h));
+            const stack_entry* stack = instance().creation_stack();
+            r = instance().enroll(stack, kind_of<Traits>(), ops::identity(h), ops::weight(h), label, site, ops::native_fd(h));
         } catch (...) {
             return nullptr; // the kind could not be registered (out of memory): stay untracked
         }
