@@ -211,7 +211,8 @@ TEST_CASE("owners write their shards without a lock where membarrier(2) works, a
     // Registering again is harmless: it tells whether this system supports it.
     const bool supported = !LIFECYCLE_DETAIL_TSAN && lifecycle::detail::register_process_barrier();
     CHECK(lifecycle::detail::instance().lock_free_owners() == supported);
-    MESSAGE("lock-free owners: " << (supported ? "yes" : "no (every owner takes its shard's lock)"));
+    const std::string mode = supported ? "yes" : "no (every owner takes its shard's lock)";
+    MESSAGE("lock-free owners: " << mode);
 }
 
 TEST_CASE("two traits with the same kind name share one kind") {

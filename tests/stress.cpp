@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -93,6 +94,9 @@ TEST_CASE("stress: create on one thread, close on another, check scopes concurre
             if (!r.empty()) (void)r.to_text();
             if (!balanced()) ++unbalanced;
             ++checks;
+            // A pause between reads, so that owners also run lock-free while
+            // no reader is about, and reads land in the middle of that.
+            std::this_thread::sleep_for(std::chrono::microseconds(50));
         }
     });
     producer.join();

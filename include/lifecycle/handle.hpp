@@ -79,15 +79,16 @@ struct handle_closer {
     // with this frame (or, where the compiler inlines it, the creator's).
     static token enroll(const handle_type& h, std::string_view label, const source_site& site) noexcept {
 #if LIFECYCLE_TRACKING
+        registry& reg = instance();
         record* r = nullptr;
         try {
-            const stack_entry* stack = instance().creation_stack();
-            r = instance().enroll(stack, kind_of<Traits>(), ops::identity(h), ops::weight(h), label, site, ops::native_fd(h));
+            const stack_entry* stack = reg.creation_stack();
+            r = reg.enroll(stack, kind_of<Traits>(), ops::identity(h), ops::weight(h), label, site, ops::native_fd(h));
         } catch (...) {
             return nullptr; // the kind could not be registered (out of memory): stay untracked
         }
         if constexpr (ops::has_identity) {
-            if (r && instance().ownership() != ownership_level::ignore) claim(r, site);
+            if (r && reg.ownership() != ownership_level::ignore) claim(r, site);
         }
         return r;
 #else

@@ -56,10 +56,12 @@
 #    include <deque>
 #    include <memory>
 #    include <mutex>
+#    include <optional>
 #    include <thread>
 #    include <unordered_map>
 #    include <unordered_set>
 
+#    include <pthread.h>
 #    include <sys/mman.h>
 #    include <sys/syscall.h>
 #    include <unistd.h>
@@ -323,6 +325,12 @@ private:
 //
 // Where membarrier is unavailable, and under ThreadSanitizer (which cannot
 // model it), readers_ stays pinned above zero and every owner takes the lock.
+// If membarrier stops working later (a seccomp filter installed after
+// start-up), the first reader to see it pins readers_ for good behind a
+// fallback barrier while later readers wait for that to finish.
+// fork() holds every shard (pthread_atfork), so that the child never
+// inherits a shard whose owner, gone with the parent's other threads, was
+// halfway through a change.
 // A close on another thread than the owner's pushes the record on the shard's
 // `remote` list (one CAS); the owner, or a reader holding the shard, unlinks
 // it. The shard used by threads whose thread_local destructors run has no
@@ -330,6 +338,7 @@ private:
 
 /// membarrier(2) commands, spelled out for systems whose headers lack them.
 inline constexpr int membarrier_query = 0;
+inline constexpr int membarrier_global = 1 << 0;
 inline constexpr int membarrier_private_expedited = 1 << 3;
 inline constexpr int membarrier_register_private_expedited = 1 << 4;
 
@@ -348,28 +357,39 @@ inline bool register_process_barrier() noexcept {
 
 /// Effects: every running thread of the process executes a full memory
 /// barrier before this returns. Returns: false if the system call failed
-/// (a seccomp filter installed after start-up, say).
+/// three times (a seccomp filter installed after start-up, say; ENOMEM and
+/// EINTR are transient).
 inline bool process_barrier() noexcept {
 #    if defined(SYS_membarrier)
-    return ::syscall(SYS_membarrier, membarrier_private_expedited, 0, 0) == 0;
-#    else
-    return false;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        if (::syscall(SYS_membarrier, membarrier_private_expedited, 0, 0) == 0) return true;
+        std::this_thread::yield();
+    }
 #    endif
+    return false;
 }
 
-/// The same effect without membarrier, for when it fails after registration:
-/// taking write access away from a page the process has touched makes the
-/// kernel interrupt every CPU that may cache its mapping (a TLB shootdown),
-/// and the interrupt is a full barrier there.
-inline void shootdown_barrier() noexcept {
+/// The same effect without the registered command, for when it stops
+/// working: membarrier's global command (slow, needs no registration); else,
+/// on x86, taking write access away from a page the process has touched,
+/// which makes the kernel interrupt every CPU that may cache the mapping (a
+/// TLB shootdown, a full barrier there); else a pause long enough for any
+/// store buffer to drain, which is not a guarantee (documented).
+inline void fallback_barrier() noexcept {
+#    if defined(SYS_membarrier)
+    if (::syscall(SYS_membarrier, membarrier_global, 0, 0) == 0) return;
+#    endif
+#    if defined(__x86_64__) || defined(__i386__)
     static char* const page = [] {
         void* p = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         return p == MAP_FAILED ? nullptr : static_cast<char*>(p);
     }();
-    if (page == nullptr) return std::this_thread::sleep_for(std::chrono::milliseconds(10)); // last resort
-    *static_cast<volatile char*>(page) = 1;
-    ::mprotect(page, 4096, PROT_READ);
-    ::mprotect(page, 4096, PROT_READ | PROT_WRITE);
+    if (page != nullptr) {
+        *static_cast<volatile char*>(page) = 1;
+        if (::mprotect(page, 4096, PROT_READ) == 0 && ::mprotect(page, 4096, PROT_READ | PROT_WRITE) == 0) return;
+    }
+#    endif
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 inline void spin_pause() noexcept {
@@ -492,6 +512,9 @@ struct watermark {
     }
 };
 
+inline void fork_prepare() noexcept; // pthread_atfork handlers, defined after instance()
+inline void fork_done() noexcept;
+
 class LIFECYCLE_DETAIL_EXPORT registry {
 public:
     registry() {
@@ -508,12 +531,13 @@ public:
         break_on_.store(parse_ordinal(std::getenv("LIFECYCLE_BREAK_ON"), "LIFECYCLE_BREAK_ON", stderr), std::memory_order_relaxed);
         ownership_.store(static_cast<int>(parse_ownership(std::getenv("LIFECYCLE_OWNERSHIP"), ownership_level::warn_once, stderr)),
                          std::memory_order_relaxed);
-        if (register_process_barrier()) biased_.store(true, std::memory_order_relaxed);
+        if (register_process_barrier()) mode_.store(owners_lock_free, std::memory_order_relaxed);
         else readers_.store(1, std::memory_order_relaxed); // pinned: owners always lock
+        ::pthread_atfork(&fork_prepare, &fork_done, &fork_done);
     }
 
     /// Returns: true if owners write their shards without a lock (see "Shard access").
-    bool lock_free_owners() const noexcept { return biased_.load(std::memory_order_relaxed); }
+    bool lock_free_owners() const noexcept { return mode_.load(std::memory_order_relaxed) == owners_lock_free; }
 
     /// Returns: how many seconds ago `ticks` (from now_ticks()) was; 0 for 0.
     double age_seconds(std::int64_t ticks) const noexcept {
@@ -1035,14 +1059,12 @@ private:
     class reading {
     public:
         explicit reading(registry& reg) noexcept : reg_(reg) {
-            if (!reg_.biased_.load(std::memory_order_acquire)) return; // pinned: owners always lock
+            const int mode = reg_.mode_.load(std::memory_order_acquire);
+            if (mode == owners_locked) return; // pinned: owners always lock
             reg_.readers_.fetch_add(1, std::memory_order_seq_cst);
             counted_ = true;
-            if (LIFECYCLE_DETAIL_LIKELY(process_barrier())) return;
-            // membarrier stopped working: pin owners to the lock for good.
-            if (!reg_.biased_.exchange(false, std::memory_order_acq_rel)) return; // another reader did it
-            reg_.readers_.fetch_add(1, std::memory_order_seq_cst);
-            shootdown_barrier();
+            if (LIFECYCLE_DETAIL_LIKELY(mode == owners_lock_free && process_barrier())) return;
+            reg_.pin_owners();
         }
         ~reading() {
             if (counted_) reg_.readers_.fetch_sub(1, std::memory_order_release);
@@ -1061,16 +1083,58 @@ private:
     public:
         explicit held_shard(shard& s) noexcept : s_(s) {
             s.lock.lock();
-            while (s.busy.load(std::memory_order_acquire)) spin_pause();
+            wait_for_owner(s);
             if (s.remote.load(std::memory_order_relaxed) != nullptr) drain_remote(s);
         }
         ~held_shard() { s_.lock.unlock(); }
+
+        // Requires: the shard's lock. An owner inside is a few stores from
+        // leaving, unless it was preempted.
+        static void wait_for_owner(const shard& s) noexcept {
+            for (int spins = 0; s.busy.load(std::memory_order_acquire); ++spins)
+                if (spins < 64) spin_pause();
+                else std::this_thread::yield();
+        }
         held_shard(const held_shard&) = delete;
         held_shard& operator=(const held_shard&) = delete;
 
     private:
         shard& s_;
     };
+
+    // membarrier failed: the first reader here pins owners to their locks
+    // for good, behind a fallback barrier; the others wait until it is done.
+    LIFECYCLE_DETAIL_NOINLINE void pin_owners() noexcept {
+        int expected = owners_lock_free;
+        if (mode_.compare_exchange_strong(expected, switching, std::memory_order_acq_rel)) {
+            readers_.fetch_add(1, std::memory_order_seq_cst);
+            fallback_barrier();
+            mode_.store(owners_locked, std::memory_order_release);
+            return;
+        }
+        while (mode_.load(std::memory_order_acquire) != owners_locked) std::this_thread::yield();
+    }
+
+public:
+    // pthread_atfork (fork_prepare, fork_done): fork() happens with every
+    // shard held and no owner inside one, and the child starts with them
+    // released (its other threads are gone).
+    void hold_all_shards() noexcept {
+        publish_mutex_.lock(); // no shard is added meanwhile
+        fork_reading_.emplace(*this);
+        for (shard* s = shards_.load(std::memory_order_acquire); s; s = s->next_shard) {
+            s->lock.lock();
+            held_shard::wait_for_owner(*s);
+        }
+    }
+
+    void release_all_shards() noexcept {
+        for (shard* s = shards_.load(std::memory_order_acquire); s; s = s->next_shard) s->lock.unlock();
+        fork_reading_.reset();
+        publish_mutex_.unlock();
+    }
+
+private:
 
     // Requires: exclusive access to s.
     static void unlink(shard& s, record* r, retire_how how) noexcept {
@@ -1140,7 +1204,7 @@ private:
         if (tls_exiting) return exit_shard(); // thread_local destructors of this thread are running
         for (shard* s = shards_.load(std::memory_order_acquire); s; s = s->next_shard) {
             bool expected = false;
-            if (s != exit_shard_ && s->leased.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) {
+            if (s->leased.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) {
                 return adopt(s);
             }
         }
@@ -1202,7 +1266,11 @@ private:
     std::mutex tombstones_mutex_;
     std::unordered_multimap<std::uint64_t, std::unique_ptr<const tombstone>> tombstones_;
     std::atomic<shard*> shards_{nullptr};
-    std::atomic<bool> biased_{false}; // process_barrier() registered: owners may skip the lock
+    // owners_lock_free: process_barrier() is registered and works; switching:
+    // it failed and a reader is pinning readers_; owners_locked: pinned.
+    static constexpr int owners_locked = 0, owners_lock_free = 1, switching = 2;
+    std::atomic<int> mode_{owners_locked};
+    std::optional<reading> fork_reading_; // while fork() runs
     // Readers about (pinned at 1 without biased_). Read by every owner on
     // every create and close: a line of its own, written only by readers.
     struct alignas(64) reader_count : std::atomic<int> {
@@ -1231,6 +1299,9 @@ LIFECYCLE_DETAIL_EXPORT LIFECYCLE_DETAIL_ALWAYS_INLINE registry& instance() {
     static registry* r = new registry;
     return *r;
 }
+
+inline void fork_prepare() noexcept { instance().hold_all_shards(); }
+inline void fork_done() noexcept { instance().release_all_shards(); }
 
 } // namespace detail
 
