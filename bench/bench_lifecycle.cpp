@@ -26,26 +26,27 @@
 //                      out against the raw handle.
 //
 // Equal depth. An unwind costs per frame walked (an FDE lookup and a CFI
-// program each), so "equal depth" must mean equal frames walked, not only an
-// equal N. lifecycle captures from inside itself: its stack starts with its
-// own frames (capture_frames, registry::intern_current_stack,
-// registry::enroll, handle_closer::enroll with g++ 12 -O2) before the user's.
-// A baseline called straight from the benchmark would start 4 frames higher:
-// at N = 8 it would walk 8 frames reaching 4 frames further up, and at N = 32
-// (more than the ~16 frames there are) it would reach the end of the stack 4
-// frames sooner, so it would look cheaper for a reason that has nothing to do
-// with the unwinder. So each baseline calls Boost from the bottom of a chain
+// program each), so "equal depth" must mean equal frames kept from the same
+// place, not only an equal N. lifecycle captures in the frame that enrolls
+// the resource (handle_closer::enroll with g++ 12 -O2, one frame below the
+// creating function; trimmed when reports are rendered). A baseline called
+// straight from the benchmark would start a frame higher: at N = 8 it would
+// keep frames reaching one further up, and at N = 32 (more than the ~13
+// frames there are) it would reach the end of the stack a frame sooner, so it
+// would look cheaper for a reason that has nothing to do with the unwinder.
+// So each baseline calls Boost from the bottom of a chain
 // of noinline `descend` frames, K + 1 long, and K is measured at run time in
 // the benchmark function's own frame: lifecycle's creation stack through
 // lc_create_destroy() and the baseline's through descend(0) are both
 // captured from there at depth 128, K is the difference in length, and the
 // run checks that with K the two stacks have the same length and the same
 // return addresses above the benchmark function (else the benchmark fails).
-// Then, for any N, both unwinds start equally deep and walk the same frames
-// of the same objects; the frames Boost skips inside itself are the same too
-// (safe_dump_to_impl -> collect -> _Unwind_Backtrace on both sides), and a
-// frame of the capture functor, if the compiler keeps one, is counted by the
-// calibration.
+// Then, for any N, both unwinds keep the same frames of the same objects,
+// and a frame of the capture functor, if the compiler keeps one, is counted
+// by the calibration. What differs is what is walked and thrown away:
+// safe_dump_to skips its own safe_dump_to_impl frame (safe_dump_to_impl ->
+// collect -> _Unwind_Backtrace), lifecycle calls collect itself
+// (detail/stacktrace.hpp), and that frame is most of its margin.
 //
 // Environment: LIFECYCLE_BENCH_SHOW_STACKS=1 prints the two stacks of the
 // depth-32 comparison side by side (this symbolizes: render/cold is then
@@ -205,13 +206,13 @@ LIFECYCLE_DETAIL_NOINLINE std::size_t descend(int k, const F& f) {
     return n;
 }
 
-// Async-signal-safe raw frames into a caller buffer: what lifecycle's capture_frames does.
+// Async-signal-safe raw frames into a caller buffer: the public API for what lifecycle's collect_frames does.
 struct safe_dump_capture {
     std::size_t depth = default_depth;
     std::vector<void*>* out = nullptr;
     std::size_t operator()() const {
         void* buffer[130];
-        // Stores up to `depth` frames and a terminating null (as capture_frames asks for).
+        // Stores up to `depth` frames and a terminating null.
         const std::size_t n = boost::stacktrace::safe_dump_to(0, buffer, (depth + 1) * sizeof(void*));
         benchmark::DoNotOptimize(buffer);
         if (out)
@@ -495,6 +496,8 @@ int main(int argc, char** argv) {
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     benchmark::AddCustomContext("lifecycle.version", std::to_string(LIFECYCLE_VERSION));
     benchmark::AddCustomContext("lifecycle.stacktrace", LIFECYCLE_STACKTRACE ? "boost" : "none");
+    benchmark::AddCustomContext("lifecycle.lock_free_owners",
+                                lifecycle::detail::instance().lock_free_owners() ? "yes (membarrier)" : "no (shard locks)");
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     delete g_render; // its scope is the innermost one of this thread: end it first
