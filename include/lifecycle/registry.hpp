@@ -1271,7 +1271,7 @@ private:
     static constexpr int owners_locked = 0, owners_lock_free = 1, switching = 2;
     std::atomic<int> mode_{owners_locked};
     std::optional<reading> fork_reading_; // while fork() runs
-    // Readers about (pinned at 1 without biased_). Read by every owner on
+    // Readers about (pinned at 1 or more while owners_locked). Read by every owner on
     // every create and close: a line of its own, written only by readers.
     struct alignas(64) reader_count : std::atomic<int> {
         using std::atomic<int>::atomic;
