@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -101,6 +102,56 @@ TEST_CASE("the stack depth bounds the frames kept") {
     REQUIRE(r.groups().size() == 1);
     REQUIRE(r.groups()[0].raw_stack != nullptr);
     CHECK(r.groups()[0].raw_stack->depth <= 3);
+}
+
+// Not inlined: the frame a creation stack must start in. `here` gets the
+// stack as captured in this frame, for comparison.
+LIFECYCLE_DETAIL_NOINLINE void create_for_the_stack_test(std::vector<counted>& out, std::vector<const void*>& here) {
+    const void* frames[128];
+    here.assign(frames, frames + lifecycle::detail::collect_frames(frames, 128));
+    counted c{7};
+    out.push_back(std::move(c));
+}
+
+TEST_CASE("a creation stack starts in the creating function: no frame of lifecycle's is walked or kept") {
+    if (!lifecycle::detail::stacks_available) return;
+    lifecycle_test::with_capture tier{lifecycle::capture::stack};
+    const unsigned depth = lifecycle::detail::instance().stack_depth();
+    lifecycle::set_stack_depth(128);
+    lifecycle::leak_scope scope{"first frame", lifecycle::leak_policy::ignore};
+    std::vector<counted> kept;
+    std::vector<const void*> here;
+    create_for_the_stack_test(kept, here);
+    const auto r = scope.check();
+    lifecycle::set_stack_depth(depth);
+    REQUIRE(r.groups().size() == 1);
+    REQUIRE(r.groups()[0].raw_stack != nullptr);
+    const auto* stack = r.groups()[0].raw_stack;
+    // The same frames as a capture in the creating function (the first, in
+    // that function, at another address): a frame of lifecycle's kept first
+    // would make the stack one longer.
+    REQUIRE(here.size() > 2);
+    CHECK(stack->depth == here.size());
+    CHECK(std::equal(here.begin() + 1, here.end(), stack->frames + 1));
+}
+
+TEST_CASE("threads interning the same stack at once get one entry") {
+    lifecycle_test::with_capture tier{lifecycle::capture::stack};
+    lifecycle::leak_scope scope{"interned by two threads", lifecycle::leak_policy::ignore};
+    // The two threads run the same code from the same entry: their stacks
+    // are the same return addresses, looked up and inserted concurrently.
+    std::vector<counted> a, b;
+    const auto make = [](std::vector<counted>* out) {
+        out->reserve(200);
+        for (int i = 0; i < 200; ++i) out->emplace_back(i);
+    };
+    std::thread t1(make, &a), t2(make, &b);
+    t1.join();
+    t2.join();
+    const auto r = scope.check();
+    REQUIRE(r.groups().size() == 1);
+    CHECK(r.groups()[0].with_stack == 400);
+    CHECK(r.groups()[0].distinct_stacks == 1);
 }
 
 TEST_CASE("identical creation stacks are interned once") {

@@ -34,6 +34,7 @@
 #include <lifecycle/source_site.hpp>
 #include <lifecycle/traits.hpp>
 
+#include <atomic>
 #include <exception>
 #include <stdexcept>
 #include <string_view>
@@ -46,18 +47,30 @@ LIFECYCLE_BEGIN_NAMESPACE
 namespace detail {
 
 #if LIFECYCLE_TRACKING
+/// Registers the kind of `Traits` and stores it in `slot`. Returns: the kind,
+/// or nullptr if it cannot be registered (out of memory; tried again on the
+/// next create).
 template <class Traits>
-LIFECYCLE_DETAIL_NOINLINE const kind_info* register_kind_of() {
-    return instance().register_kind(Traits::kind_name(), traits_ops<Traits>::close_call(),
-                                    traits_ops<Traits>::identity_domain());
+LIFECYCLE_DETAIL_NOINLINE const kind_info* register_kind_of(std::atomic<const kind_info*>& slot) noexcept {
+    try {
+        const kind_info* k = instance().register_kind(Traits::kind_name(), traits_ops<Traits>::close_call(),
+                                                      traits_ops<Traits>::identity_domain());
+        slot.store(k, std::memory_order_release);
+        return k;
+    } catch (...) {
+        return nullptr;
+    }
 }
 
-/// The kind record for a traits type, registered on first use (inlined: a
-/// test of the guard). Throws: std::bad_alloc.
+/// The kind record for a traits type, registered on first use. Inlined: a
+/// load and a test (the slot is constant-initialized: no guard, and no
+/// exception handling in the creating function). Returns: nullptr if the
+/// kind cannot be registered (out of memory).
 template <class Traits>
-LIFECYCLE_DETAIL_ALWAYS_INLINE const kind_info* kind_of() {
-    static const kind_info* const k = register_kind_of<Traits>();
-    return k;
+LIFECYCLE_DETAIL_ALWAYS_INLINE const kind_info* kind_of() noexcept {
+    static std::atomic<const kind_info*> slot{nullptr};
+    const kind_info* k = slot.load(std::memory_order_acquire);
+    return LIFECYCLE_DETAIL_LIKELY(k != nullptr) ? k : register_kind_of<Traits>(slot);
 }
 
 /// What a moved-from wrapper points to: a tombstone without a kind.
@@ -75,18 +88,20 @@ struct handle_closer {
     struct token {};
 #endif
 
-    // The creation stack is captured here, not inside the registry: it starts
-    // with this frame (or, where the compiler inlines it, the creator's).
-    static token enroll(const handle_type& h, std::string_view label, const source_site& site) noexcept {
+    // Inlined into tracked's constructor, itself inlined into the creating
+    // function: the stack is captured in the creator's frame, so the unwind
+    // walks no frame of lifecycle's (each frame walked costs 100 to 250 ns,
+    // more for a function with exception handling or whose unwind program
+    // runs long before the call). What is inlined brings no exception
+    // handling of its own; the bookkeeping is out of line.
+    LIFECYCLE_DETAIL_ALWAYS_INLINE static token enroll(const handle_type& h, std::string_view label,
+                                                       const source_site& site) noexcept {
 #if LIFECYCLE_TRACKING
         registry& reg = instance();
-        record* r = nullptr;
-        try {
-            const stack_entry* stack = reg.creation_stack();
-            r = reg.enroll(stack, kind_of<Traits>(), ops::identity(h), ops::weight(h), label, site, ops::native_fd(h));
-        } catch (...) {
-            return nullptr; // the kind could not be registered (out of memory): stay untracked
-        }
+        const stack_entry* stack = reg.creation_stack();
+        const kind_info* kind = kind_of<Traits>();
+        if (LIFECYCLE_DETAIL_UNLIKELY(kind == nullptr)) return nullptr; // out of memory: stay untracked
+        record* r = reg.enroll(stack, kind, ops::identity(h), ops::weight(h), label, site, ops::native_fd(h));
         if constexpr (ops::has_identity) {
             if (r && reg.ownership() != ownership_level::ignore) claim(r, site);
         }
@@ -109,10 +124,7 @@ struct handle_closer {
 #if LIFECYCLE_TRACKING
         if (t) instance().retire(t, ec ? registry::retire_how::close_failed : registry::retire_how::closed);
         else if (ec) {
-            try {
-                instance().count_untracked_failure(kind_of<Traits>());
-            } catch (...) {
-            }
+            if (const kind_info* kind = kind_of<Traits>()) instance().count_untracked_failure(kind);
         }
 #else
         (void)t, (void)ec;
@@ -261,8 +273,8 @@ public:
     /// nullptr, ...) makes an empty wrapper that enrolls and closes nothing.
     /// A handle another live wrapper owns is reported (ownership.hpp).
     /// Throws: nothing; if the registry cannot allocate, the handle is owned untracked.
-    explicit tracked(handle_type h, std::string_view label = {},
-                     source_site site = source_site::current()) noexcept
+    LIFECYCLE_DETAIL_ALWAYS_INLINE explicit tracked(handle_type h, std::string_view label = {},
+                                                    source_site site = source_site::current()) noexcept
         : handle_(std::move(h)) {
         if (ops::is_valid(handle_)) put_token(closer_type::enroll(handle_, label, site));
         else handle_ = Traits::invalid();
@@ -290,7 +302,7 @@ public:
     }
 
     /// Effects: closes the handle if one is held; a failure goes to the close-error handler.
-    ~tracked() { close_unobserved(); }
+    LIFECYCLE_DETAIL_ALWAYS_INLINE ~tracked() { close_unobserved(); }
 
     /// Returns: the raw handle, or `Traits::invalid()` when empty. Ownership stays here.
     /// In tracking builds, a call on a wrapper that closed, released or gave
@@ -400,7 +412,7 @@ public:
 
 private:
     // The destructor's and move-assignment's close: no site, nothing remembered.
-    void close_unobserved() noexcept {
+    LIFECYCLE_DETAIL_ALWAYS_INLINE void close_unobserved() noexcept {
         if (!ops::is_valid(handle_)) return;
         handle_type h = std::exchange(handle_, Traits::invalid());
         closer_type::close_quietly(std::move(h), take_token(), source_site{});

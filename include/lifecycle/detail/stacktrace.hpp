@@ -39,12 +39,15 @@ inline constexpr bool stacks_available = LIFECYCLE_STACKTRACE != 0;
 /// Async-signal-safe; allocates nothing.
 ///
 /// An unwind costs per frame walked (an FDE lookup and a CFI program, 100 to
-/// 250 ns each on the CI machine), kept or skipped. Boost.Stacktrace's
-/// safe_dump_to(skip, buffer, size) is a frame (safe_dump_to_impl) around
-/// Boost's collector, which it skips; lifecycle calls the collector itself,
-/// inlined into the frame that enrolls the resource, so no frame is walked
-/// to be thrown away. The collector is Boost's detail API, unchanged since
-/// 1.65; other versions go through safe_dump_to.
+/// 250 ns each on the CI machine), kept or skipped, and more for a frame
+/// whose function has exception handling or whose CFI program runs long
+/// before the return address. Boost.Stacktrace's safe_dump_to(skip, buffer,
+/// size) is a frame (safe_dump_to_impl) around Boost's collector, which it
+/// skips; lifecycle calls the collector itself, inlined with tracked's
+/// constructor into the creating function, so no frame is walked to be
+/// thrown away and the first frame kept is the creator's. The collector is
+/// Boost's detail API, unchanged since 1.65; other versions go through
+/// safe_dump_to.
 LIFECYCLE_DETAIL_ALWAYS_INLINE std::size_t collect_frames(const void** out, std::size_t max) noexcept {
 #if LIFECYCLE_STACKTRACE && BOOST_VERSION >= 106500 && BOOST_VERSION < 109000
     return boost::stacktrace::detail::this_thread_frames::collect(out, max, 0);
