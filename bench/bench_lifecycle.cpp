@@ -11,11 +11,17 @@
 //                      same handle, heap unique_ptr<int> (for scale), and
 //                      tracked<> with capture off / site / stack (depth 32);
 //                      1 and 2 threads.
-//   stack/*            stack capture at equal depth N (8, 32): tracked<> with
-//                      capture::stack and set_stack_depth(N) against
+//   stack/*            stack capture at equal depth N (8, 32), each a create
+//                      + destroy of the fake handle with a stack kept:
+//                      tracked<> with capture::stack and set_stack_depth(N)
+//                      (tracked_stack); lifecycle's capture alone, what the
+//                      stack tier adds to a create (lifecycle_capture);
 //                      boost::stacktrace::safe_dump_to and
-//                      boost::stacktrace::stacktrace(0, N), called at the same
-//                      call depth (see "Equal depth" below).
+//                      boost::stacktrace::stacktrace(0, N), called where the
+//                      resource is created (see "Equal depth" below).
+//   stack_pair/*       lifecycle_capture and tracked_stack against
+//                      safe_dump_to, run in alternating blocks: the ratio of
+//                      their times holds on a machine whose speed changes.
 //   scope_check        leak_scope::check() with 1,000,000 live resources
 //                      created before the scope and 10 inside it.
 //   render/*           leak_report::to_text() of 10,000 leaks from 100 distinct
@@ -26,30 +32,24 @@
 //                      out against the raw handle.
 //
 // Equal depth. An unwind costs per frame walked (an FDE lookup and a CFI
-// program each), so "equal depth" must mean equal frames kept from the same
-// place, not only an equal N. lifecycle captures in the frame that enrolls
-// the resource (handle_closer::enroll with g++ 12 -O2, one frame below the
-// creating function; trimmed when reports are rendered). A baseline called
-// straight from the benchmark would start a frame higher: at N = 8 it would
-// keep frames reaching one further up, and at N = 32 (more than the ~13
-// frames there are) it would reach the end of the stack a frame sooner, so it
-// would look cheaper for a reason that has nothing to do with the unwinder.
-// So each baseline calls Boost from the bottom of a chain
-// of noinline `descend` frames, K + 1 long, and K is measured at run time in
-// the benchmark function's own frame: lifecycle's creation stack through
-// lc_create_destroy() and the baseline's through descend(0) are both
-// captured from there at depth 128, K is the difference in length, and the
-// run checks that with K the two stacks have the same length and the same
-// return addresses above the benchmark function (else the benchmark fails).
-// Then, for any N, both unwinds keep the same frames of the same objects,
-// and a frame of the capture functor, if the compiler keeps one, is counted
-// by the calibration. What differs is what is walked and thrown away:
-// safe_dump_to skips its own safe_dump_to_impl frame (safe_dump_to_impl ->
-// collect -> _Unwind_Backtrace), lifecycle calls collect itself
-// (detail/stacktrace.hpp), and that frame is most of its margin.
+// program each, longer for a function with exception handling or for a
+// return address deep in its function), so "equal depth" must mean equal
+// frames kept, from the same place, through the same frames. Each operation
+// is one noinline function that creates a fake handle, captures its stack the
+// way a user would (tracked's constructor, inlined, captures in the creating
+// function's frame; the baselines call Boost there) and destroys it; one
+// benchmark function runs every operation through the same runner frame, so
+// every frame above the operation's own is the same, with the same return
+// address. Before timing, the operation's stack and lifecycle's are captured
+// at 128 frames from one call instruction, and the benchmark fails unless
+// they have the same length and the same frames above the operation's.
+// What differs is what is walked and thrown away: safe_dump_to skips its own
+// safe_dump_to_impl frame (safe_dump_to_impl -> collect -> _Unwind_Backtrace),
+// lifecycle calls collect itself (detail/stacktrace.hpp), and that frame pays
+// for the interning of the stack.
 //
-// Environment: LIFECYCLE_BENCH_SHOW_STACKS=1 prints the two stacks of the
-// depth-32 comparison side by side (this symbolizes: render/cold is then
+// Environment: LIFECYCLE_BENCH_SHOW_STACKS=1 prints each operation's
+// calibration stack beside lifecycle's (this symbolizes: render/cold is then
 // skipped); LIFECYCLE_BENCH_SHOW_REPORT=1 prints the head of the rendered report.
 #include "fake_handle.hpp"
 
@@ -63,11 +63,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <set>
 #include <string>
-#include <typeinfo>
 #include <vector>
 
 #if !LIFECYCLE_TRACKING
@@ -145,171 +147,238 @@ LC_BENCH_CREATE_DESTROY((BM_tracked<lifecycle::capture::site, lifecycle::ownersh
 
 #if LIFECYCLE_STACKTRACE
 
-// Reads the creation stack of the handle that lc_create_destroy() holds.
-// Installed in g_probe only while calibrating (a global, not a parameter, so
-// that the compiler cannot specialize lc_create_destroy for "no probe").
-struct lc_probe {
-    lifecycle::leak_scope scope{"bench probe", lifecycle::leak_policy::ignore};
+// Calibration: while g_calibration is set, each operation stores the frames it
+// kept in it; the stacks are then captured at up to 128 frames. Out of line,
+// so that the operations' own frames stay as small as a creating function's.
+struct calibration {
+    lifecycle::leak_scope scope{"bench calibration", lifecycle::leak_policy::ignore};
     std::vector<void*> frames;
 
-    LIFECYCLE_DETAIL_NOINLINE void take() {
+    // lifecycle's: the stack of the one resource created inside `scope`.
+    LIFECYCLE_DETAIL_NOINLINE void take_lifecycle() noexcept {
         const lifecycle::leak_report r = scope.check();
         frames.clear();
         if (r.groups().size() == 1 && r.groups()[0].raw_stack != nullptr) {
             const auto* s = r.groups()[0].raw_stack;
-            void* const* f = s->frames;
-            frames.assign(f, f + s->depth);
+            frames.assign(s->frames, s->frames + s->depth);
         }
     }
+    // A baseline's: `n` frames, or up to a null frame.
+    LIFECYCLE_DETAIL_NOINLINE void take(void* const* f, std::size_t n) noexcept {
+        frames.clear();
+        for (std::size_t i = 0; i < n && f[i] != nullptr; ++i) frames.push_back(f[i]);
+    }
 };
-std::atomic<lc_probe*> g_probe{nullptr};
+std::atomic<calibration*> g_calibration{nullptr};
+// The baselines' depth. lifecycle's is set_stack_depth(). Read at every call,
+// as lifecycle reads its own setting.
+std::atomic<std::size_t> g_depth{default_depth};
 
-// One tracked create + destroy, out of line: the frame the stack benchmark
-// and the calibration have in common.
+calibration* calibrating() noexcept {
+    calibration* c = g_calibration.load(std::memory_order_relaxed);
+    return __builtin_expect(c != nullptr, 0) ? c : nullptr;
+}
+
+// The operations: one create + destroy of a fake handle with its creation stack
+// captured; noinline, so that each is one frame, called by run_op().
+
 LIFECYCLE_DETAIL_NOINLINE void lc_create_destroy() {
     tracked_fake t{bench::fake_open()};
-    if (lc_probe* p = g_probe.load(std::memory_order_relaxed); __builtin_expect(p != nullptr, 0)) p->take();
+    if (calibration* c = calibrating()) c->take_lifecycle();
 }
 
-// While alive: creation stacks are captured with up to 128 frames and
-// lc_create_destroy() hands its handle's stack to `probe`. Used in the frame
-// of the benchmark function itself, so that the stack read is the stack the
-// timed loop captures.
-class probing {
-public:
-    explicit probing(lc_probe& probe)
-        : capture_(lifecycle::current_capture()), depth_(lifecycle::detail::instance().stack_depth()) {
-        lifecycle::set_capture(lifecycle::capture::stack);
-        lifecycle::set_stack_depth(128);
-        g_probe.store(&probe, std::memory_order_relaxed);
-    }
-    ~probing() {
-        g_probe.store(nullptr, std::memory_order_relaxed);
-        lifecycle::set_stack_depth(depth_);
-        lifecycle::set_capture(capture_);
-    }
-    probing(const probing&) = delete;
-    probing& operator=(const probing&) = delete;
-
-private:
-    lifecycle::capture capture_;
-    unsigned depth_;
-};
-
-// K + 1 frames, then f() in the last one. The asm after the call keeps the
-// recursive call from becoming a jump (a tail call has no frame).
-template <class F>
-LIFECYCLE_DETAIL_NOINLINE std::size_t descend(int k, const F& f) {
-    if (k <= 0) return f();
-    std::size_t n = descend(k - 1, f);
-    asm volatile("" : "+r"(n));
-    return n;
+// What the stack tier adds to a create: lifecycle's stack capture (the unwind,
+// in the creating frame as tracked's constructor does it, and the interning)
+// around the same fake handle as the baselines.
+LIFECYCLE_DETAIL_NOINLINE void lc_capture() {
+    bench::fake_object* h = bench::fake_open();
+    const lifecycle::detail::stack_entry* stack = lifecycle::detail::instance().creation_stack();
+    benchmark::DoNotOptimize(stack);
+    if (calibration* c = calibrating(); c && stack) c->take(stack->frames, stack->depth);
+    bench::fake_close(h);
 }
 
-// Async-signal-safe raw frames into a caller buffer: the public API for what lifecycle's collect_frames does.
-struct safe_dump_capture {
-    std::size_t depth = default_depth;
-    std::vector<void*>* out = nullptr;
-    std::size_t operator()() const {
-        void* buffer[130];
-        // Stores up to `depth` frames and a terminating null.
-        const std::size_t n = boost::stacktrace::safe_dump_to(0, buffer, (depth + 1) * sizeof(void*));
-        benchmark::DoNotOptimize(buffer);
-        if (out)
-            for (std::size_t i = 0; i < n && buffer[i] != nullptr; ++i) out->push_back(buffer[i]);
-        return n;
-    }
-};
+// What a user would write without lifecycle: async-signal-safe raw frames into
+// a buffer, where the resource is created.
+LIFECYCLE_DETAIL_NOINLINE void safe_dump_create_destroy() {
+    bench::fake_object* h = bench::fake_open();
+    void* buffer[130];
+    // Stores up to `depth` frames and a terminating null.
+    const std::size_t depth = g_depth.load(std::memory_order_relaxed);
+    boost::stacktrace::safe_dump_to(0, buffer, (depth + 1) * sizeof(void*));
+    benchmark::DoNotOptimize(buffer);
+    if (calibration* c = calibrating()) c->take(buffer, depth);
+    bench::fake_close(h);
+}
 
 // The class: frames into a std::vector<frame> it allocates.
-struct stacktrace_capture {
-    std::size_t depth = default_depth;
-    std::vector<void*>* out = nullptr;
-    std::size_t operator()() const {
-        boost::stacktrace::stacktrace st(0, depth);
-        benchmark::DoNotOptimize(st.as_vector().data());
-        if (out)
-            for (const auto& f : st) out->push_back(const_cast<void*>(reinterpret_cast<const void*>(f.address())));
-        return st.size();
-    }
-};
-
-void BM_stack_lifecycle(benchmark::State& state) {
-    const auto depth = static_cast<std::size_t>(state.range(0));
-    lc_probe probe;
-    {
-        probing on(probe);
-        lc_create_destroy(); // the stack the loop captures, up to 128 frames
-    }
-    lifecycle::set_capture(lifecycle::capture::stack);
-    lifecycle::set_stack_depth(static_cast<unsigned>(depth));
-    for (auto _ : state) lc_create_destroy();
-    lifecycle::set_stack_depth(default_depth);
-    lifecycle::set_capture(lifecycle::capture::site);
-    state.counters["frames"] = static_cast<double>(std::min(depth, probe.frames.size()));
+LIFECYCLE_DETAIL_NOINLINE void stacktrace_create_destroy() {
+    bench::fake_object* h = bench::fake_open();
+    boost::stacktrace::stacktrace st(0, g_depth.load(std::memory_order_relaxed));
+    benchmark::DoNotOptimize(st.as_vector().data());
+    if (calibration* c = calibrating())
+        c->take(reinterpret_cast<void* const*>(st.as_vector().data()), st.size());
+    bench::fake_close(h);
 }
 
-// Everything below happens in this function's own frame: lifecycle's stack
-// (lc_create_destroy called from here) and the baseline's (descend called
-// from here) have the frames above it in common, so their difference in
-// length is the chain the baseline needs.
-template <class Capture>
-void BM_stack_boost(benchmark::State& state) {
-    const auto depth = static_cast<std::size_t>(state.range(0));
-    lc_probe probe;
-    {
-        probing on(probe);
-        lc_create_destroy();
-    }
-    const std::vector<void*>& lc = probe.frames;
-    Capture capture;
-    std::vector<void*> b0, bk;
-    capture.depth = 128;
-    capture.out = &b0;
-    descend(0, capture);
-    if (lc.empty() || b0.size() < 3 || lc.size() < b0.size()) {
-        state.SkipWithError("could not capture the stacks to compare");
+using stack_op = void (*)();
+
+// Not inlined, not cloned for constant arguments (which could turn a call into
+// a jump): every call of these is a frame, from one call instruction.
+#if defined(__GNUC__) && !defined(__clang__)
+#    define LC_BENCH_ONE_FRAME __attribute__((noipa))
+#else
+#    define LC_BENCH_ONE_FRAME __attribute__((noinline))
+#endif
+
+// Calls `op` once (state == nullptr: calibration) or as the timed loop, always
+// through this one frame.
+LC_BENCH_ONE_FRAME void run_op(benchmark::State* state, stack_op op) {
+    if (state == nullptr) {
+        op();
+        asm volatile(""); // not a tail call
         return;
     }
-    const int chain = static_cast<int>(lc.size() - b0.size());
-    capture.out = &bk;
-    descend(chain, capture);
-    capture.out = nullptr;
-    if (bk.size() != lc.size()) {
-        state.SkipWithError("the baseline's chain does not reach lifecycle's depth");
-        return;
+    for (auto _ : *state) op();
+}
+
+// Stores the frames `op` keeps, at up to 128 frames, in `out`.
+LC_BENCH_ONE_FRAME void calibrate(stack_op op, std::vector<void*>& out) {
+    calibration c;
+    const lifecycle::capture capture = lifecycle::current_capture();
+    const unsigned depth = lifecycle::detail::instance().stack_depth();
+    lifecycle::set_capture(lifecycle::capture::stack);
+    lifecycle::set_stack_depth(128);
+    g_depth.store(128, std::memory_order_relaxed);
+    g_calibration.store(&c, std::memory_order_relaxed);
+    run_op(nullptr, op);
+    g_calibration.store(nullptr, std::memory_order_relaxed);
+    lifecycle::set_stack_depth(depth);
+    lifecycle::set_capture(capture);
+    out = std::move(c.frames);
+}
+
+// The frames `op` keeps, at up to 128 frames, and lifecycle's create's, both
+// captured from the same call instruction (`each` and `out` are hidden from
+// the compiler so that it cannot unroll the loop into two calls). Checks that
+// they are the same above the operation's own frame (else the benchmark
+// fails), and prints them side by side with LIFECYCLE_BENCH_SHOW_STACKS=1.
+// Returns: how many frames the timed operations see (0 on failure).
+LC_BENCH_ONE_FRAME std::size_t check_same_frames(benchmark::State& state, const char* name, stack_op op) {
+    std::vector<void*> stacks[2];
+    stack_op ops[2] = {lc_create_destroy, op};
+    std::vector<void*>* out = stacks;
+    stack_op* each = ops;
+    int n = 2;
+    benchmark::DoNotOptimize(out);
+    benchmark::DoNotOptimize(each);
+    benchmark::DoNotOptimize(n);
+    for (int i = 0; i < n; ++i) calibrate(each[i], out[i]);
+    const std::vector<void*>& lc = stacks[0];
+    const std::vector<void*>& mine = stacks[1];
+    if (lc.size() < 3 || mine.size() != lc.size() || !std::equal(lc.begin() + 1, lc.end(), mine.begin() + 1)) {
+        state.SkipWithError("the operation's stack and lifecycle's differ above the operation's frame");
+        return 0;
     }
-    // The return addresses above this function (Google Benchmark, libc) are
-    // the stacks' common tail; the ones into this function differ (two call
-    // sites). With the chain, the common tail must not change.
-    const auto common_tail = [](const std::vector<void*>& a, const std::vector<void*>& b) {
-        std::size_t n = 0;
-        while (n < a.size() && n < b.size() && a[a.size() - 1 - n] == b[b.size() - 1 - n]) ++n;
-        return n;
-    };
-    const std::size_t above = common_tail(lc, b0);
-    if (above == 0 || common_tail(lc, bk) != above) {
-        state.SkipWithError("the stacks differ above the benchmark function");
-        return;
-    }
-    if (std::getenv("LIFECYCLE_BENCH_SHOW_STACKS") && depth == default_depth) {
+    static std::set<std::string> shown;
+    if (std::getenv("LIFECYCLE_BENCH_SHOW_STACKS") && op != lc_create_destroy && shown.insert(name).second) {
         g_rendered = true; // libbacktrace's state is made now: render/cold would not be cold
-        std::printf("\n%s: lifecycle's creation stack | the baseline's stack (%d descend frames)\n",
-                    typeid(Capture).name(), chain + 1);
+        std::printf("\n%s: lifecycle's creation stack | the baseline's\n", name);
         for (std::size_t i = 0; i < lc.size(); ++i)
             std::printf("  #%-2zu %-60.60s | %.60s\n", i, boost::stacktrace::frame(lc[i]).name().c_str(),
-                        boost::stacktrace::frame(bk[i]).name().c_str());
+                        boost::stacktrace::frame(mine[i]).name().c_str());
     }
-    capture.depth = depth;
-    for (auto _ : state) descend(chain, capture);
-    state.counters["frames"] = static_cast<double>(std::min(depth, lc.size()));
-    state.counters["chain"] = chain + 1;
+    // Timed, the stacks are two frames shorter: the operation is called
+    // from the benchmark function, not through this function and calibrate().
+    return lc.size() - 2;
 }
 
-BENCHMARK(BM_stack_lifecycle)->Name("stack/tracked_stack")->Arg(8)->Arg(default_depth);
-BENCHMARK(BM_stack_boost<safe_dump_capture>)->Name("stack/boost_safe_dump_to")->Arg(8)->Arg(default_depth);
-BENCHMARK(BM_stack_boost<stacktrace_capture>)->Name("stack/boost_stacktrace")->Arg(8)->Arg(default_depth);
+// Stack capture on, `depth` frames kept, for lifecycle and the baselines.
+class stack_depth_set {
+public:
+    explicit stack_depth_set(std::size_t depth) {
+        lifecycle::set_capture(lifecycle::capture::stack);
+        lifecycle::set_stack_depth(static_cast<unsigned>(depth));
+        g_depth.store(depth, std::memory_order_relaxed);
+    }
+    ~stack_depth_set() {
+        g_depth.store(default_depth, std::memory_order_relaxed);
+        lifecycle::set_stack_depth(default_depth);
+        lifecycle::set_capture(lifecycle::capture::site);
+    }
+    stack_depth_set(const stack_depth_set&) = delete;
+    stack_depth_set& operator=(const stack_depth_set&) = delete;
+};
 
+// One benchmark function for every operation (registered in main with the
+// operation as an argument): above each operation's own frame, every frame
+// is the same, with the same return address.
+void BM_stack(benchmark::State& state, const char* name, stack_op op) {
+    const auto depth = static_cast<std::size_t>(state.range(0));
+    const std::size_t frames = check_same_frames(state, name, op);
+    if (frames == 0) return;
+    {
+        stack_depth_set on(depth);
+        run_op(&state, op);
+    }
+    state.counters["frames"] = static_cast<double>(std::min(depth, frames));
+}
+
+// Runs `op` n times; both operations of a pair run through this one frame.
+LC_BENCH_ONE_FRAME void run_block(stack_op op, int n) {
+    for (int i = 0; i < n; ++i) op();
+    asm volatile(""); // not a tail call
+}
+
+// Paired: `a` (lifecycle's) and `b` (a baseline) in alternating blocks of 64
+// operations, ABBA, each block timed on its own. This machine's speed changes
+// from one second to the next (its virtual CPUs by up to 1.8x); a slow spell
+// falls on both operations of a pair, so their ratio, the counter "ratio"
+// (a's time / b's time), holds when the separate benchmarks' times do not.
+// The iteration time is that of one block of each.
+void BM_stack_pair(benchmark::State& state, const char* name, stack_op a, stack_op b) {
+    const auto depth = static_cast<std::size_t>(state.range(0));
+    const std::size_t frames = check_same_frames(state, name, a);
+    if (frames == 0 || check_same_frames(state, name, b) == 0) return;
+    constexpr int block = 64;
+    stack_op ops[2] = {a, b};
+    stack_op* each = ops;
+    benchmark::DoNotOptimize(each);
+    double ns[2] = {0, 0};
+    std::uint64_t round = 0;
+    {
+        stack_depth_set on(depth);
+        for (auto _ : state) {
+            for (int k = 0; k < 2; ++k) {
+                const int which = static_cast<int>((round >> 1) & 1) ^ k; // AB, BA, AB, ...
+                const auto t0 = std::chrono::steady_clock::now();
+                run_block(each[which], block);
+                ns[which] += std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+            }
+            ++round;
+        }
+    }
+    if (round == 0) return;
+    state.counters["ratio"] = ns[0] / ns[1];
+    state.counters["a_ns"] = ns[0] / (double(round) * block);
+    state.counters["b_ns"] = ns[1] / (double(round) * block);
+    state.counters["frames"] = static_cast<double>(std::min(depth, frames));
+}
+
+void register_stack_benchmarks() {
+    const std::pair<const char*, stack_op> ops[] = {{"stack/tracked_stack", lc_create_destroy},
+                                                    {"stack/lifecycle_capture", lc_capture},
+                                                    {"stack/boost_safe_dump_to", safe_dump_create_destroy},
+                                                    {"stack/boost_stacktrace", stacktrace_create_destroy}};
+    for (const auto& [name, op] : ops) benchmark::RegisterBenchmark(name, BM_stack, name, op)->Arg(8)->Arg(default_depth);
+    const std::pair<const char*, stack_op> pairs[] = {{"stack_pair/lifecycle_capture_vs_safe_dump_to", lc_capture},
+                                                      {"stack_pair/tracked_stack_vs_safe_dump_to", lc_create_destroy}};
+    for (const auto& [name, op] : pairs)
+        benchmark::RegisterBenchmark(name, BM_stack_pair, name, op, safe_dump_create_destroy)->Arg(8)->Arg(default_depth);
+}
+
+#else
+void register_stack_benchmarks() {}
 #endif // LIFECYCLE_STACKTRACE
 
 // ---- leak_scope::check() with 1,000,000 live resources -------------------------
@@ -318,15 +387,21 @@ BENCHMARK(BM_stack_boost<stacktrace_capture>)->Name("stack/boost_stacktrace")->A
 // every benchmark (freed in main).
 std::vector<tracked_fake>* g_million = nullptr;
 
+// Created with the ownership checks off: in the ownership index (65,536
+// buckets) a million claims would lengthen every chain to about 15, and the
+// create+destroy benchmarks with ownership checks would cost some 12 ns more
+// in the repetitions that happen to run after this one.
 void make_million() {
     if (g_million) return;
     lifecycle::set_capture(lifecycle::capture::site);
+    lifecycle::set_ownership_level(lifecycle::ownership_level::ignore);
     auto* v = new std::vector<tracked_fake>;
     v->reserve(1000000);
     for (std::uintptr_t i = 0; i < 1000000; ++i) {
         tracked_fake t{bench::fake_open(0x10000000 + 16 * i), "before"};
         v->push_back(std::move(t));
     }
+    lifecycle::set_ownership_level(lifecycle::ownership_level::warn_once);
     g_million = v;
 }
 
@@ -396,7 +471,10 @@ constexpr std::size_t render_leaks = render_sites * render_per_site;
 
 // The 10,000 leaks with stacks (depth 32), inside a scope, and the report of
 // that scope, built once and never rendered (each benchmark renders copies).
-// Created on first use: after scope_check's scopes have ended.
+// Created on first use: after scope_check's scopes have ended, and after the
+// million resources of scope_check, which would otherwise be created inside
+// this scope when the interleaved repetitions run scope_check later (and
+// render/check would then build a report of a million leaks).
 struct render_fixture {
     lifecycle::leak_scope scope{"render", lifecycle::leak_policy::ignore};
     std::vector<tracked_fake> leaks;
@@ -414,6 +492,7 @@ struct render_fixture {
 render_fixture* g_render = nullptr;
 
 render_fixture& render() {
+    make_million();
     if (!g_render) g_render = new render_fixture;
     return *g_render;
 }
@@ -492,6 +571,7 @@ BENCHMARK(BM_render_check)->Name("render/check_10000")->Unit(benchmark::kMillise
 } // namespace
 
 int main(int argc, char** argv) {
+    register_stack_benchmarks();
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     benchmark::AddCustomContext("lifecycle.version", std::to_string(LIFECYCLE_VERSION));

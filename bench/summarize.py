@@ -36,7 +36,7 @@ def load(paths):
         with open(path) as f:
             data = json.load(f)
         benchmarks += data.get("benchmarks", [])
-    runs, medians, errors, counters = {}, {}, {}, {}
+    runs, medians, errors, counters, series = {}, {}, {}, {}, {}
     for b in benchmarks:
         name = b.get("run_name", b["name"])
         if b.get("error_occurred"):
@@ -48,22 +48,25 @@ def load(paths):
                 medians[name] = b["cpu_time"] * scale
             continue
         runs.setdefault(name, []).append(b["cpu_time"] * scale)
-        for key in ("frames", "chain", "bytes"):
+        for key in ("frames", "bytes"):
             if key in b:
                 counters.setdefault(name, {})[key] = b[key]
+        for key in ("ratio", "a_ns", "b_ns"):  # the paired stack benchmarks: one value per repetition
+            if key in b:
+                series.setdefault(name, {}).setdefault(key, []).append(b[key])
     stats = {}
     for name, times in runs.items():
         stats[name] = (min(times), statistics.median(times), len(times))
     for name, med in medians.items():
         if name not in stats:
             stats[name] = (None, med, 0)
-    return data.get("context", {}), stats, errors, counters
+    return data.get("context", {}), stats, errors, counters, series
 
 
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
-    context, stats, errors, counters = load(sys.argv[1:])
+    context, stats, errors, counters, series = load(sys.argv[1:])
 
     def get(name):
         return stats.get(name)
@@ -101,7 +104,7 @@ def main():
     stack_depths = sorted({int(n.rsplit("/", 1)[1]) for n in stats if n.startswith("stack/")})
     for depth in stack_depths:
         base = get(f"stack/boost_safe_dump_to/{depth}")
-        for what in ("boost_safe_dump_to", "boost_stacktrace", "tracked_stack"):
+        for what in ("boost_safe_dump_to", "boost_stacktrace", "lifecycle_capture", "tracked_stack"):
             name = f"stack/{what}/{depth}"
             s = get(name)
             if s is None:
@@ -112,9 +115,18 @@ def main():
             c = counters.get(name, {})
             if "frames" in c:
                 comp.append(f"{int(c['frames'])} frames")
-            if "chain" in c:
-                comp.append(f"chain {int(c['chain'])}")
             rows.append((name, s, comp))
+    # Paired: lifecycle's operation and safe_dump_to's in alternating blocks;
+    # the ratio of their times in each repetition (see BM_stack_pair).
+    pairs = {}  # (what, depth) -> (min ratio, median ratio, reps, median a ns, median b ns)
+    for name, values in series.items():
+        if not name.startswith("stack_pair/") or "ratio" not in values:
+            continue
+        what, depth = name.split("/")[1], int(name.rsplit("/", 1)[1])
+        r = values["ratio"]
+        pairs[(what, depth)] = (min(r), statistics.median(r), len(r), statistics.median(values.get("a_ns", [0])),
+                                statistics.median(values.get("b_ns", [0])))
+
     for name in ("scope_check/1M_live_10_inside", "render/check_10000", "render/cold_first_to_text/iterations:1/repeats:1",
                  "render/warm_to_text"):
         s = get(name)
@@ -136,6 +148,12 @@ def main():
         print(f"{name:<{width}}  {n:>4}  {fmt(mn):>10}  {fmt(med):>10}  {'; '.join(comp)}")
     for name, msg in errors.items():
         print(f"{name:<{width}}  ERROR: {msg}")
+    if pairs:
+        print()
+        print("paired, alternating blocks (a = lifecycle, b = safe_dump_to, same frames kept); ratio a/b: median [min]")
+        for (what, depth), (mn, med, n, a_ns, b_ns) in sorted(pairs.items()):
+            print(f"  {what + '/' + str(depth):<45} {n:>2} reps  {med:.3f}x [{mn:.3f}x]  "
+                  f"a {fmt(a_ns)}, b {fmt(b_ns)} per operation")
 
     # ---- targets ------------------------------------------------------------
     print()
@@ -163,16 +181,22 @@ def main():
         d = get(f"create_destroy/tracked_site/threads:{threads}")
         if d:
             print(f"  (with the default ownership checks, {threads} thread{'s' if threads > 1 else ''}: {fmt(d[1])} [{fmt(d[0])}])")
-    for depth in stack_depths:
-        lc, base = get(f"stack/tracked_stack/{depth}"), get(f"stack/boost_safe_dump_to/{depth}")
-        med, mn = ratio(lc, base, 1), ratio(lc, base, 0)
-        if med is None:
-            print(f"  stack <= safe_dump_to at depth {depth}: not measured")
+    # The stack target: what the stack tier adds to a create (lifecycle's
+    # capture: the unwind and the interning) against safe_dump_to, paired; the
+    # whole create+destroy with its stack beside it.
+    for depth in sorted({d for (_, d) in pairs} | set(stack_depths)):
+        p = pairs.get(("lifecycle_capture_vs_safe_dump_to", depth))
+        if p is None:
+            print(f"  stack capture <= safe_dump_to at depth {depth}: not measured")
             continue
-        v = verdict(med <= 1.0, mn is not None and mn <= 1.0)
-        if med > 1.0 and med <= 1.05:
-            v += " (within 5%: the noise here)"
-        print(f"  stack <= safe_dump_to at depth {depth}: {med:.3f}x [{mn:.3f}x]: {v}")
+        mn, med = p[0], p[1]
+        v = verdict(med <= 1.0, mn <= 1.0)
+        if med > 1.0 and med <= 1.02:
+            v += " (within 2%: the pairing's noise here)"
+        print(f"  stack capture <= safe_dump_to at depth {depth} (paired): {med:.3f}x [{mn:.3f}x]: {v}")
+        whole = pairs.get(("tracked_stack_vs_safe_dump_to", depth))
+        if whole:
+            print(f"    (the whole create+destroy with its stack, against safe_dump_to alone: {whole[1]:.3f}x [{whole[0]:.3f}x])")
     target_abs("scope check, 1M live + 10 inside", "scope_check/1M_live_10_inside", 10e3)
     target_abs("render 10,000 leaks / 100 sites, warm", "render/warm_to_text", 50e6)
     cold = get("render/cold_first_to_text/iterations:1/repeats:1")
