@@ -158,10 +158,8 @@ struct calibration {
     LIFECYCLE_DETAIL_NOINLINE void take_lifecycle() noexcept {
         const lifecycle::leak_report r = scope.check();
         frames.clear();
-        if (r.groups().size() == 1 && r.groups()[0].raw_stack != nullptr) {
-            const auto* s = r.groups()[0].raw_stack;
-            frames.assign(s->frames, s->frames + s->depth);
-        }
+        if (r.groups().size() == 1 && r.groups()[0].raw_stack != nullptr)
+            take(r.groups()[0].raw_stack->frames, r.groups()[0].raw_stack->depth);
     }
     // A baseline's: `n` frames, or up to a null frame.
     LIFECYCLE_DETAIL_NOINLINE void take(void* const* f, std::size_t n) noexcept {

@@ -161,8 +161,7 @@ public:
         open_ = true;
 #if LIFECYCLE_TRACKING
         try {
-            const detail::stack_entry* stack = detail::instance().creation_stack();
-            record_ = detail::instance().enroll(stack, detail::guard_kind(kind), 0, 0, label, site);
+            record_ = detail::instance().enroll_here(detail::guard_kind(kind), 0, 0, label, site);
         } catch (...) {
             record_ = nullptr;
         }

@@ -98,10 +98,9 @@ struct handle_closer {
                                                        const source_site& site) noexcept {
 #if LIFECYCLE_TRACKING
         registry& reg = instance();
-        const stack_entry* stack = reg.creation_stack();
         const kind_info* kind = kind_of<Traits>();
         if (LIFECYCLE_DETAIL_UNLIKELY(kind == nullptr)) return nullptr; // out of memory: stay untracked
-        record* r = reg.enroll(stack, kind, ops::identity(h), ops::weight(h), label, site, ops::native_fd(h));
+        record* r = reg.enroll_here(kind, ops::identity(h), ops::weight(h), label, site, ops::native_fd(h));
         if constexpr (ops::has_identity) {
             if (r && reg.ownership() != ownership_level::ignore) claim(r, site);
         }

@@ -590,9 +590,17 @@ public:
         return intern_stack(frames, collect_frames(frames, stack_depth()));
     }
 
+    /// Effects: enroll() with the creation stack of the function this is
+    /// inlined into (every wrapper's create goes through here).
+    LIFECYCLE_DETAIL_ALWAYS_INLINE record* enroll_here(const kind_info* kind, std::uintptr_t identity,
+                                                       std::uint64_t weight, std::string_view label,
+                                                       const source_site& site, int os_fd = -1) noexcept {
+        return enroll(creation_stack(), kind, identity, weight, label, site, os_fd);
+    }
+
     /// Effects: enrolls a resource created at `site`, with `stack` from
-    /// creation_stack(). Returns: its record, or nullptr when tracking is
-    /// paused or out of memory.
+    /// creation_stack(), out of line. Returns: its record, or nullptr when
+    /// tracking is paused or out of memory.
     record* enroll(const stack_entry* stack, const kind_info* kind, std::uintptr_t identity, std::uint64_t weight,
                    std::string_view label, const source_site& site, int os_fd = -1) noexcept {
         if (LIFECYCLE_DETAIL_UNLIKELY(tls_paused != 0)) return nullptr; // pause_tracking: stays untracked
@@ -921,8 +929,8 @@ public:
     /// diagnostics): the first frame of user code; unknown without stacks.
     source_site current_user_site() noexcept {
         const void* frames[24];
-        const std::size_t n = capture_frames(frames, 24);
-        return user_site(const_cast<const void* const*>(frames), n, source_site{});
+        const std::size_t n = collect_frames(frames, 24);
+        return user_site(frames, n, source_site{});
     }
 
     /// Returns: the interned tombstone for a wrapper that stopped owning.

@@ -393,8 +393,7 @@ struct ur_ops {
     LIFECYCLE_DETAIL_ALWAYS_INLINE static ur_token enroll(std::uintptr_t identity, std::string_view label, const source_site& site) noexcept {
 #if LIFECYCLE_TRACKING
         try {
-            const stack_entry* stack = instance().creation_stack();
-            return instance().enroll(stack, kind(), identity, 0, label, site);
+            return instance().enroll_here(kind(), identity, 0, label, site);
         } catch (...) {
             return nullptr; // the kind could not be registered (out of memory): stay untracked
         }

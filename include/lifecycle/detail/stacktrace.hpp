@@ -67,11 +67,6 @@ LIFECYCLE_DETAIL_ALWAYS_INLINE std::size_t collect_frames(const void** out, std:
 #endif
 }
 
-/// collect_frames, out of line: the first frame is the caller's.
-LIFECYCLE_DETAIL_NOINLINE inline std::size_t capture_frames(const void** out, std::size_t max) noexcept {
-    return collect_frames(out, max);
-}
-
 /// Symbolizes one return address (as captured: the instruction after a
 /// call). May allocate and take libbacktrace's locks; never call it on the
 /// create/close path.
