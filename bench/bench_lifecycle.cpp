@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // bench/bench_lifecycle.cpp — lifecycle's costs against their baselines, in
 // one Google Benchmark binary (with bench_untracked.cpp, which is compiled
 // with tracking off). Built -O2 -g -DNDEBUG with LIFECYCLE_TRACKING=1 forced

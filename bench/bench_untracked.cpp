@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // bench/bench_untracked.cpp — tracking compiled out (LIFECYCLE_TRACKING=0,
 // set for this file only by bench/CMakeLists.txt), linked into the same
 // binary as bench_lifecycle.cpp.

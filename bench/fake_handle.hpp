@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // bench/fake_handle.hpp — a handle that costs nothing to open or close, so a
 // benchmark measures lifecycle's bookkeeping rather than syscalls.
 //

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSL-1.0
 """Instructions per operation under callgrind: the noise-free check of the
 ratios bench/run measures in time (use it when the machine is loaded).
 

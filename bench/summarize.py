@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSL-1.0
 """Summarize lifecycle_bench's JSON output (--benchmark_out) as a table of
 ratios against the baselines and a list of the targets met.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # lifecycle_link_stacktrace(<target> <backend> [PC_CFLAGS <var>] [PC_LIBS <var>])
 #
 # Links the INTERFACE library <target> to a Boost.Stacktrace backend and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # cmake -DPROGRAM=<exe> -DEXPECT=<file> [-DARGS=<a;b>] [-DEXIT_CODE=<n>] [-DENV=<VAR=value;...>]
 #       -P run-and-match.cmake
 #

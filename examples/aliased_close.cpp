@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // examples/aliased_close.cpp — the aliased-close story, with real files.
 //
 // A model owns three datasets. With disaggregation off, two of its members

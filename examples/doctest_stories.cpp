@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // doctest's automatic mode on the two stories: the per-request sessions leak
 // past the test case; the re-created engines are caught by a max-live
 // threshold. Run with LIFECYCLE_DETECT_LEAKS=1 LIFECYCLE_MAX_LIVE="db engine=2"

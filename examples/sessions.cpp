@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The per-request session story: a client opens a new session (a real TCP
 // connection to a server on 127.0.0.1) for every request and never closes
 // it. A leak scope around the test run catches all 50 as one group whose

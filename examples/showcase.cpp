@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The README's example: a config loader that caches every descriptor it opens
 // "for later" and never closes them; a leak scope prints where each was created.
 #include <lifecycle/tracked.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The code under test of the test-framework examples (doctest_stories.cpp,
 // gtest_stories.cpp, catch2_stories.cpp): two bugs from lifecycle's design notes.
 #ifndef LIFECYCLE_EXAMPLES_STORIES_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Policies that abort: run in a forked child, whose exit and stderr are checked.
 #include <lifecycle/tracked.hpp>
 

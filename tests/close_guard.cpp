@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // close_guard: open at construction and visible to leak scopes, retired by
 // close(), reported when destroyed open; moves; use with a closer.
 #include <lifecycle/close_guard.hpp>

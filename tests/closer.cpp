@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // closer: LIFO close-all, identity (aliases closed once), every failure kept,
 // already-closed resources, bad input, close_error, the destructor.
 #include <lifecycle/closer.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // closer: add and close_all from several threads (run under TSan in CI).
 #include <lifecycle/closer.hpp>
 

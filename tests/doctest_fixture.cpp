@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // lifecycle/doctest.hpp in passing test cases; the failing ones run in a
 // subprocess (tests/programs/doctest_leaks.cpp), since they must fail.
 #include <lifecycle/doctest.hpp>

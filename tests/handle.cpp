@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // tracked<Traits>: ownership, moves, close, release, reset, invalid handles.
 #include <lifecycle/tracked.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // leak_scope: what a scope reports, nesting, threads, policies.
 #include <lifecycle/tracked.hpp>
 

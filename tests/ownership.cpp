@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Ownership diagnostics: two owners of one handle, a close through the wrong
 // one, a double close that must not happen, get() after close/release/move.
 #include "support.hpp"

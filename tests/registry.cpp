@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The registry: configuration from the environment, counters, thread shards.
 #include <lifecycle/tracked.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // leak_report: creation sites, stacks, grouping, ranking, text and JSON.
 #include <lifecycle/tracked.hpp>
 

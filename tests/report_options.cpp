@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What makes a report actionable: the top N groups, ages, limits per kind,
 // allow rules and keep_alive, paused tracking, sampled stacks, the report
 // file, the OS cross-check.

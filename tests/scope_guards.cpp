@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // scope_exit, scope_fail, scope_success clause by clause of the Library
 // Fundamentals TS v3 ([scopeguard.exit]), their exception paths, and the
 // Boost.Scope additions: set_active()/active(), condition functions, defer_guard.

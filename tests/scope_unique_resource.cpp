@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // unique_resource and make_unique_resource_checked, clause by clause of the
 // Library Fundamentals TS v3 ([scopeguard.uniqueres]), their exception paths,
 // the Boost.Scope additions (allocated(), resource traits) and tracking.

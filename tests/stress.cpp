@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Two threads: one creates, the other closes what the first created, both
 // move handles, while scope checks and reports run on the test's thread.
 // Built into the TSan run of the suite.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Helpers shared by the tests: fd probes, counters, captured stderr and close failures.
 #ifndef LIFECYCLE_TESTS_SUPPORT_HPP
 #define LIFECYCLE_TESTS_SUPPORT_HPP

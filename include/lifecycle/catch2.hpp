@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // lifecycle/catch2.hpp — leak checks in Catch2 v2: automatic per-test mode,
 // a fixture and assertions.
 //

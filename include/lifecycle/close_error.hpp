@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // lifecycle/close_error.hpp — what happens to a close that fails where nobody
 // can be told: in a destructor, in `reset()`, in a closer's destructor.
 //

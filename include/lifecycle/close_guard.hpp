@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // lifecycle/close_guard.hpp — `close_guard`: a member that makes a user
 // class with its own `close()` visible to leak scopes, and reports an object
 // destroyed without `close()` (like Android's CloseGuard).

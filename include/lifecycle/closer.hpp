@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // lifecycle/closer.hpp — `closer`: close many resources, each underlying
 // object exactly once, newest first, and keep every error.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // lifecycle/config.hpp — version, configuration macros and the ABI namespace.
 //
 // Every public header includes this one first. It defines:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // lifecycle/doctest.hpp — leak checks in doctest test cases.
 //
 //   #include <lifecycle/doctest.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // lifecycle/gtest.hpp — leak checks in GoogleTest: automatic per-test mode,
 // a fixture base class and assertions.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // lifecycle/handle.hpp — `tracked<Traits>`: the move-only owner of one handle.
 //
 // A tracked handle owns a raw handle (an fd, a FILE*, a pointer, ...) and

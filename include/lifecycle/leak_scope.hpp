@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // lifecycle/leak_scope.hpp — `leak_scope`: what a scope (a test case, a
 // request, a phase of a program) created and left open.
 //

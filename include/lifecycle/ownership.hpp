@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // lifecycle/ownership.hpp — ownership diagnostics: two owners of one handle,
 // a close through the wrong owner, a double close, a use after close.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // lifecycle/registry.hpp — the process-wide registry of live resources.
 //
 // Handles enroll a record when they take ownership and retire it when they

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // lifecycle/report.hpp — `leak_report`: leaked resources grouped by where they
 // were created, ranked, rendered as text or JSON.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // lifecycle/scope.hpp — the standard scope API, tracked: `unique_resource`,
 // `make_unique_resource_checked`, `scope_exit`, `scope_fail`, `scope_success`
 // (Library Fundamentals TS v3, P0052R10, <experimental/scope>), plus what

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // lifecycle/source_site.hpp — where a resource was created: file, line, function.
 //
 // `source_site::current()` used as a default argument captures the caller's

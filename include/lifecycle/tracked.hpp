@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // lifecycle/tracked.hpp — the entry point: everything an application needs.
 //
 //   #include <lifecycle/tracked.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // lifecycle/traits.hpp — handle traits: what a handle is, when it is valid,
 // how it closes, and what reports call it.
 //

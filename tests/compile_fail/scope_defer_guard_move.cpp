@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Must not compile: defer_guard can be neither moved nor copied.
 // With -DLIFECYCLE_COMPILE_FAIL_CONTROL the offending line is replaced by valid code.
 // expected-error: (use of deleted function|call to deleted constructor of).*defer_guard

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Must not compile: scope_exit is not copyable (TS: the copy constructor is deleted).
 // With -DLIFECYCLE_COMPILE_FAIL_CONTROL the offending line is replaced by valid code.
 // expected-error: (use of deleted function|call to implicitly-deleted copy constructor of).*scope_exit

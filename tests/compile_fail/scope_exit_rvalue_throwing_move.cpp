@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Must not compile: this exit function can only be taken from the rvalue by a
 // move that may throw, and it cannot be copied, so the TS's "otherwise
 // initialize from f" is ill-formed; a static_assert names the problem.

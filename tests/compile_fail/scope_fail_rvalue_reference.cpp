@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Must not compile: a guard holding a reference to its exit function cannot be
 // constructed from an rvalue (TS constraint: is_constructible_v<EF, EFP> is false).
 // With -DLIFECYCLE_COMPILE_FAIL_CONTROL the offending line is replaced by valid code.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Must not compile: make_unique_resource_checked needs `resource == invalid`
 // (TS Mandates); a static_assert names the problem.
 // With -DLIFECYCLE_COMPILE_FAIL_CONTROL the missing operator== is declared.

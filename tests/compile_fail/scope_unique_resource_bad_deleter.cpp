@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Must not compile: the deleter cannot be called with the resource (TS
 // requirement: d(r) is well-formed); a static_assert names the problem.
 // With -DLIFECYCLE_COMPILE_FAIL_CONTROL the offending line is replaced by valid code.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Must not compile: unique_resource is not copy-assignable (TS: deleted).
 // With -DLIFECYCLE_COMPILE_FAIL_CONTROL the offending line is replaced by valid code.
 // expected-error: (use of deleted function.*operator=|selected deleted operator '=')

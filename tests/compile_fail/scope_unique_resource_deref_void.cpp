@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Must not compile: operator* is constrained to pointers to non-void types (TS).
 // With -DLIFECYCLE_COMPILE_FAIL_CONTROL the offending line is replaced by valid code.
 // expected-error: (no match for .*operator\*|indirection requires pointer operand).*unique_resource<void ?\*

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Must not compile: a unique_resource<T&, D> cannot be constructed from an
 // rvalue (TS constraint: is_constructible_v<reference_wrapper<T>, RR> is false).
 // With -DLIFECYCLE_COMPILE_FAIL_CONTROL the offending line is replaced by valid code.

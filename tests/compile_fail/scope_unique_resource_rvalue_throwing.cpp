@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Must not compile: the resource can be built from this rvalue only by a
 // conversion that may throw, and not from the lvalue, so a failure would lose
 // the argument (TS constraint: is_nothrow_constructible_v<R1, RR> ||

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # cmake -DBUILD_DIR=<lifecycle build tree> -DPREFIX=<dir> -P install.cmake
 #
 # The consumer tests' fixture: a fresh `cmake --install` of the build tree into

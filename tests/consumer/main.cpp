@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The consumer test program: what a project that uses lifecycle compiles.
 // Creates a tracked fd, plants a leak inside a leak_scope and checks that the
 // report names this file (and, with --expect-stack, that the creation stack is

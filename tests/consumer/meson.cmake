@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # cmake -DLIFECYCLE_SOURCE_DIR=<dir> -DCONSUMER_DIR=<tests/consumer> -DWORK=<dir> [-DCXX=<compiler>]
 #       [-DMESON=<meson>] [-DARGS=<a;b>] -P meson.cmake
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # cmake -DPC_PATH=<dir with lifecycle.pc> -DCXX=<compiler> -DSOURCE=<main.cpp> -DWORK=<dir>
 #       [-DBACKEND=<stacktrace backend>] [-DVERSION=<x.y.z>] [-DARGS=<a;b>] -P pkg-config.cmake
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # Consumer tests (label `consumer`): tests/consumer/main.cpp built by a project
 # that uses lifecycle the four ways the README describes, each in
 # <build>/consumer/<way>:

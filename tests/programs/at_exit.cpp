@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The at-exit report: what is still open when the process exits, except what
 // statics close during static destruction and what is kept alive on purpose.
 // LIFECYCLE_REPORT_AT_EXIT=1 installs it; AT_EXIT_BY_CALL=1 makes the program

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Catch2's automatic mode (lifecycle/catch2.hpp): run by the
 // catch2_auto.*.expect files with different flags and environments.
 #define CATCH_CONFIG_RUNNER

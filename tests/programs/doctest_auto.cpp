@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // doctest's automatic mode: with --lifecycle-detect-leaks or
 // LIFECYCLE_DETECT_LEAKS=1 every test case runs inside a leak scope. Run by
 // the doctest_auto.*.expect files with different flags and environments.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A doctest program whose leaking test cases must fail, by name, with the
 // report; its clean test case must pass.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN

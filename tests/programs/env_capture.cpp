@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Prints the capture tier and stack depth the environment produced, then a
 // report of one planted leak, so a test can see the tier's effect.
 #include <lifecycle/tracked.hpp>

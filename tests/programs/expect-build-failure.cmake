@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # cmake -DBUILD_DIR=<dir> -DTARGET=<target> -DPATTERN=<regex> -P expect-build-failure.cmake
 # Passes when building TARGET fails AND the build output matches PATTERN,
 # so that a failure for another reason (a typo) does not count as success.

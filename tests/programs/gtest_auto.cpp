@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // GoogleTest's automatic mode (lifecycle/gtest.hpp), with gtest_main: run by
 // the gtest_auto.*.expect files with different flags and environments.
 #include <lifecycle/gtest.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What the doctest, GoogleTest and Catch2 programs do in their test cases:
 // the same leaks in each framework, so that their .expect files agree.
 #ifndef LIFECYCLE_TESTS_PROGRAMS_INTEGRATION_CASES_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // LIFECYCLE_OWNERSHIP sets the ownership diagnostics level; garbage warns and
 // keeps the default (warn-once). The same double ownership happens twice.
 #include <lifecycle/tracked.hpp>

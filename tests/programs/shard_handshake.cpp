@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The readers' half of the registry's shard handshake (registry.hpp, "Shard
 // access"): a reader must wait for an owner that is inside its shard, and a
 // fork must wait too, so that the child gets whole shards. The owner is held

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Handles destroyed during static destruction still retire, a close that
 // fails then is still reported, and a report rendered then still prints.
 #include <lifecycle/tracked.hpp>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # Programs run in a subprocess. Each tests/programs/<program>[.<variant>].expect
 # is a test: run program_<program> and match its output (cmake/run-and-match.cmake).
 # A `# args: <one argument>` line in the .expect file passes that command-line

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // With LIFECYCLE_TRACKING=0: the closer still works fully (it is correctness,
 // not diagnostics); a close_guard is one bool that reports nothing.
 #include <lifecycle/close_guard.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // lifecycle/scope.hpp with LIFECYCLE_TRACKING=0: plain TS semantics, no
 // registry, no extra member.
 #include <lifecycle/scope.hpp>

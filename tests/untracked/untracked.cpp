@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // LIFECYCLE_TRACKING=0: plain RAII with nothing enrolled and nothing reported.
 #include <lifecycle/tracked.hpp>
 

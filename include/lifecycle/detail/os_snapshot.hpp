@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // lifecycle/detail/os_snapshot.hpp — what the OS says the process holds: open
 // file descriptors with their readlink targets, and the number of threads
 // (Linux /proc/self). Used by leak_scope's OS cross-check. Private.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // lifecycle/detail/stacktrace.hpp — private. The only file that includes
 // Boost.Stacktrace: capture raw return addresses, symbolize one address, and
 // tell lifecycle's and the standard library's frames from the user's.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // lifecycle/detail/test_integration.hpp — what the doctest, GoogleTest and
 // Catch2 integrations share: settings from flags and environment, the
 // per-test check (thresholds, grace period, opt-outs), the end-of-run list

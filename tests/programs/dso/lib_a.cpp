@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Built with -fvisibility=hidden into liblifecycle_dso_a.so.
 #include <lifecycle/tracked.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // One registry per process: a resource created in one shared object is seen
 // by a leak scope in another, and by the executable.
 #include <lifecycle/tracked.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Compiled with LIFECYCLE_TRACKING=0 (see tracking_tu.cpp).
 #include <lifecycle/tracked.hpp>
 
