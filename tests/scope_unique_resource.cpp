@@ -15,6 +15,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <type_traits>
 #include <utility>
@@ -624,6 +625,53 @@ TEST_CASE("unique_resource with unallocated_resource traits: the unallocated val
         CHECK(target.get() == 43);
     }
     CHECK(closed_ints == (std::vector<int>{41, 42, 43}));
+}
+
+namespace {
+// A handle class whose move empties the source (id -1), as most handle classes
+// do; with these traits the moved-from source reads as unallocated.
+struct emptied_on_move {
+    int id = -1;
+    emptied_on_move() = default;
+    explicit emptied_on_move(int i) noexcept : id(i) {}
+    emptied_on_move(emptied_on_move&& o) noexcept : id(std::exchange(o.id, -1)) {}
+    emptied_on_move& operator=(emptied_on_move&& o) noexcept {
+        id = std::exchange(o.id, -1);
+        return *this;
+    }
+};
+struct emptied_on_move_traits {
+    static emptied_on_move make_default() noexcept { return emptied_on_move{}; }
+    static bool is_allocated(const emptied_on_move& h) noexcept { return h.id >= 0; }
+    static constexpr std::string_view kind_name() noexcept { return "test emptied_on_move"; }
+};
+using emptied_resource = unique_resource<emptied_on_move, del_tm, emptied_on_move_traits>;
+} // namespace
+
+TEST_CASE("unique_resource with traits, move constructor: a throwing deleter copy after the resource moved "
+          "disposes of the moved resource once, even when the move emptied the source") {
+#if LIFECYCLE_TRACKING
+    const auto before = stats_of("test emptied_on_move");
+#endif
+    probe_scope ps;
+    {
+        emptied_resource a{emptied_on_move{13}, del_tm{130}};
+        REQUIRE(a.allocated());
+        P().throw_del_copy = true;
+        CHECK_THROWS_AS((emptied_resource{std::move(a)}), copy_error);
+        P().throw_del_copy = false;
+        // The TS: the deleter is invoked on the resource moved into *this, then rhs.release().
+        CHECK(P().deleted == std::vector<int>{13});
+        CHECK(P().deleter_tags == std::vector<int>{130});
+        CHECK_FALSE(a.allocated()); // NOLINT(bugprone-use-after-move)
+        CHECK(a.get().id == -1);
+    }
+    CHECK(P().deleted == std::vector<int>{13}); // once: a, unallocated, deletes nothing
+#if LIFECYCLE_TRACKING
+    const auto after = stats_of("test emptied_on_move");
+    CHECK(after.live == before.live); // the record is retired, not left behind as a leak
+    CHECK(after.closed == before.closed + 1);
+#endif
 }
 
 TEST_CASE("unique_resource with pointer traits and fd_resource_traits") {

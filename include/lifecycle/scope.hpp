@@ -564,16 +564,23 @@ public:
 
     /// Effects (TS): takes rhs's resource (moved if that cannot throw, else
     /// copied) and deleter (likewise); rhs then owns nothing. If copying the
-    /// deleter throws after the resource was moved and rhs owned it, the
-    /// resource is released with rhs's deleter and rhs owns nothing; if
-    /// copying the resource throws, rhs still owns it. The record moves with
-    /// the resource; the registry is not touched.
+    /// deleter throws after the resource was moved and rhs owned it (with
+    /// traits: the moved resource is allocated, whatever the move left in rhs),
+    /// the resource is released once with rhs's deleter and rhs owns nothing;
+    /// if copying the resource throws, rhs still owns it. The record moves
+    /// with the resource; the registry is not touched.
     unique_resource(unique_resource&& rhs) noexcept(std::is_nothrow_move_constructible_v<R1> &&
                                                     std::is_nothrow_move_constructible_v<D>)
         : s_(static_cast<detail::scope_move_arg_t<R1>>(rhs.s_.res()), [] {},
              static_cast<detail::scope_move_arg_t<D>>(rhs.s_.del()), [&rhs](R1& moved) {
                  if constexpr (std::is_nothrow_move_constructible_v<R1>) {
-                     if (rhs.allocated()) {
+                     // The TS's rhs.execute_on_reset. With traits, ownership is the value, and the
+                     // value is now `moved`: the move may have emptied rhs's (a moved-from handle
+                     // class reads as unallocated), so asking rhs would leak the resource.
+                     bool owned;
+                     if constexpr (has_traits) owned = allocated_value(moved);
+                     else owned = rhs.allocated();
+                     if (owned) {
                          detail::ur_token t = rhs.disown();
                          ops::dispose(rhs.s_.del(), unwrap(moved), t);
                      }
