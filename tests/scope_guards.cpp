@@ -368,6 +368,35 @@ TEST_CASE("scope_exit with a condition function runs only when it returns true")
     CHECK(c.calls == 1);
 }
 
+namespace {
+bool condition_result = false;
+bool condition() noexcept { return condition_result; }
+} // namespace
+
+TEST_CASE("a pointer-to-function condition is called when passed (it has no default: tests/compile_fail)") {
+    counters c;
+    condition_result = false;
+    {
+        scope_exit g{nothrow_move_action{c}, &condition};
+        static_assert(std::is_same_v<decltype(g), scope_exit<nothrow_move_action, bool (*)() noexcept>>);
+    }
+    CHECK(c.calls == 0);
+    condition_result = true;
+    {
+        scope_exit a{nothrow_move_action{c}, &condition};
+        scope_exit b{std::move(a)}; // the pointer moves with the guard
+    }
+    CHECK(c.calls == 1);
+    {
+        scope_fail g{nothrow_move_action{c}, &condition, true};
+    }
+    CHECK(c.calls == 2);
+    {
+        scope_success g{nothrow_move_action{c}, &condition}; // runs when the condition is false
+    }
+    CHECK(c.calls == 2);
+}
+
 TEST_CASE("exception_checker counts exceptions in flight since its construction") {
     lifecycle::exception_checker outside;
     CHECK_FALSE(outside());

@@ -949,6 +949,10 @@ private:
         static_assert(std::is_nothrow_constructible_v<EF, EFP> || std::is_constructible_v<EF, EFP&>,
                       "lifecycle scope guard: this exit function can only be taken by a move that may throw; pass an "
                       "lvalue (it is copied) or make its move constructor noexcept");
+        // Boost.Scope refuses these too: a value-initialized pointer is null.
+        static_assert(!std::is_pointer_v<Cond>,
+                      "lifecycle scope guard: a condition of pointer type must be passed to the constructor, as in "
+                      "(f, cond) or (f, cond, active): its default, a null pointer, cannot be called at scope exit");
     }
 
     bool should_run() noexcept(nothrow_destructor) {
@@ -965,7 +969,10 @@ private:
 /// scope_exit) — and, with a condition function `Cond`, only if Cond returns true.
 ///
 /// Constructors: `scope_exit(f)` (TS, explicit), `scope_exit(f, active)`,
-/// `scope_exit(f, cond, active = true)`.
+/// `scope_exit(f, cond, active = true)`. The first two value-initialize the
+/// condition: they require a default-constructible Cond that is not a
+/// pointer, since a null pointer to function cannot be called; a pointer
+/// condition must be passed (as in Boost.Scope; a static_assert says so).
 /// Effects (TS): the exit function is initialized from std::forward<EFP>(f) if
 /// that cannot throw, else from f (a copy); if that initialization (or the
 /// condition's) throws, calls f() when `active` and rethrows.
