@@ -44,6 +44,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -58,6 +59,24 @@
 #include <vector>
 
 LIFECYCLE_BEGIN_NAMESPACE
+
+#if LIFECYCLE_TRACKING
+namespace detail {
+void report_open_at_exit() noexcept;
+} // namespace detail
+// LIFECYCLE_REPORT_AT_EXIT=1 (registry.hpp, "the at-exit report"): every
+// function of this layer that a program uses leaves the report's entry point
+// in its module's section, and hands it to the registry when it runs. No
+// static initializer: a file that only includes this header runs nothing.
+#    define LIFECYCLE_DETAIL_LEAVE_AT_EXIT_REPORTER()                                                                  \
+        do {                                                                                                         \
+            [[gnu::used, gnu::section("lifecycle_v0_at_exit")]] static constexpr ::lifecycle::detail::at_exit_state:: \
+                reporter lifecycle_detail_entry_ = &::lifecycle::detail::report_open_at_exit;                \
+            ::lifecycle::detail::at_exit_globals().hand_over(lifecycle_detail_entry_);                        \
+        } while (false)
+#else
+#    define LIFECYCLE_DETAIL_LEAVE_AT_EXIT_REPORTER() ((void)0)
+#endif
 
 /// What a leak scope's destructor does with a non-empty report.
 enum class leak_policy {
@@ -206,6 +225,7 @@ public:
                                             detail::field_name(a.what) + " '" + a.pattern +
                                             "') has no reason; reports print it");
         }
+        LIFECYCLE_DETAIL_LEAVE_AT_EXIT_REPORTER();
 #if LIFECYCLE_TRACKING
         if (options_.os_check) os_start_ = detail::take_os_snapshot();
         auto& reg = detail::instance();
@@ -431,6 +451,8 @@ inline void assert_live_at_most(std::string_view kind, std::uint64_t n, const ch
 
 // The at-exit report: everything still open (except keep_alive()), grouped.
 inline void report_open_at_exit() noexcept {
+    static std::atomic<bool> done{false}; // report_at_exit() and LIFECYCLE_REPORT_AT_EXIT=1 together: once
+    if (done.exchange(true)) return;
     try {
         std::vector<record_view> records = instance().all_live();
         records.erase(std::remove_if(records.begin(), records.end(), [](const record_view& r) { return r.kept != nullptr; }),
@@ -448,19 +470,6 @@ inline bool install_at_exit_report() noexcept {
     return installed;
 }
 
-// LIFECYCLE_REPORT_AT_EXIT=1: installed during static initialization, before
-// the statics of any file that includes this header, so those are destroyed
-// (and their resources closed) before the report runs.
-inline bool at_exit_from_environment() noexcept {
-    const char* v = std::getenv("LIFECYCLE_REPORT_AT_EXIT");
-    if (v == nullptr || *v == '\0' || std::strcmp(v, "0") == 0) return false;
-    if (std::strcmp(v, "1") != 0) {
-        std::fprintf(stderr, "lifecycle: ignoring LIFECYCLE_REPORT_AT_EXIT='%s': expected 0 or 1; using 0\n", v);
-        return false;
-    }
-    return install_at_exit_report();
-}
-inline const bool at_exit_requested = at_exit_from_environment();
 #endif
 } // namespace detail
 
@@ -470,6 +479,7 @@ inline const bool at_exit_requested = at_exit_from_environment();
 /// those with keep_alive(), or set LIFECYCLE_REPORT_AT_EXIT=1 instead, which
 /// installs the report before them. Idempotent.
 inline void report_at_exit() noexcept {
+    LIFECYCLE_DETAIL_LEAVE_AT_EXIT_REPORTER();
 #if LIFECYCLE_TRACKING
     detail::install_at_exit_report();
 #endif

@@ -35,6 +35,8 @@
 #define LIFECYCLE_REGISTRY_HPP
 
 #include <lifecycle/config.hpp>
+#include <lifecycle/detail/settings.hpp>
+#include <lifecycle/levels.hpp>
 #include <lifecycle/source_site.hpp>
 
 #include <algorithm>
@@ -70,21 +72,6 @@
 
 LIFECYCLE_BEGIN_NAMESPACE
 
-/// How much a record captures when a resource is created.
-enum class capture : int {
-    off = 0,   ///< kind, label, identity, weight, thread: no site, no time
-    site = 1,  ///< + file, line and function of the creating call, creation time
-    stack = 2, ///< + the creation stack (raw return addresses, interned)
-};
-
-/// What ownership diagnostics (lifecycle/ownership.hpp) do with a problem.
-enum class ownership_level {
-    ignore = 0,    ///< check nothing
-    warn_once = 1, ///< report each distinct problem once (default)
-    warn = 2,      ///< report every occurrence
-    abort = 3,     ///< report, then std::abort()
-};
-
 /// Per-kind counters, summed over all threads.
 struct kind_stats {
     std::string kind;
@@ -97,100 +84,6 @@ struct kind_stats {
 };
 
 namespace detail {
-
-inline const char* capture_name(capture c) noexcept {
-    switch (c) {
-    case capture::off: return "off";
-    case capture::site: return "site";
-    case capture::stack: return "stack";
-    }
-    return "?";
-}
-
-/// Parses an environment value; an unset value gives `fallback` silently, a
-/// value it cannot read gives `fallback` and one warning line on `warn`.
-inline capture parse_capture(const char* value, capture fallback, std::FILE* warn) noexcept {
-    if (value == nullptr || *value == '\0') return fallback;
-    for (capture c : {capture::off, capture::site, capture::stack})
-        if (std::strcmp(value, capture_name(c)) == 0) return c;
-    if (warn)
-        std::fprintf(warn, "lifecycle: ignoring LIFECYCLE_CAPTURE='%s': expected off, site or stack; using %s\n",
-                     value, capture_name(fallback));
-    return fallback;
-}
-
-/// Parses a whole number from `low` to `high` for `variable`, as parse_capture does.
-inline unsigned parse_whole(const char* value, const char* variable, unsigned low, unsigned high, unsigned fallback,
-                            std::FILE* warn) noexcept {
-    if (value == nullptr || *value == '\0') return fallback;
-    char* end = nullptr;
-    unsigned long n = std::strtoul(value, &end, 10);
-    if (*value >= '0' && *value <= '9' && end != value && *end == '\0' && n >= low && n <= high) return static_cast<unsigned>(n);
-    if (warn)
-        std::fprintf(warn, "lifecycle: ignoring %s='%s': expected a whole number from %u to %u; using %u\n", variable, value, low,
-                     high, fallback);
-    return fallback;
-}
-
-inline unsigned parse_sample(const char* value, unsigned fallback, std::FILE* warn) noexcept {
-    return parse_whole(value, "LIFECYCLE_SAMPLE", 1, 1000000, fallback, warn);
-}
-
-/// Parses an ordinal as reports print it, "S:N" (shard S, sequence N), or
-/// "N" for "1:N". Returns 0 (none) for an unset value, and with one warning
-/// line for one it cannot read.
-inline std::uint64_t parse_ordinal(const char* value, const char* variable, std::FILE* warn) noexcept {
-    if (value == nullptr || *value == '\0') return 0;
-    std::uint64_t shard = 1, seq = 0;
-    const char* p = value;
-    auto number = [&p](std::uint64_t& out) {
-        if (*p < '0' || *p > '9') return false;
-        out = 0;
-        for (; *p >= '0' && *p <= '9'; ++p) {
-            if (out > (std::uint64_t(1) << 40)) return false;
-            out = out * 10 + static_cast<std::uint64_t>(*p - '0');
-        }
-        return true;
-    };
-    bool ok = number(seq);
-    if (ok && *p == ':') {
-        ++p;
-        shard = seq;
-        ok = number(seq);
-    }
-    ok = ok && *p == '\0' && seq >= 1 && seq < (std::uint64_t(1) << 40) && shard >= 1 && shard < (std::uint64_t(1) << 23);
-    if (ok) return (shard << 40) | seq;
-    if (warn)
-        std::fprintf(warn, "lifecycle: ignoring %s='%s': expected an ordinal as reports print it, such as 1:52; breaking nowhere\n",
-                     variable, value);
-    return 0;
-}
-
-inline unsigned parse_depth(const char* value, unsigned fallback, std::FILE* warn) noexcept {
-    return parse_whole(value, "LIFECYCLE_STACK_DEPTH", 1, 128, fallback, warn);
-}
-
-inline const char* ownership_level_name(ownership_level m) noexcept {
-    switch (m) {
-    case ownership_level::ignore: return "ignore";
-    case ownership_level::warn_once: return "warn-once";
-    case ownership_level::warn: return "warn";
-    case ownership_level::abort: return "abort";
-    }
-    return "?";
-}
-
-inline ownership_level parse_ownership(const char* value, ownership_level fallback, std::FILE* warn) noexcept {
-    if (value == nullptr || *value == '\0') return fallback;
-    std::string_view v(value);
-    for (ownership_level m : {ownership_level::ignore, ownership_level::warn_once, ownership_level::warn, ownership_level::abort})
-        if (v == ownership_level_name(m)) return m;
-    if (v == "warn_once") return ownership_level::warn_once;
-    if (warn)
-        std::fprintf(warn, "lifecycle: ignoring LIFECYCLE_OWNERSHIP='%s': expected ignore, warn-once, warn or abort; using %s\n",
-                     value, ownership_level_name(fallback));
-    return fallback;
-}
 
 /// How a wrapper stopped owning its handle, for use-after-close diagnostics.
 enum class end_how : unsigned char { closed, released, moved };
@@ -468,7 +361,6 @@ struct record_view {
     int os_fd = -1;
 };
 
-inline constexpr unsigned ordinal_shard_shift = 40;
 
 // Creation times, in nanoseconds of the coarse monotonic clock: a vDSO read
 // of the kernel's last tick (about 5 ns; the time-stamp counter costs twice
@@ -514,24 +406,59 @@ struct watermark {
 };
 
 inline void fork_prepare() noexcept; // pthread_atfork handlers, defined after instance()
+
+// ---- the at-exit report (LIFECYCLE_REPORT_AT_EXIT=1) ------------------------
+// The registry only knows when to run it; the report belongs to the report
+// layer (lifecycle/leak_scope.hpp), which hands its entry point over when it
+// runs (hand_over) and also leaves it in each module's `lifecycle_v0_at_exit`
+// section from every function of it that a program uses, so a program that
+// never ran one still has it at exit. Separate from the registry, so that
+// each module's finalizer below is small.
+struct at_exit_state {
+    using reporter = void (*)();
+
+    /// Effects: the report runs when the process exits (read from the settings).
+    void request() noexcept {
+        requested.store(true, std::memory_order_release);
+        std::atexit(&at_exit_state::mark_exiting);
+    }
+    void hand_over(reporter f) noexcept { handed.store(f, std::memory_order_release); }
+
+    /// Effects: if requested and the process is exiting, runs the report
+    /// once, with the reporter handed over, else `found` (the calling
+    /// module's own); nothing otherwise.
+    void run(reporter found) noexcept {
+        if (!requested.load(std::memory_order_acquire) || !exiting.load(std::memory_order_acquire)) return;
+        reporter f = handed.load(std::memory_order_acquire);
+        if (f == nullptr) f = found;
+        if (f == nullptr || done.exchange(true, std::memory_order_acq_rel)) return;
+        f();
+    }
+
+    static void mark_exiting() noexcept;
+
+    std::atomic<bool> requested{false}, exiting{false}, done{false};
+    std::atomic<reporter> handed{nullptr};
+};
+
+// Constant-initialized (no guard); one per process like the registry.
+LIFECYCLE_DETAIL_EXPORT inline at_exit_state& at_exit_globals() noexcept {
+    static at_exit_state state;
+    return state;
+}
+inline void at_exit_state::mark_exiting() noexcept { at_exit_globals().exiting.store(true, std::memory_order_release); }
 inline void fork_done() noexcept;
 
 class LIFECYCLE_DETAIL_EXPORT registry {
 public:
     registry() {
-        capture fallback =
-#    ifdef NDEBUG
-            capture::site;
-#    else
-            capture::stack;
-#    endif
-        capture_.store(static_cast<int>(parse_capture(std::getenv("LIFECYCLE_CAPTURE"), fallback, stderr)),
-                       std::memory_order_relaxed);
-        depth_.store(parse_depth(std::getenv("LIFECYCLE_STACK_DEPTH"), 32, stderr), std::memory_order_relaxed);
-        sample_.store(parse_sample(std::getenv("LIFECYCLE_SAMPLE"), 1, stderr), std::memory_order_relaxed);
-        break_on_.store(parse_ordinal(std::getenv("LIFECYCLE_BREAK_ON"), "LIFECYCLE_BREAK_ON", stderr), std::memory_order_relaxed);
-        ownership_.store(static_cast<int>(parse_ownership(std::getenv("LIFECYCLE_OWNERSHIP"), ownership_level::warn_once, stderr)),
-                         std::memory_order_relaxed);
+        const process_settings s = read_process_settings(stderr);
+        capture_.store(static_cast<int>(s.tier), std::memory_order_relaxed);
+        depth_.store(s.depth, std::memory_order_relaxed);
+        sample_.store(s.sample, std::memory_order_relaxed);
+        break_on_.store(s.break_on, std::memory_order_relaxed);
+        ownership_.store(static_cast<int>(s.ownership), std::memory_order_relaxed);
+        if (s.report_at_exit) at_exit_globals().request();
         if (register_process_barrier()) mode_.store(owners_lock_free, std::memory_order_relaxed);
         else readers_.store(1, std::memory_order_relaxed); // pinned: owners always lock
         ::pthread_atfork(&fork_prepare, &fork_done, &fork_done);
@@ -1322,13 +1249,49 @@ private:
 // creating functions it is inlined into, whose frames stay cheaper to unwind.
 LIFECYCLE_DETAIL_NOINLINE inline registry* make_registry() noexcept { return new registry; }
 
-// One per process: default visibility keeps it unique across shared objects,
-// and it is never destroyed, so resources closed during static destruction
-// still retire.
-// Inlined, it costs a load and a test of the guard.
-LIFECYCLE_DETAIL_EXPORT LIFECYCLE_DETAIL_ALWAYS_INLINE registry& instance() {
-    static registry* r = make_registry();
+// The registry once it exists: constant-initialized, so reading it needs no
+// guard; default visibility keeps it one per process across shared objects.
+LIFECYCLE_DETAIL_EXPORT inline std::atomic<registry*>& registry_slot() noexcept {
+    static std::atomic<registry*> slot{nullptr};
+    return slot;
+}
+
+LIFECYCLE_DETAIL_NOINLINE inline registry& create_registry() noexcept {
+    static registry* const r = make_registry();
+    registry_slot().store(r, std::memory_order_release);
     return *r;
+}
+
+// One per process, never destroyed, so resources closed during static
+// destruction still retire. Inlined, it costs a load and a test.
+LIFECYCLE_DETAIL_ALWAYS_INLINE registry& instance() noexcept {
+    registry* r = registry_slot().load(std::memory_order_acquire);
+    return LIFECYCLE_DETAIL_LIKELY(r != nullptr) ? *r : create_registry();
+}
+
+} // namespace detail
+LIFECYCLE_END_NAMESPACE
+
+// The reporters the report layer left in this module (see
+// run_at_exit_report); null where it left none. Hidden: each module sees
+// its own section.
+extern "C" const lifecycle::detail::at_exit_state::reporter __start_lifecycle_v0_at_exit[]
+    __attribute__((weak, visibility("hidden")));
+extern "C" const lifecycle::detail::at_exit_state::reporter __stop_lifecycle_v0_at_exit[]
+    __attribute__((weak, visibility("hidden")));
+
+LIFECYCLE_BEGIN_NAMESPACE
+namespace detail {
+
+// Each module's finalizer. glibc runs the finalizers after the atexit list,
+// which holds every static destructor: resources that statics close are
+// closed before the at-exit report looks. At dlclose the process is not
+// exiting and this does nothing.
+__attribute__((destructor)) inline void run_at_exit_report_of_module() noexcept {
+    at_exit_state::reporter found = nullptr;
+    for (const at_exit_state::reporter* p = __start_lifecycle_v0_at_exit; p && p != __stop_lifecycle_v0_at_exit; ++p)
+        if (*p) found = *p;
+    at_exit_globals().run(found);
 }
 
 inline void fork_prepare() noexcept { instance().hold_all_shards(); }
