@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <ostream> // doctest prints std::error_code through it
 #include <string>
 #include <string_view>
 #include <vector>

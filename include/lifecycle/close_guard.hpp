@@ -47,7 +47,7 @@
 #define LIFECYCLE_CLOSE_GUARD_HPP
 
 #include <lifecycle/config.hpp>
-#include <lifecycle/close_error.hpp>
+#include <lifecycle/close_failure.hpp>
 #include <lifecycle/registry.hpp>
 #include <lifecycle/source_site.hpp>
 

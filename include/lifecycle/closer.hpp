@@ -42,25 +42,22 @@
 #define LIFECYCLE_CLOSER_HPP
 
 #include <lifecycle/config.hpp>
-#include <lifecycle/close_error.hpp>
+#include <lifecycle/close_failure.hpp>
+#include <lifecycle/detail/site_text.hpp>
+#include <lifecycle/detail/sync.hpp>
 #include <lifecycle/handle.hpp>
 #include <lifecycle/source_site.hpp>
 #include <lifecycle/traits.hpp>
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
-#include <functional>
 #include <memory>
-#include <mutex>
-#include <ostream>
 #include <string>
 #include <string_view>
 #include <system_error>
-#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -206,12 +203,6 @@ struct close_entry {
     }
 };
 
-namespace detail {
-inline std::string site_text(const source_site& s) {
-    if (!s.known()) return "an unknown site";
-    return std::string(s.function) + " (" + s.file + ":" + std::to_string(s.line) + ")";
-}
-} // namespace detail
 
 /// What one `closer::close_all()` did, entry by entry, in close order
 /// (last added first). A value: safe to keep, copy and pass between threads.
@@ -283,7 +274,13 @@ public:
         return out;
     }
 
-    friend std::ostream& operator<<(std::ostream& os, const close_result& r) { return os << r.to_text(); }
+    /// Effects: writes to_text() to `os` (a std::ostream; a template, so that
+    /// this header needs no <ostream>).
+    template <class OStream, class = decltype(std::declval<OStream&>() << std::declval<const std::string&>())>
+    friend OStream& operator<<(OStream& os, const close_result& r) {
+        os << r.to_text();
+        return os;
+    }
 
 private:
     friend class closer;
@@ -436,10 +433,10 @@ struct closable_ops {
 template <class F>
 std::error_code invoke_close(F& f) {
     if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
-        std::invoke(f);
+        f();
         return {};
     } else {
-        return to_error_code(std::invoke(f));
+        return to_error_code(f());
     }
 }
 
@@ -579,7 +576,7 @@ public:
     ~closer() {
         batch_type batch;
         {
-            std::lock_guard<std::mutex> lock(mutex_);
+            detail::lock_guard<detail::mutex> lock(mutex_);
             batch.swap(entries_);
         }
         run_pass(batch, nullptr);
@@ -690,14 +687,14 @@ public:
         batch_type batch;
         bool nested = false;
         {
-            std::unique_lock<std::mutex> lock(mutex_);
-            nested = closing_ && closing_thread_ == std::this_thread::get_id();
-            if (!nested) cv_.wait(lock, [this] { return !closing_; });
+            detail::lock_guard<detail::mutex> lock(mutex_);
+            nested = closing_ && ::pthread_equal(closing_thread_, ::pthread_self());
+            if (!nested) cv_.wait(mutex_, [this] { return !closing_; });
             if (entries_.empty()) return {};
             batch.swap(entries_);
             if (!nested) {
                 closing_ = true;
-                closing_thread_ = std::this_thread::get_id();
+                closing_thread_ = ::pthread_self();
             }
         }
         struct end_pass {
@@ -706,9 +703,9 @@ public:
             ~end_pass() {
                 if (nested) return;
                 {
-                    std::lock_guard<std::mutex> lock(self->mutex_);
+                    detail::lock_guard<detail::mutex> lock(self->mutex_);
                     self->closing_ = false;
-                    self->closing_thread_ = std::thread::id();
+
                 }
                 self->cv_.notify_all();
             }
@@ -735,7 +732,7 @@ public:
 
     /// Returns: the number of entries waiting for a close_all().
     std::size_t size() const {
-        std::lock_guard<std::mutex> lock(mutex_);
+        detail::lock_guard<detail::mutex> lock(mutex_);
         return entries_.size();
     }
     /// Returns: size() == 0.
@@ -755,7 +752,7 @@ private:
             throw;
         }
         try {
-            std::lock_guard<std::mutex> lock(mutex_);
+            detail::lock_guard<detail::mutex> lock(mutex_);
             e->ordinal = ++ordinals_;
             entries_.push_back(std::move(e));
         } catch (...) {
@@ -869,12 +866,12 @@ private:
         while (!batch.empty()) batch.pop_back();
     }
 
-    mutable std::mutex mutex_;
-    std::condition_variable cv_;
+    mutable detail::mutex mutex_;
+    detail::condition cv_;
     batch_type entries_;
     std::uint64_t ordinals_ = 0;
     bool closing_ = false;
-    std::thread::id closing_thread_{};
+    pthread_t closing_thread_{}; // valid while closing_
 };
 
 LIFECYCLE_END_NAMESPACE

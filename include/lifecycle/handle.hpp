@@ -29,7 +29,7 @@
 #define LIFECYCLE_HANDLE_HPP
 
 #include <lifecycle/config.hpp>
-#include <lifecycle/close_error.hpp>
+#include <lifecycle/close_failure.hpp>
 #include <lifecycle/ownership.hpp>
 #include <lifecycle/registry.hpp>
 #include <lifecycle/source_site.hpp>

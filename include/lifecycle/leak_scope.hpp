@@ -51,7 +51,7 @@
 #include <cstring>
 #include <cstdlib>
 #include <exception>
-#include <functional>
+#include <lifecycle/detail/function.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>

@@ -32,15 +32,16 @@
 #define LIFECYCLE_OWNERSHIP_HPP
 
 #include <lifecycle/config.hpp>
-#include <lifecycle/close_error.hpp>
+#include <lifecycle/close_failure.hpp>
 #include <lifecycle/registry.hpp>
 #include <lifecycle/source_site.hpp>
 
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
-#include <mutex>
+#include <lifecycle/detail/function.hpp>
+#include <lifecycle/detail/site_text.hpp>
+#include <lifecycle/detail/sync.hpp>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -78,19 +79,6 @@ struct ownership_problem {
 using ownership_handler = std::function<void(const ownership_problem&)>;
 
 namespace detail {
-
-inline void append_site(std::string& out, const source_site& s) {
-    if (!s.known()) {
-        out += "an unknown site (a destructor, capture off, or no line information)";
-        return;
-    }
-    out += s.function;
-    out += " (";
-    out += s.file;
-    out += ':';
-    out += std::to_string(s.line);
-    out += ')';
-}
 
 inline void append_wrapper(std::string& out, std::string_view kind, std::string_view label) {
     out += "a tracked ";
@@ -166,7 +154,7 @@ namespace detail {
 
 struct ownership_state {
     handler_slot<ownership_problem> handler;
-    std::mutex mutex;
+    detail::mutex mutex;
     std::unordered_set<std::uint64_t> seen; // warn_once: problems already reported
 };
 
@@ -208,7 +196,7 @@ inline void report_ownership(const ownership_problem& p, ownership_level mode) n
     if (mode == ownership_level::ignore) return;
     auto& g = ownership_globals();
     if (mode == ownership_level::warn_once) {
-        std::lock_guard<std::mutex> lock(g.mutex);
+        detail::lock_guard<detail::mutex> lock(g.mutex);
         try {
             if (!g.seen.insert(problem_key(p)).second) return;
         } catch (...) {
@@ -249,7 +237,7 @@ inline ownership_handler set_ownership_handler(ownership_handler handler) {
 /// Effects: forgets which problems warn_once has already reported (for tests).
 inline void reset_ownership_warnings() noexcept {
     auto& g = detail::ownership_globals();
-    std::lock_guard<std::mutex> lock(g.mutex);
+    detail::lock_guard<detail::mutex> lock(g.mutex);
     g.seen.clear();
 }
 

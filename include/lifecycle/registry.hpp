@@ -36,6 +36,7 @@
 
 #include <lifecycle/config.hpp>
 #include <lifecycle/detail/settings.hpp>
+#include <lifecycle/detail/sync.hpp>
 #include <lifecycle/levels.hpp>
 #include <lifecycle/source_site.hpp>
 
@@ -44,7 +45,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,16 +53,13 @@
 #    include <lifecycle/detail/stacktrace.hpp>
 
 #    include <atomic>
-#    include <chrono>
-#    include <csignal>
 #    include <ctime>
 #    include <deque>
 #    include <memory>
-#    include <mutex>
-#    include <optional>
-#    include <thread>
 #    include <unordered_map>
 #    include <unordered_set>
+
+#    include <signal.h>
 
 #    include <pthread.h>
 #    include <sys/mman.h>
@@ -184,21 +181,6 @@ struct kind_counts {
     std::uint64_t created = 0, closed = 0, released = 0, failures = 0, live = 0, peak = 0;
 };
 
-// A tiny lock for short, rarely contended sections (a futex-based mutex
-// would double their cost).
-class spin_lock {
-public:
-    void lock() noexcept {
-        while (flag_.exchange(true, std::memory_order_acquire)) {
-            while (flag_.load(std::memory_order_relaxed)) std::this_thread::yield();
-        }
-    }
-    void unlock() noexcept { flag_.store(false, std::memory_order_release); }
-
-private:
-    std::atomic<bool> flag_{false};
-};
-
 // ---- Shard access ---------------------------------------------------------------
 // A shard is written by the thread that leases it (its owner) on every create
 // and close, and read by other threads rarely: scope checks, reports, stats.
@@ -257,7 +239,7 @@ inline bool process_barrier() noexcept {
 #    if defined(SYS_membarrier)
     for (int attempt = 0; attempt < 3; ++attempt) {
         if (::syscall(SYS_membarrier, membarrier_private_expedited, 0, 0) == 0) return true;
-        std::this_thread::yield();
+        yield_thread();
     }
 #    endif
     return false;
@@ -283,16 +265,9 @@ inline void fallback_barrier() noexcept {
         if (::mprotect(page, 4096, PROT_READ) == 0 && ::mprotect(page, 4096, PROT_READ | PROT_WRITE) == 0) return;
     }
 #    endif
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    sleep_ms(10);
 }
 
-inline void spin_pause() noexcept {
-#    if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#    else
-    std::this_thread::yield();
-#    endif
-}
 
 struct alignas(64) shard {
     spin_lock lock;                       // readers, the owner when a reader is about, ownerless shards
@@ -493,7 +468,7 @@ public:
     /// (traits' identity_domain(); empty = the kind's own name).
     const kind_info* register_kind(std::string_view name, std::string_view close_call, std::string_view domain = {}) {
         if (domain.empty()) domain = name;
-        std::lock_guard<std::mutex> lock(kinds_mutex_);
+        lock_guard<mutex> lock(kinds_mutex_);
         for (const kind_info& k : kinds_)
             if (k.name == name) return &k;
         std::uint32_t d = 0;
@@ -667,7 +642,7 @@ public:
             }
         }
         std::vector<kind_stats> out;
-        std::lock_guard<std::mutex> lock(kinds_mutex_);
+        lock_guard<mutex> lock(kinds_mutex_);
         for (const kind_info& k : kinds_) {
             kind_stats st;
             st.kind = k.name;
@@ -687,7 +662,7 @@ public:
 
     // --- scopes ------------------------------------------------------------
     const char* intern_name(std::string_view name) {
-        std::lock_guard<std::mutex> lock(names_mutex_);
+        lock_guard<mutex> lock(names_mutex_);
         return names_.emplace(name).first->c_str();
     }
 
@@ -714,7 +689,7 @@ public:
         stripe& st = stripes_[h % stripe_count];
         const stack_entry* seen = st.head.load(std::memory_order_acquire);
         if (const stack_entry* e = find_stack(seen, nullptr, h, frames, n)) return e;
-        std::lock_guard<spin_lock> lock(st.lock);
+        lock_guard<spin_lock> lock(st.lock);
         stack_entry* const head = st.head.load(std::memory_order_relaxed);
         if (const stack_entry* e = find_stack(head, seen, h, frames, n)) return e; // interned meanwhile
         void* raw = std::malloc(sizeof(stack_entry) + (n - 1) * sizeof(void*));
@@ -739,7 +714,7 @@ public:
     /// Symbolizes `address` once per process; later calls hit the cache.
     /// The lock also serializes the symbolizer, which is not thread-safe.
     frame_info symbol(const void* address) {
-        std::lock_guard<std::mutex> lock(symbols_mutex_);
+        lock_guard<mutex> lock(symbols_mutex_);
         auto it = symbols_.find(address);
         if (it == symbols_.end()) it = symbols_.emplace(address, symbolize_frame(address)).first;
         return it->second;
@@ -749,7 +724,7 @@ public:
     std::vector<frame_info> symbols(const void* const* addresses, std::size_t n) {
         std::vector<frame_info> out;
         out.reserve(n);
-        std::lock_guard<std::mutex> lock(symbols_mutex_);
+        lock_guard<mutex> lock(symbols_mutex_);
         for (std::size_t i = 0; i < n; ++i) {
             auto it = symbols_.find(addresses[i]);
             if (it == symbols_.end()) it = symbols_.emplace(addresses[i], symbolize_frame(addresses[i])).first;
@@ -775,7 +750,7 @@ public:
         record** heads = owner_buckets();
         if (!heads) return false;
         const std::size_t b = owner_bucket(r->kind->domain, r->identity);
-        std::lock_guard<spin_lock> lock(owner_locks_[b % owner_lock_count].lock);
+        lock_guard<spin_lock> lock(owner_locks_[b % owner_lock_count].lock);
         const record* oldest = nullptr;
         for (const record* o = heads[b]; o; o = o->owner_next) // newest first
             if (o->identity == r->identity && o->kind->domain == r->kind->domain && !o->was_closed_elsewhere) oldest = o;
@@ -803,7 +778,7 @@ public:
         if (!r->claimed) return closing_state::alone;
         record** heads = owner_heads_.load(std::memory_order_acquire);
         const std::size_t b = owner_bucket(r->kind->domain, r->identity);
-        std::lock_guard<spin_lock> lock(owner_locks_[b % owner_lock_count].lock);
+        lock_guard<spin_lock> lock(owner_locks_[b % owner_lock_count].lock);
         unlink_claim(r, heads, b);
         if (r->was_closed_elsewhere) {
             describe(*r, who);
@@ -886,7 +861,7 @@ public:
 
     const tombstone* intern_tombstone_locked(std::uint64_t key, const kind_info* kind, end_how how, const source_site& created,
                                              const source_site& ended) noexcept {
-        std::lock_guard<std::mutex> lock(tombstones_mutex_);
+        lock_guard<mutex> lock(tombstones_mutex_);
         auto range = tombstones_.equal_range(key);
         for (auto it = range.first; it != range.second; ++it) {
             const tombstone& t = *it->second;
@@ -917,7 +892,7 @@ private:
                      static_cast<unsigned long long>(ordinal >> ordinal_shard_shift),
                      static_cast<unsigned long long>(ordinal & ((std::uint64_t(1) << ordinal_shard_shift) - 1)));
         std::fflush(stderr);
-        std::raise(SIGTRAP);
+        ::raise(SIGTRAP);
     }
 
     static bool same_site(const source_site& a, const source_site& b) noexcept {
@@ -948,7 +923,7 @@ private:
     record** owner_buckets() noexcept {
         record** b = owner_heads_.load(std::memory_order_acquire);
         if (LIFECYCLE_DETAIL_LIKELY(b != nullptr)) return b;
-        std::call_once(owner_once_, [this] {
+        owner_once_.call([this] {
             owner_heads_.store(static_cast<record**>(std::calloc(owner_bucket_count, sizeof(record*))),
                                std::memory_order_release);
         });
@@ -958,7 +933,7 @@ private:
     void unclaim(record* r) noexcept {
         record** heads = owner_heads_.load(std::memory_order_acquire);
         const std::size_t b = owner_bucket(r->kind->domain, r->identity);
-        std::lock_guard<spin_lock> lock(owner_locks_[b % owner_lock_count].lock);
+        lock_guard<spin_lock> lock(owner_locks_[b % owner_lock_count].lock);
         unlink_claim(r, heads, b);
     }
 
@@ -1045,7 +1020,7 @@ private:
         static void wait_for_owner(const shard& s) noexcept {
             for (int spins = 0; s.busy.load(std::memory_order_acquire); ++spins)
                 if (spins < 64) spin_pause();
-                else std::this_thread::yield();
+                else yield_thread();
         }
         held_shard(const held_shard&) = delete;
         held_shard& operator=(const held_shard&) = delete;
@@ -1064,7 +1039,7 @@ private:
             mode_.store(owners_locked, std::memory_order_release);
             return;
         }
-        while (mode_.load(std::memory_order_acquire) != owners_locked) std::this_thread::yield();
+        while (mode_.load(std::memory_order_acquire) != owners_locked) yield_thread();
     }
 
 public:
@@ -1073,7 +1048,7 @@ public:
     // released (its other threads are gone).
     void hold_all_shards() noexcept {
         publish_mutex_.lock(); // no shard is added meanwhile
-        fork_reading_.emplace(*this);
+        new (fork_reading_) reading(*this);
         for (shard* s = shards_.load(std::memory_order_acquire); s; s = s->next_shard) {
             s->lock.lock();
             held_shard::wait_for_owner(*s);
@@ -1082,7 +1057,7 @@ public:
 
     void release_all_shards() noexcept {
         for (shard* s = shards_.load(std::memory_order_acquire); s; s = s->next_shard) s->lock.unlock();
-        fork_reading_.reset();
+        std::launder(reinterpret_cast<reading*>(fork_reading_))->~reading();
         publish_mutex_.unlock();
     }
 
@@ -1178,7 +1153,7 @@ private:
     }
 
     void publish(shard* s) noexcept {
-        std::lock_guard<std::mutex> lock(publish_mutex_);
+        lock_guard<mutex> lock(publish_mutex_);
         s->id = ++shard_count_;
         s->next_shard = shards_.load(std::memory_order_relaxed);
         shards_.store(s, std::memory_order_release);
@@ -1187,7 +1162,7 @@ private:
     // Shared by threads that create resources while their thread_local
     // destructors run; never leased.
     shard* exit_shard() noexcept {
-        std::call_once(exit_once_, [this] {
+        exit_once_.call([this] {
             exit_shard_ = new (std::nothrow) shard;
             if (exit_shard_) {
                 exit_shard_->ownerless = true;
@@ -1210,36 +1185,36 @@ private:
     std::atomic<std::uint64_t> break_on_{0};
     std::atomic<int> ownership_{static_cast<int>(ownership_level::warn_once)};
     std::atomic<record**> owner_heads_{nullptr};
-    std::once_flag owner_once_;
+    once_flag owner_once_;
     struct alignas(64) owner_lock {
         spin_lock lock;
     };
     owner_lock owner_locks_[owner_lock_count];
-    std::mutex tombstones_mutex_;
+    mutex tombstones_mutex_;
     std::unordered_multimap<std::uint64_t, std::unique_ptr<const tombstone>> tombstones_;
     std::atomic<shard*> shards_{nullptr};
     // owners_lock_free: process_barrier() is registered and works; switching:
     // it failed and a reader is pinning readers_; owners_locked: pinned.
     static constexpr int owners_locked = 0, owners_lock_free = 1, switching = 2;
     std::atomic<int> mode_{owners_locked};
-    std::optional<reading> fork_reading_; // while fork() runs
+    alignas(reading) unsigned char fork_reading_[sizeof(reading)]; // a reading while fork() runs
     // Readers about (pinned at 1 or more while owners_locked). Read by every owner on
     // every create and close: a line of its own, written only by readers.
     struct alignas(64) reader_count : std::atomic<int> {
         using std::atomic<int>::atomic;
     };
     reader_count readers_{0};
-    std::mutex publish_mutex_;
+    mutex publish_mutex_;
     std::uint32_t shard_count_ = 0;
     shard* exit_shard_ = nullptr;
-    std::once_flag exit_once_;
-    mutable std::mutex kinds_mutex_;
+    once_flag exit_once_;
+    mutable mutex kinds_mutex_;
     std::deque<kind_info> kinds_;
     std::vector<std::string> domains_;
-    std::mutex names_mutex_;
+    mutex names_mutex_;
     std::unordered_set<std::string> names_;
     stripe stripes_[stripe_count];
-    std::mutex symbols_mutex_;
+    mutex symbols_mutex_;
     std::unordered_map<const void*, frame_info> symbols_;
 };
 
@@ -1342,8 +1317,10 @@ public:
 
 #endif // LIFECYCLE_TRACKING
 
-/// Effects: writes `s` as an aligned table, one line per kind.
-inline std::ostream& print_stats(std::ostream& os, const std::vector<kind_stats>& s) {
+/// Effects: writes `s` to `os` (a std::ostream) as an aligned table, one
+/// line per kind. A template, so that this header needs no <ostream>.
+template <class OStream>
+OStream& print_stats(OStream& os, const std::vector<kind_stats>& s) {
     std::size_t w = 4;
     for (const auto& k : s) w = std::max(w, k.kind.size());
     auto pad = [&](const std::string& t) { return t + std::string(w - t.size(), ' '); };

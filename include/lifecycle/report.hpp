@@ -37,7 +37,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -141,7 +140,13 @@ public:
     /// Returns: the report as one JSON object (schema in README, "schema": 1).
     std::string to_json() const;
 
-    friend std::ostream& operator<<(std::ostream& os, const leak_report& r) { return os << r.to_text(); }
+    /// Effects: writes to_text() to `os` (a std::ostream; a template, so that
+    /// this header needs no <ostream>).
+    template <class OStream, class = decltype(std::declval<OStream&>() << std::declval<const std::string&>())>
+    friend OStream& operator<<(OStream& os, const leak_report& r) {
+        os << r.to_text();
+        return os;
+    }
 
 #if LIFECYCLE_TRACKING
     /// Builds a report from registry snapshots (used by leak_scope).

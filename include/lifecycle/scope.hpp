@@ -69,7 +69,7 @@
 #define LIFECYCLE_SCOPE_HPP
 
 #include <lifecycle/config.hpp>
-#include <lifecycle/close_error.hpp>
+#include <lifecycle/close_failure.hpp>
 #include <lifecycle/source_site.hpp>
 #include <lifecycle/traits.hpp>
 #if LIFECYCLE_TRACKING
@@ -79,7 +79,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
-#include <functional>
+#include <lifecycle/detail/function.hpp> // std::reference_wrapper
 #include <memory>
 #include <string>
 #include <string_view>

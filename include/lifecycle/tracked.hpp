@@ -22,6 +22,9 @@
 
 #include <lifecycle/config.hpp>
 #include <lifecycle/close_error.hpp>
+#include <lifecycle/close_failure.hpp>
+#include <lifecycle/errors.hpp>
+#include <lifecycle/levels.hpp>
 #include <lifecycle/close_guard.hpp>
 #include <lifecycle/closer.hpp>
 #include <lifecycle/handle.hpp>

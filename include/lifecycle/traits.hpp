@@ -35,7 +35,7 @@
 #define LIFECYCLE_TRAITS_HPP
 
 #include <lifecycle/config.hpp>
-#include <lifecycle/close_error.hpp>
+#include <lifecycle/errors.hpp>
 
 #include <cerrno>
 #include <cstddef>

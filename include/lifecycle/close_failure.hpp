@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: BSL-1.0
+// lifecycle/close_failure.hpp — what happens to a close that fails where nobody
+// can be told: in a destructor, in `reset()`, in a closer's destructor.
+//
+// Nothing is swallowed. A failure is handed to the close-error handler, one
+// per process; the default handler writes one line to stderr naming the kind,
+// the label, the error and the creation site. Explicit `close()` calls return
+// their error instead and do not call the handler.
+//
+//   auto previous = lifecycle::set_close_error_handler([](const lifecycle::close_failure& f) {
+//       my_log.error("{} '{}' failed to close: {}", f.kind, f.label, f.error.message());
+//   });
+//
+// Thread safety: the handler may be replaced while other threads close
+// resources; a handler runs on the thread whose close failed and must not throw.
+#ifndef LIFECYCLE_CLOSE_FAILURE_HPP
+#define LIFECYCLE_CLOSE_FAILURE_HPP
+
+#include <lifecycle/config.hpp>
+#include <lifecycle/detail/function.hpp>
+#include <lifecycle/detail/site_text.hpp>
+#include <lifecycle/detail/sync.hpp>
+#include <lifecycle/errors.hpp>
+#include <lifecycle/source_site.hpp>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+LIFECYCLE_BEGIN_NAMESPACE
+
+/// One failed close, as handed to the close-error handler. The views are valid
+/// only during the handler call.
+struct close_failure {
+    std::string_view kind;     ///< the traits' kind name, e.g. "fd"
+    std::string_view label;    ///< the label given at creation (empty when untracked)
+    source_site site;          ///< where the resource was created (unknown when untracked or capture is off)
+    std::error_code error;     ///< the close function's error; `lifecycle_errc::close_threw` for exceptions
+    std::string_view what;     ///< an exception's message, or empty
+};
+
+using close_error_handler = std::function<void(const close_failure&)>;
+
+namespace detail {
+
+inline void write_close_failure(const close_failure& f) noexcept {
+    // stdio, not iostreams: the handler also runs during static destruction.
+    std::string line;
+    try {
+        line = "lifecycle: failed to close ";
+        line.append(f.kind.data(), f.kind.size());
+        if (!f.label.empty()) {
+            line += " '";
+            line.append(f.label.data(), f.label.size());
+            line += '\'';
+        }
+        line += ": ";
+        line += f.error.message();
+        if (!f.what.empty()) {
+            line += " (";
+            line.append(f.what.data(), f.what.size());
+            line += ')';
+        }
+        if (f.site.known()) {
+            line += ", created at ";
+            append_site(line, f.site);
+        }
+        line += '\n';
+        std::fwrite(line.data(), 1, line.size(), stderr);
+    } catch (...) {
+        std::fputs("lifecycle: failed to close a resource (out of memory while describing it)\n", stderr);
+    }
+}
+
+/// A replaceable process-wide handler of `Event`s with a default writer:
+/// the close-error handler here, the ownership handler (ownership.hpp). It
+/// may be replaced while other threads dispatch; a handler runs on the
+/// dispatching thread, outside the lock.
+template <class Event>
+class handler_slot {
+public:
+    using handler = std::function<void(const Event&)>;
+
+    /// Effects: installs `h` (empty: the default writer). Returns: the previous one.
+    handler exchange(handler h) {
+        auto next = h ? std::make_shared<const handler>(std::move(h)) : nullptr;
+        lock_guard<mutex> lock(mutex_);
+        auto previous = std::exchange(handler_, std::move(next));
+        return previous ? *previous : handler{};
+    }
+
+    /// Effects: hands `e` to the handler, or to `write_default` when there is
+    /// none or it throws (then says so on stderr, naming `what`).
+    void dispatch(const Event& e, void (*write_default)(const Event&) noexcept, const char* what) const noexcept {
+        std::shared_ptr<const handler> h;
+        {
+            lock_guard<mutex> lock(mutex_);
+            h = handler_;
+        }
+        if (h) {
+            try {
+                (*h)(e);
+                return;
+            } catch (...) {
+                std::fprintf(stderr, "lifecycle: the %s handler threw; what it was given is printed instead\n", what);
+            }
+        }
+        write_default(e);
+    }
+
+private:
+    mutable mutex mutex_;
+    std::shared_ptr<const handler> handler_;
+};
+
+// Never destroyed: closes fail during static destruction too.
+LIFECYCLE_DETAIL_EXPORT inline handler_slot<close_failure>& close_handler() noexcept {
+    static auto* slot = new handler_slot<close_failure>;
+    return *slot;
+}
+
+} // namespace detail
+
+/// Effects: makes `handler` the process's close-error handler; an empty
+/// function restores the default (one line on stderr).
+/// Returns: the previous handler (empty if it was the default).
+inline close_error_handler set_close_error_handler(close_error_handler handler) {
+    return detail::close_handler().exchange(std::move(handler));
+}
+
+/// Effects: hands `failure` to the current handler. A handler that throws is
+/// reported on stderr; the exception does not escape.
+inline void report_close_failure(const close_failure& failure) noexcept {
+    detail::close_handler().dispatch(failure, &detail::write_close_failure, "close-error");
+}
+
+LIFECYCLE_END_NAMESPACE
+
+#endif // LIFECYCLE_CLOSE_FAILURE_HPP
