@@ -48,7 +48,7 @@
 
 #include <lifecycle/config.hpp>
 #include <lifecycle/close_failure.hpp>
-#include <lifecycle/registry.hpp>
+#include <lifecycle/detail/enrollment.hpp>
 #include <lifecycle/source_site.hpp>
 
 #include <stdexcept>
@@ -89,14 +89,14 @@ namespace detail {
 // The kind record of a guard's kind name. Guards name their kind at run time,
 // so a per-thread cache of the last few kinds (compared by content) spares
 // the registry's kinds mutex on the common path.
-inline const kind_info* guard_kind(std::string_view name) {
+inline const kind_info* guard_kind(std::string_view name) noexcept {
     constexpr unsigned ways = 4;
     thread_local const kind_info* cache[ways] = {};
     thread_local unsigned next = 0;
     for (const kind_info* k : cache)
         if (k && k->name == name) return k;
-    const kind_info* k = instance().register_kind(name, "close()");
-    cache[next++ % ways] = k;
+    const kind_info* k = register_kind_noexcept(name, "close()", {});
+    if (k) cache[next++ % ways] = k;
     return k;
 }
 } // namespace detail
@@ -161,11 +161,7 @@ public:
         if (open_) destroyed_open();
         open_ = true;
 #if LIFECYCLE_TRACKING
-        try {
-            record_ = detail::instance().enroll_here(detail::guard_kind(kind), 0, 0, label, site);
-        } catch (...) {
-            record_ = nullptr;
-        }
+        record_ = detail::enroll(detail::guard_kind(kind), detail::enrollment_of{}, label, site);
 #else
         (void)kind, (void)label, (void)site;
 #endif
@@ -179,9 +175,7 @@ public:
         if (!open_) return false;
         open_ = false;
 #if LIFECYCLE_TRACKING
-        if (record_)
-            detail::instance().retire(std::exchange(record_, nullptr), result ? detail::registry::retire_how::close_failed
-                                                                              : detail::registry::retire_how::closed);
+        detail::retire(std::exchange(record_, nullptr), result ? detail::retire_how::close_failed : detail::retire_how::closed);
 #else
         (void)result;
 #endif
@@ -195,7 +189,7 @@ public:
         if (!open_) return false;
         open_ = false;
 #if LIFECYCLE_TRACKING
-        if (record_) detail::instance().retire(std::exchange(record_, nullptr), detail::registry::retire_how::released);
+        detail::retire(std::exchange(record_, nullptr), detail::retire_how::released);
 #endif
         return true;
     }
@@ -234,16 +228,9 @@ private:
     void destroyed_open() noexcept {
         open_ = false;
 #if LIFECYCLE_TRACKING
-        close_failure f;
-        f.kind = "close_guard";
-        if (record_) {
-            f.kind = record_->kind->name;
-            f.label = record_->label.view();
-            f.site = record_->site;
-        }
-        f.error = make_error_code(close_guard_errc::destroyed_open);
-        report_close_failure(f); // before retiring: the record's label and site are read here
-        if (record_) detail::instance().retire(std::exchange(record_, nullptr), detail::registry::retire_how::close_failed);
+        // Reported before retiring: the record's label and site are read there.
+        detail::report_failure(record_, "close_guard", make_error_code(close_guard_errc::destroyed_open), {});
+        detail::retire(std::exchange(record_, nullptr), detail::retire_how::close_failed);
 #endif
     }
 
@@ -260,7 +247,7 @@ private:
 inline void keep_alive(const close_guard& g, std::string_view reason) {
     if (reason.empty()) throw std::invalid_argument("lifecycle::keep_alive: give a reason (it is printed in reports)");
 #if LIFECYCLE_TRACKING
-    if (g.record_) detail::instance().keep(g.record_, reason);
+    detail::keep(g.record_, reason);
 #else
     (void)g;
 #endif

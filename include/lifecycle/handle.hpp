@@ -30,8 +30,7 @@
 
 #include <lifecycle/config.hpp>
 #include <lifecycle/close_failure.hpp>
-#include <lifecycle/ownership.hpp>
-#include <lifecycle/registry.hpp>
+#include <lifecycle/detail/enrollment.hpp>
 #include <lifecycle/source_site.hpp>
 #include <lifecycle/traits.hpp>
 
@@ -48,21 +47,6 @@ LIFECYCLE_BEGIN_NAMESPACE
 namespace detail {
 
 #if LIFECYCLE_TRACKING
-/// Registers the kind of `Traits` and stores it in `slot`. Returns: the kind,
-/// or nullptr if it cannot be registered (out of memory; tried again on the
-/// next create).
-template <class Traits>
-LIFECYCLE_DETAIL_NOINLINE const kind_info* register_kind_of(std::atomic<const kind_info*>& slot) noexcept {
-    try {
-        const kind_info* k = instance().register_kind(Traits::kind_name(), traits_ops<Traits>::close_call(),
-                                                      traits_ops<Traits>::identity_domain());
-        slot.store(k, std::memory_order_release);
-        return k;
-    } catch (...) {
-        return nullptr;
-    }
-}
-
 /// The kind record for a traits type, registered on first use. Inlined: a
 /// load and a test (the slot is constant-initialized: no guard, and no
 /// exception handling in the creating function). Returns: nullptr if the
@@ -71,41 +55,33 @@ template <class Traits>
 LIFECYCLE_DETAIL_ALWAYS_INLINE const kind_info* kind_of() noexcept {
     static std::atomic<const kind_info*> slot{nullptr};
     const kind_info* k = slot.load(std::memory_order_acquire);
-    return LIFECYCLE_DETAIL_LIKELY(k != nullptr) ? k : register_kind_of<Traits>(slot);
+    if (LIFECYCLE_DETAIL_LIKELY(k != nullptr)) return k;
+    k = register_kind_noexcept(Traits::kind_name(), traits_ops<Traits>::close_call(), traits_ops<Traits>::identity_domain());
+    if (k) slot.store(k, std::memory_order_release);
+    return k;
 }
-
-/// What a moved-from wrapper points to: a tombstone without a kind.
-inline const tombstone moved_from_marker{};
 #endif
 
+/// What `tracked<Traits>` does that depends on its traits: enrolling a
+/// handle's properties and calling its close function. The rest is the
+/// enrollment component's (detail/enrollment.hpp), shared by every owner.
 template <class Traits>
-struct handle_closer {
+struct handle_ops {
     using ops = traits_ops<Traits>;
     using handle_type = typename ops::handle_type;
 
-#if LIFECYCLE_TRACKING
-    using token = record*;
-#else
-    struct token {};
-#endif
-
     // Inlined into tracked's constructor, itself inlined into the creating
     // function: the stack is captured in the creator's frame, so the unwind
-    // walks no frame of lifecycle's (each frame walked costs 100 to 250 ns,
-    // more for a function with exception handling or whose unwind program
-    // runs long before the call). What is inlined brings no exception
-    // handling of its own; the bookkeeping is out of line.
+    // walks no frame of lifecycle's.
     LIFECYCLE_DETAIL_ALWAYS_INLINE static token enroll(const handle_type& h, std::string_view label,
                                                        const source_site& site) noexcept {
 #if LIFECYCLE_TRACKING
-        registry& reg = instance();
-        const kind_info* kind = kind_of<Traits>();
-        if (LIFECYCLE_DETAIL_UNLIKELY(kind == nullptr)) return nullptr; // out of memory: stay untracked
-        record* r = reg.enroll_here(kind, ops::identity(h), ops::weight(h), label, site, ops::native_fd(h));
-        if constexpr (ops::has_identity) {
-            if (r && reg.ownership() != ownership_level::ignore) claim(r, site);
-        }
-        return r;
+        enrollment_of what;
+        what.identity = ops::identity(h);
+        what.claims = ops::has_identity;
+        what.weight = ops::weight(h);
+        what.os_fd = ops::native_fd(h);
+        return detail::enroll(kind_of<Traits>(), what, label, site);
 #else
         (void)h, (void)label, (void)site;
         return {};
@@ -114,7 +90,7 @@ struct handle_closer {
 
     static void release(token t) noexcept {
 #if LIFECYCLE_TRACKING
-        if (t) instance().retire(t, registry::retire_how::released);
+        retire(t, retire_how::released);
 #else
         (void)t;
 #endif
@@ -122,87 +98,23 @@ struct handle_closer {
 
     static void finish(token t, const std::error_code& ec) noexcept {
 #if LIFECYCLE_TRACKING
-        if (t) instance().retire(t, ec ? registry::retire_how::close_failed : registry::retire_how::closed);
-        else if (ec) {
-            if (const kind_info* kind = kind_of<Traits>()) instance().count_untracked_failure(kind);
-        }
+        detail::finish(t, ec && !t ? kind_of<Traits>() : nullptr, ec);
 #else
         (void)t, (void)ec;
 #endif
     }
 
-#if LIFECYCLE_TRACKING
-    // Ownership diagnostics: the slow paths, out of line.
-    LIFECYCLE_DETAIL_NOINLINE static void claim(record* r, const source_site& site) noexcept {
-        owner_view other;
-        if (!instance().claim(r, other)) return;
-        ownership_problem p;
-        p.issue = ownership_issue::second_owner;
-        p.kind = r->kind->name;
-        p.identity = r->identity;
-        p.label = r->label.view();
-        p.created = instance().anchored_site(site, r->stack);
-        p.current = p.created;
-        p.other_kind = other.kind->name;
-        p.other_label = other.label;
-        p.other_created = instance().anchored_site(other.created, other.stack);
-        report_ownership(p, instance().ownership());
-    }
-
-    LIFECYCLE_DETAIL_NOINLINE static bool check_close(record* t, const source_site& at) noexcept {
-        owner_view who;
-        const registry::closing_state state = instance().closing(t, at, who);
-        if (state == registry::closing_state::alone) return false;
-        ownership_problem p;
-        p.kind = t->kind->name;
-        p.identity = t->identity;
-        p.label = t->label.view();
-        p.created = instance().anchored_site(t->site, t->stack);
-        p.current = at;
-        if (state == registry::closing_state::already_closed) {
-            p.issue = ownership_issue::already_closed;
-            p.closed = who.closed_elsewhere;
-        } else {
-            p.issue = ownership_issue::closed_while_owned;
-            p.other_kind = who.kind->name;
-            p.other_label = who.label;
-            p.other_created = instance().anchored_site(who.created, who.stack);
-        }
-        report_ownership(p, instance().ownership());
-        return state == registry::closing_state::already_closed;
-    }
-#endif
-
-    /// Returns: true if the handle must not be closed: another wrapper already
-    /// closed it (reported as an ownership problem).
     static bool closed_elsewhere(token t, const source_site& at) noexcept {
 #if LIFECYCLE_TRACKING
-        if (LIFECYCLE_DETAIL_UNLIKELY(t != nullptr && t->claimed)) return check_close(t, at);
+        return detail::closed_elsewhere(t, at);
 #else
         (void)t, (void)at;
-#endif
         return false;
+#endif
     }
 
-    // Tells the handler, with what the record knows; used where no caller can
-    // receive the error (destructor, reset).
     static void report(token t, const std::error_code& ec, std::string_view what) noexcept {
-        close_failure f;
-        f.error = ec;
-        f.what = what;
-#if LIFECYCLE_TRACKING
-        if (t) {
-            f.kind = t->kind->name;
-            f.label = t->label.view();
-            f.site = t->site;
-        } else {
-            f.kind = Traits::kind_name();
-        }
-#else
-        (void)t;
-        f.kind = Traits::kind_name();
-#endif
-        report_close_failure(f);
+        report_failure(t, Traits::kind_name(), ec, what);
     }
 
     /// Closes `h`, owned by `t`; never throws; failures go to the handler.
@@ -258,8 +170,8 @@ struct handle_closer {
 template <class Traits>
 class tracked {
     using ops = traits_ops<Traits>;
-    using closer_type = detail::handle_closer<Traits>;
-    using token = typename closer_type::token;
+    using closer_type = detail::handle_ops<Traits>;
+    using token = detail::token;
 
 public:
     using traits_type = Traits;
@@ -450,32 +362,15 @@ private:
     // After an explicit close, release or reset of an enrolled handle: keep a
     // tombstone, so a later get() can say where the handle went.
     void remember(const ending& e, detail::end_how how, const source_site& at) noexcept {
-        if (e.kind == nullptr) return;
-        auto& reg = detail::instance();
-        if (reg.ownership() == ownership_level::ignore) return;
-        if (const detail::tombstone* t = reg.intern_tombstone(e.kind, how, e.created, at))
+        if (const detail::tombstone* t = detail::remember(e.kind, how, e.created, at))
             state_ = reinterpret_cast<std::uintptr_t>(t) | 1;
     }
     void check_use() const noexcept {
         if (LIFECYCLE_DETAIL_UNLIKELY(state_ & 1)) used_after_end();
     }
     // The use site comes from the stack: get() stays a plain accessor.
-    LIFECYCLE_DETAIL_NOINLINE void used_after_end() const noexcept {
-        const ownership_level mode = detail::instance().ownership();
-        if (mode == ownership_level::ignore) return;
-        const auto* t = reinterpret_cast<const detail::tombstone*>(state_ & ~std::uintptr_t(1));
-        ownership_problem p;
-        p.issue = ownership_issue::use_after_close;
-        p.current = detail::instance().current_user_site();
-        if (t->kind) {
-            p.kind = t->kind->name;
-            p.created = t->created;
-            p.closed = t->ended;
-            p.how = t->how == detail::end_how::released ? "released" : "closed";
-        } else {
-            p.how = "moved from";
-        }
-        detail::report_ownership(p, mode);
+    void used_after_end() const noexcept {
+        detail::report_use_after_end(reinterpret_cast<const detail::tombstone*>(state_ & ~std::uintptr_t(1)));
     }
 #else
     // Compiled out: no member, so sizeof(tracked) == sizeof(handle_type).
@@ -497,7 +392,7 @@ template <class Traits>
 void keep_alive(const tracked<Traits>& h, std::string_view reason) {
     if (reason.empty()) throw std::invalid_argument("lifecycle::keep_alive: give a reason (it is printed in reports)");
 #if LIFECYCLE_TRACKING
-    if (const detail::record* r = h.live_record()) detail::instance().keep(const_cast<detail::record*>(r), reason);
+    if (const detail::record* r = h.live_record()) detail::keep(const_cast<detail::record*>(r), reason);
 #else
     (void)h;
 #endif

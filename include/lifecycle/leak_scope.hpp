@@ -63,19 +63,21 @@ LIFECYCLE_BEGIN_NAMESPACE
 #if LIFECYCLE_TRACKING
 namespace detail {
 void report_open_at_exit() noexcept;
+/// What this layer lends the layers below (detail/hooks.hpp).
+inline constexpr report_hooks report_layer_hooks{&report_open_at_exit, &symbolize_cached};
 } // namespace detail
-// LIFECYCLE_REPORT_AT_EXIT=1 (registry.hpp, "the at-exit report"): every
-// function of this layer that a program uses leaves the report's entry point
-// in its module's section, and hands it to the registry when it runs. No
+
+// Every function of this layer that a program uses leaves the hooks in its
+// module's section and hands them over when it runs (detail/hooks.hpp). No
 // static initializer: a file that only includes this header runs nothing.
-#    define LIFECYCLE_DETAIL_LEAVE_AT_EXIT_REPORTER()                                                                  \
-        do {                                                                                                         \
-            [[gnu::used, gnu::section("lifecycle_v0_at_exit")]] static constexpr ::lifecycle::detail::at_exit_state:: \
-                reporter lifecycle_detail_entry_ = &::lifecycle::detail::report_open_at_exit;                \
-            ::lifecycle::detail::at_exit_globals().hand_over(lifecycle_detail_entry_);                        \
+#    define LIFECYCLE_DETAIL_LEND_REPORT_HOOKS()                                                                     \
+        do {                                                                                                       \
+            [[gnu::used, gnu::section("lifecycle_v0_hooks")]] static constexpr const ::lifecycle::detail::report_hooks* \
+                lifecycle_detail_hooks_ = &::lifecycle::detail::report_layer_hooks;                               \
+            ::lifecycle::detail::hooks().hand_over(lifecycle_detail_hooks_);                                      \
         } while (false)
 #else
-#    define LIFECYCLE_DETAIL_LEAVE_AT_EXIT_REPORTER() ((void)0)
+#    define LIFECYCLE_DETAIL_LEND_REPORT_HOOKS() ((void)0)
 #endif
 
 /// What a leak scope's destructor does with a non-empty report.
@@ -225,7 +227,7 @@ public:
                                             detail::field_name(a.what) + " '" + a.pattern +
                                             "') has no reason; reports print it");
         }
-        LIFECYCLE_DETAIL_LEAVE_AT_EXIT_REPORTER();
+        LIFECYCLE_DETAIL_LEND_REPORT_HOOKS();
 #if LIFECYCLE_TRACKING
         if (options_.os_check) os_start_ = detail::take_os_snapshot();
         auto& reg = detail::instance();
@@ -302,10 +304,9 @@ private:
         std::vector<allowance> out;
         for (const allow_rule& a : options_.allow)
             out.push_back(allowance{std::string(detail::field_name(a.what)) + " '" + a.pattern + "'", a.reason, 0});
-        auto& reg = detail::instance();
-        auto user_function = [&reg](const detail::record_view& rec) -> std::string {
+        auto user_function = [](const detail::record_view& rec) -> std::string {
             detail::frame_info f;
-            if (!rec.stack || !reg.first_user_frame(const_cast<const void* const*>(rec.stack->frames), rec.stack->depth, f))
+            if (!rec.stack || !detail::first_user_frame(const_cast<const void* const*>(rec.stack->frames), rec.stack->depth, f))
                 return {};
             return detail::qualified_name(f.function);
         };
@@ -479,7 +480,7 @@ inline bool install_at_exit_report() noexcept {
 /// those with keep_alive(), or set LIFECYCLE_REPORT_AT_EXIT=1 instead, which
 /// installs the report before them. Idempotent.
 inline void report_at_exit() noexcept {
-    LIFECYCLE_DETAIL_LEAVE_AT_EXIT_REPORTER();
+    LIFECYCLE_DETAIL_LEND_REPORT_HOOKS();
 #if LIFECYCLE_TRACKING
     detail::install_at_exit_report();
 #endif

@@ -43,7 +43,10 @@
 #include <vector>
 
 #if LIFECYCLE_TRACKING
-#    include <lifecycle/detail/stacktrace.hpp> // frame_info, library_frame, qualified_name
+#    include <lifecycle/detail/anchor.hpp>
+#    include <lifecycle/detail/frames.hpp>
+#    include <lifecycle/detail/hooks.hpp>
+#    include <lifecycle/detail/symbols.hpp>
 #    include <map>
 #    include <tuple>
 #endif
@@ -249,6 +252,8 @@ inline leak_report leak_report::from_records(std::string scope, std::vector<deta
     r.tier_ = tier;
     r.count_ = records.size();
     auto& reg = detail::instance();
+    static constexpr detail::report_hooks symbolizer{nullptr, &detail::symbolize_cached};
+    detail::hooks().hand_over(&symbolizer); // anchoring below symbolizes through it
     // A record whose site lies in a system header (a constructor reached
     // through emplace_back or make_unique) is grouped by the first frame of
     // its stack outside lifecycle and the standard library instead, so that
@@ -258,7 +263,7 @@ inline leak_report leak_report::from_records(std::string scope, std::vector<deta
     auto anchor = [&](const detail::record_view& rec) -> source_site {
         if (!rec.stack || !detail::system_header(rec.site.file)) return rec.site;
         auto it = anchors.find(rec.stack);
-        if (it == anchors.end()) it = anchors.emplace(rec.stack, reg.anchored_site(rec.site, rec.stack)).first;
+        if (it == anchors.end()) it = anchors.emplace(rec.stack, detail::anchored_site(rec.site, rec.stack)).first;
         return it->second;
     };
     using key = std::tuple<const detail::kind_info*, std::string_view, std::string_view, unsigned>;
@@ -316,10 +321,10 @@ inline leak_report leak_report::from_records(std::string scope, std::vector<deta
 inline void leak_report::symbolize() const {
     if (symbolized_) return;
     symbolized_ = true;
-    auto& reg = detail::instance();
     for (leak_group& g : groups_) {
         if (!g.raw_stack) continue;
-        std::vector<detail::frame_info> frames = reg.symbols(const_cast<const void* const*>(g.raw_stack->frames), g.raw_stack->depth);
+        std::vector<detail::frame_info> frames =
+            detail::symbols().symbols(const_cast<const void* const*>(g.raw_stack->frames), g.raw_stack->depth);
         std::size_t first = 0;
         while (first < frames.size() && detail::library_frame(frames[first])) ++first;
         if (first == frames.size()) first = 0; // all internal: show everything rather than nothing

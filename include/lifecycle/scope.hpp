@@ -72,10 +72,9 @@
 #include <lifecycle/close_failure.hpp>
 #include <lifecycle/source_site.hpp>
 #include <lifecycle/traits.hpp>
-#if LIFECYCLE_TRACKING
-#    include <lifecycle/registry.hpp>
-#endif
+#include <lifecycle/detail/enrollment.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -86,6 +85,8 @@
 #include <system_error>
 #include <type_traits>
 #include <utility>
+
+#include <unistd.h>
 
 LIFECYCLE_BEGIN_NAMESPACE
 
@@ -115,6 +116,8 @@ struct fd_resource_traits {
     static constexpr int make_default() noexcept { return -1; }
     static constexpr bool is_allocated(int fd) noexcept { return fd >= 0; }
     static constexpr std::string_view kind_name() noexcept { return "unique_resource<fd>"; }
+    static constexpr std::string_view identity_domain() noexcept { return "fd"; } // shared with tracked_fd
+    static constexpr int native_fd(int fd) noexcept { return fd; }
 };
 
 /// The condition of scope_exit: always true.
@@ -312,12 +315,14 @@ std::uintptr_t ur_identity(const T& v) noexcept {
     else return 0;
 }
 
-// The record label is a std::string in older registries and has view() in newer ones.
-template <class L>
-std::string_view ur_label_view(const L& l) noexcept {
-    if constexpr (std::is_convertible_v<const L&, std::string_view>) return l;
-    else return l.view();
-}
+template <class T, class = void>
+struct ur_has_identity_domain : std::false_type {};
+template <class T>
+struct ur_has_identity_domain<T, scope_void_t<decltype(std::string_view(T::identity_domain()))>> : std::true_type {};
+template <class T, class R, class = void>
+struct ur_has_native_fd : std::false_type {};
+template <class T, class R>
+struct ur_has_native_fd<T, R, scope_void_t<decltype(int(T::native_fd(std::declval<const R&>())))>> : std::true_type {};
 
 #if LIFECYCLE_TRACKING
 using ur_token = record*;
@@ -385,28 +390,55 @@ struct ur_ops {
     }
 
 #if LIFECYCLE_TRACKING
-    static const kind_info* kind() {
-        static const kind_info* k = instance().register_kind(make_name(), "reset()");
+    static const kind_info* kind() noexcept {
+        static std::atomic<const kind_info*> slot{nullptr};
+        const kind_info* k = slot.load(std::memory_order_acquire);
+        if (LIFECYCLE_DETAIL_LIKELY(k != nullptr)) return k;
+        try {
+            const std::string name = make_name();
+            std::string_view domain;
+            if constexpr (ur_has_identity_domain<Traits>::value) domain = Traits::identity_domain();
+            k = register_kind_noexcept(name, "reset()", domain);
+        } catch (...) {
+            return nullptr; // out of memory: untracked, and tried again next time
+        }
+        if (k) slot.store(k, std::memory_order_release);
         return k;
     }
 #endif
 
-    LIFECYCLE_DETAIL_ALWAYS_INLINE static ur_token enroll(std::uintptr_t identity, std::string_view label, const source_site& site) noexcept {
-#if LIFECYCLE_TRACKING
-        try {
-            return instance().enroll_here(kind(), identity, 0, label, site);
-        } catch (...) {
-            return nullptr; // the kind could not be registered (out of memory): stay untracked
+    // The file descriptor a resource holds, for leak_scope's OS cross-check:
+    // the traits' native_fd, or an int closed by ::close itself.
+    template <class Res, class Del>
+    static int native_fd(const Res& res, const Del& del) noexcept {
+        if constexpr (ur_has_native_fd<Traits, Res>::value) {
+            return Traits::native_fd(res);
+        } else if constexpr (std::is_same_v<std::decay_t<Res>, int> && std::is_convertible_v<Del, int (*)(int)>) {
+            return static_cast<int (*)(int)>(del) == &::close ? res : -1;
+        } else {
+            (void)res, (void)del;
+            return -1;
         }
+    }
+
+    template <class Res, class Del>
+    LIFECYCLE_DETAIL_ALWAYS_INLINE static ur_token enroll(const Res& res, const Del& del, std::string_view label,
+                                                          const source_site& site) noexcept {
+#if LIFECYCLE_TRACKING
+        enrollment_of what;
+        what.identity = ur_identity(res);
+        what.claims = ur_has_identity_domain<Traits>::value && what.identity != 0;
+        what.os_fd = native_fd(res, del);
+        return detail::enroll(kind(), what, label, site);
 #else
-        (void)identity, (void)label, (void)site;
+        (void)res, (void)del, (void)label, (void)site;
         return nullptr;
 #endif
     }
 
     static void release(ur_token t) noexcept {
 #if LIFECYCLE_TRACKING
-        if (t) instance().retire(t, registry::retire_how::released);
+        retire(t, retire_how::released);
 #else
         (void)t;
 #endif
@@ -414,34 +446,14 @@ struct ur_ops {
 
     static void finish(ur_token t, const std::error_code& ec) noexcept {
 #if LIFECYCLE_TRACKING
-        if (t) {
-            instance().retire(t, ec ? registry::retire_how::close_failed : registry::retire_how::closed);
-        } else if (ec) {
-            try {
-                instance().count_untracked_failure(kind());
-            } catch (...) {
-            }
-        }
+        detail::finish(t, ec && !t ? kind() : nullptr, ec);
 #else
         (void)t, (void)ec;
 #endif
     }
 
     static void report(ur_token t, const std::error_code& ec, std::string_view what) noexcept {
-        close_failure f;
-        f.error = ec;
-        f.what = what;
-        f.kind = kind_name();
-#if LIFECYCLE_TRACKING
-        if (t) {
-            f.kind = t->kind->name;
-            f.label = ur_label_view(t->label);
-            f.site = t->site;
-        }
-#else
-        (void)t;
-#endif
-        report_close_failure(f);
+        report_failure(t, kind_name(), ec, what);
     }
 
     [[noreturn]] static void terminate_after_throw(ur_token t, std::string_view what) noexcept {
@@ -702,7 +714,7 @@ public:
     /// Returns: the label given at acquisition; empty when untracked or not owning.
     std::string_view label() const noexcept {
 #if LIFECYCLE_TRACKING
-        if (s_.token) return detail::ur_label_view(s_.token->label);
+        if (s_.token) return s_.token->label.view();
 #endif
         return {};
     }
@@ -757,7 +769,7 @@ private:
         } else {
             s_.owns = true;
         }
-        put_token(ops::enroll(detail::ur_identity(s_.res()), label, site));
+        put_token(ops::enroll(s_.res(), s_.del(), label, site));
     }
 
     // Clears the owned state; returns the record, which the caller retires.

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: BSL-1.0
+// lifecycle/detail/enrollment.hpp — private. The one way an owner (tracked,
+// unique_resource, close_guard) enrolls its resource, claims its handle,
+// retires it, finds it closed elsewhere and reports a failed close. Ordinary
+// inline functions: compiled once per program, not once per traits type; an
+// owner's template adds only what depends on its handle type (the close
+// call itself). Everything here is noexcept.
+#ifndef LIFECYCLE_DETAIL_ENROLLMENT_HPP
+#define LIFECYCLE_DETAIL_ENROLLMENT_HPP
+
+#include <lifecycle/config.hpp>
+#include <lifecycle/close_failure.hpp>
+#include <lifecycle/detail/owner_index.hpp>
+#include <lifecycle/ownership.hpp>
+#include <lifecycle/registry.hpp>
+#include <lifecycle/source_site.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <system_error>
+
+#if LIFECYCLE_TRACKING
+#    include <lifecycle/detail/anchor.hpp>
+#endif
+
+LIFECYCLE_BEGIN_NAMESPACE
+namespace detail {
+
+/// What an owner's handle needs enrolled: everything but the label and site.
+struct enrollment_of {
+    std::uintptr_t identity = 0; ///< the handle's value within its domain (0: none)
+    bool claims = false;         ///< the handle has an identity: claim it (ownership checks)
+    std::uint64_t weight = 0;    ///< bytes held
+    int os_fd = -1;              ///< the file descriptor it holds (the OS cross-check), or -1
+};
+
+#if LIFECYCLE_TRACKING
+
+/// An owner's link to its record: a live record, or nullptr (untracked).
+using token = record*;
+
+/// What a moved-from wrapper points to: a tombstone without a kind.
+inline const tombstone moved_from_marker{};
+
+/// Returns: the kind named `name`, or nullptr when it cannot be registered
+/// (out of memory: the owner stays untracked and registering is tried again).
+LIFECYCLE_DETAIL_NOINLINE inline const kind_info* register_kind_noexcept(std::string_view name, std::string_view close_call,
+                                                                        std::string_view domain) noexcept {
+    try {
+        return instance().register_kind(name, close_call, domain);
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+// Ownership diagnostics: the slow paths, out of line.
+LIFECYCLE_DETAIL_NOINLINE inline void report_second_owner(record* r, const source_site& site) noexcept {
+    owner_view other;
+    if (!owners().claim(r, other)) return;
+    ownership_problem p;
+    p.issue = ownership_issue::second_owner;
+    p.kind = r->kind->name;
+    p.identity = r->identity;
+    p.label = r->label.view();
+    p.created = anchored_site(site, r->stack);
+    p.current = p.created;
+    p.other_kind = other.kind->name;
+    p.other_label = other.label;
+    p.other_created = anchored_site(other.created, other.stack);
+    report_ownership(p, instance().ownership());
+}
+
+/// Effects: enrolls a resource of `kind` with the creation stack of the
+/// function this is inlined into (tracked's constructor is inlined into the
+/// creator) and claims its handle. Returns: its token; nullptr when
+/// untracked (no kind, paused, out of memory).
+LIFECYCLE_DETAIL_ALWAYS_INLINE token enroll(const kind_info* kind, const enrollment_of& what, std::string_view label,
+                                            const source_site& site) noexcept {
+    if (LIFECYCLE_DETAIL_UNLIKELY(kind == nullptr)) return nullptr;
+    registry& reg = instance();
+    record* r = reg.enroll_here(kind, what.identity, what.weight, label, site, what.os_fd);
+    if (what.claims && r && reg.ownership() != ownership_level::ignore) report_second_owner(r, site);
+    return r;
+}
+
+/// Effects: `t` leaves the registry, counted as `how`.
+inline void retire(token t, retire_how how) noexcept {
+    if (t == nullptr) return;
+    if (LIFECYCLE_DETAIL_UNLIKELY(t->claimed)) owners().unclaim(t);
+    instance().retire(t, how);
+}
+
+/// Effects: retires `t` as closed, or as a failed close when `ec`; a failure
+/// of an untracked resource is counted under `kind`.
+inline void finish(token t, const kind_info* kind, const std::error_code& ec) noexcept {
+    if (t) return retire(t, ec ? retire_how::close_failed : retire_how::closed);
+    if (ec && kind) instance().count_untracked_failure(kind);
+}
+
+LIFECYCLE_DETAIL_NOINLINE inline bool check_close(record* t, const source_site& at) noexcept {
+    owner_view who;
+    const owner_index::closing_state state = owners().closing(t, at, who);
+    if (state == owner_index::closing_state::alone) return false;
+    ownership_problem p;
+    p.kind = t->kind->name;
+    p.identity = t->identity;
+    p.label = t->label.view();
+    p.created = anchored_site(t->site, t->stack);
+    p.current = at;
+    if (state == owner_index::closing_state::already_closed) {
+        p.issue = ownership_issue::already_closed;
+        p.closed = who.closed_elsewhere;
+    } else {
+        p.issue = ownership_issue::closed_while_owned;
+        p.other_kind = who.kind->name;
+        p.other_label = who.label;
+        p.other_created = anchored_site(who.created, who.stack);
+    }
+    report_ownership(p, instance().ownership());
+    return state == owner_index::closing_state::already_closed;
+}
+
+/// Returns: true if the handle must not be closed: another wrapper already
+/// closed it (reported as an ownership problem).
+inline bool closed_elsewhere(token t, const source_site& at) noexcept {
+    if (LIFECYCLE_DETAIL_UNLIKELY(t != nullptr && t->claimed)) return check_close(t, at);
+    return false;
+}
+
+/// Effects: the one close_failure builder: hands the handler a failure with
+/// what the record knows (`kind` names an untracked resource).
+LIFECYCLE_DETAIL_NOINLINE inline void report_failure(token t, std::string_view kind, const std::error_code& ec,
+                                                     std::string_view what) noexcept {
+    close_failure f;
+    f.kind = kind;
+    f.error = ec;
+    f.what = what;
+    if (t) {
+        f.kind = t->kind->name;
+        f.label = t->label.view();
+        f.site = t->site;
+    }
+    report_close_failure(f);
+}
+
+/// Returns: the tombstone a wrapper keeps after an explicit close, release
+/// or reset, so a later get() says where the handle went; nullptr when the
+/// ownership level is `ignore` or out of memory.
+inline const tombstone* remember(const kind_info* kind, end_how how, const source_site& created, const source_site& at) noexcept {
+    if (kind == nullptr || instance().ownership() == ownership_level::ignore) return nullptr;
+    return owners().intern_tombstone(kind, how, created, at);
+}
+
+/// Effects: reports a use (get(), ->, *) of a wrapper that closed, released
+/// or gave away its handle; the use site comes from the stack.
+LIFECYCLE_DETAIL_NOINLINE inline void report_use_after_end(const tombstone* t) noexcept {
+    const ownership_level mode = instance().ownership();
+    if (mode == ownership_level::ignore) return;
+    ownership_problem p;
+    p.issue = ownership_issue::use_after_close;
+    p.current = current_user_site();
+    if (t->kind) {
+        p.kind = t->kind->name;
+        p.created = t->created;
+        p.closed = t->ended;
+        p.how = t->how == end_how::released ? "released" : "closed";
+    } else {
+        p.how = "moved from";
+    }
+    report_ownership(p, mode);
+}
+
+/// Effects: marks `t` as intentionally long-lived under `reason`.
+inline void keep(token t, std::string_view reason) {
+    if (t) instance().keep(t, reason);
+}
+
+#else // LIFECYCLE_TRACKING
+
+using token = std::nullptr_t;
+
+/// Effects: the one close_failure builder of untracked builds.
+inline void report_failure(token, std::string_view kind, const std::error_code& ec, std::string_view what) noexcept {
+    close_failure f;
+    f.kind = kind;
+    f.error = ec;
+    f.what = what;
+    report_close_failure(f);
+}
+
+#endif // LIFECYCLE_TRACKING
+
+} // namespace detail
+LIFECYCLE_END_NAMESPACE
+
+#endif // LIFECYCLE_DETAIL_ENROLLMENT_HPP

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: BSL-1.0
+// lifecycle/detail/records.hpp — private. What the registry keeps of one
+// live resource (a record), of a kind, of a creation stack, and the value
+// copies that readers take away (record_view). Plain data; the registry
+// (lifecycle/registry.hpp) and its shards (detail/shards.hpp) own them.
+#ifndef LIFECYCLE_DETAIL_RECORDS_HPP
+#define LIFECYCLE_DETAIL_RECORDS_HPP
+
+#include <lifecycle/config.hpp>
+#include <lifecycle/detail/settings.hpp>
+#include <lifecycle/source_site.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+LIFECYCLE_BEGIN_NAMESPACE
+namespace detail {
+
+struct shard;
+
+/// A resource kind, registered once per name and never destroyed.
+struct kind_info {
+    std::string name;       // "fd"
+    std::string close_call; // "close()"
+    std::uint32_t id = 0;
+    std::uint32_t domain = 0; // kinds whose handles share a value space (fd and socket) share a domain
+};
+
+/// Interned raw creation stack; never destroyed.
+struct stack_entry {
+    std::uint64_t hash = 0;
+    std::uint32_t depth = 0;
+    void* frames[1]; // `depth` frames follow
+};
+
+// A label kept inline when short (the common case costs a memcpy, no
+// allocation) and on the heap otherwise.
+class label_store {
+public:
+    std::string_view view() const noexcept {
+        return heap_ ? std::string_view(*heap_) : std::string_view(inline_, size_);
+    }
+    void assign(std::string_view s) noexcept {
+        if (s.empty()) {
+            // Reused records usually held an empty label already: no store.
+            if (size_ != 0 || heap_ != nullptr) size_ = 0, heap_ = nullptr;
+            return;
+        }
+        if (LIFECYCLE_DETAIL_LIKELY(s.size() <= sizeof inline_)) {
+            if (!s.empty()) std::memcpy(inline_, s.data(), s.size());
+            size_ = static_cast<unsigned char>(s.size());
+            heap_ = nullptr;
+            return;
+        }
+        try {
+            if (!long_) long_.reset(new std::string);
+            long_->assign(s.data(), s.size());
+            heap_ = long_.get();
+        } catch (...) {
+            std::memcpy(inline_, s.data(), sizeof inline_); // out of memory: keep what fits
+            size_ = sizeof inline_;
+            heap_ = nullptr;
+        }
+    }
+
+private:
+    char inline_[31];
+    unsigned char size_ = 0;
+    const std::string* heap_ = nullptr;
+    std::unique_ptr<std::string> long_; // kept across reuse of the record
+};
+
+/// One live resource. Owned by its shard; reused through the free list.
+struct record {
+    record* prev = nullptr;
+    record* next = nullptr;
+    shard* home = nullptr;
+    std::uint64_t seq = 0;
+    const kind_info* kind = nullptr;
+    std::uintptr_t identity = 0;
+    std::uint64_t weight = 0;
+    std::int64_t created_ticks = 0;
+    source_site site{};
+    const stack_entry* stack = nullptr;
+    const char* scope = nullptr; // interned name of the creating thread's innermost scope
+    std::atomic<const char*> kept{nullptr}; // interned keep_alive() reason: not a leak (set from any thread)
+    int thread = 0;              // OS thread id of the creator
+    int os_fd = -1;              // the file descriptor the handle holds, if any (OS cross-check)
+    label_store label;
+    // Ownership index (ownership.hpp): records that claimed their identity
+    // are chained per bucket; `closed_elsewhere` is where another wrapper
+    // closed the same handle while this one still owned it.
+    record* owner_prev = nullptr;
+    record* owner_next = nullptr;
+    bool claimed = false;
+    bool was_closed_elsewhere = false;
+    source_site closed_elsewhere{};
+    // Retired by another thread than its shard's owner: waiting in the
+    // shard's `remote` list (chained here) to be unlinked, counted as `remote_how`.
+    record* remote_next = nullptr;
+    unsigned char remote_how = 0;
+};
+
+struct kind_counts {
+    std::uint64_t created = 0, closed = 0, released = 0, failures = 0, live = 0, peak = 0;
+};
+
+/// How a record leaves the registry.
+enum class retire_how : unsigned char { closed, close_failed, released };
+
+/// A snapshot of one record, safe to keep after the resource closed.
+struct record_view {
+    std::uint64_t ordinal = 0; // shard id << 40 | sequence
+    const kind_info* kind = nullptr;
+    std::string label;
+    std::uintptr_t identity = 0;
+    std::uint64_t weight = 0;
+    std::int64_t created_ticks = 0;
+    source_site site{};
+    const stack_entry* stack = nullptr;
+    const char* scope = nullptr;
+    const char* kept = nullptr;
+    int thread = 0;
+    int os_fd = -1;
+};
+
+
+// Creation times, in nanoseconds of the coarse monotonic clock: a vDSO read
+// of the kernel's last tick (about 5 ns; the time-stamp counter costs twice
+// that under virtualization, the precise clock four times). Ages in reports
+// have the kernel tick's resolution (1 to 10 ms), plenty for "how long has
+// this been open". Never 0, which means "not captured".
+inline std::int64_t now_ticks() noexcept {
+    timespec ts{};
+#    ifdef CLOCK_MONOTONIC_COARSE
+    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+#    else
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+#    endif
+    return std::int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec + 1;
+}
+
+/// A scope's starting point: the next sequence number of every shard.
+struct watermark {
+    std::vector<std::pair<const shard*, std::uint64_t>> marks;
+    std::uint64_t of(const shard* s) const noexcept {
+        for (const auto& m : marks)
+            if (m.first == s) return m.second;
+        return 0; // a shard born after the scope began: all its records are newer
+    }
+};
+
+} // namespace detail
+LIFECYCLE_END_NAMESPACE
+
+#endif // LIFECYCLE_DETAIL_RECORDS_HPP

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: BSL-1.0
+// lifecycle/detail/symbols.hpp — private, report side. Symbolized frames,
+// cached once per address for the life of the process; the symbolizer runs
+// on one thread at a time (libbacktrace's state is not thread-safe).
+#ifndef LIFECYCLE_DETAIL_SYMBOLS_HPP
+#define LIFECYCLE_DETAIL_SYMBOLS_HPP
+
+#include <lifecycle/config.hpp>
+#include <lifecycle/detail/frames.hpp>
+#include <lifecycle/detail/intern_table.hpp>
+#include <lifecycle/detail/stacktrace.hpp>
+#include <lifecycle/detail/sync.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <vector>
+
+LIFECYCLE_BEGIN_NAMESPACE
+namespace detail {
+
+class symbol_cache {
+public:
+    constexpr symbol_cache() noexcept = default;
+
+    /// Returns: `address` symbolized (a copy of the cached entry).
+    /// Throws: std::bad_alloc.
+    frame_info symbol(const void* address) {
+        const std::uint64_t h = mix_hash(reinterpret_cast<std::uintptr_t>(address));
+        auto same = [address](const entry& e) { return e.frame.address == address; };
+        if (const entry* e = table_.find(h, same)) return e->frame;
+        lock_guard<mutex> one_at_a_time(symbolizer_);
+        if (const entry* e = table_.find(h, same)) return e->frame;
+        entry* fresh = new entry{0, symbolize_frame(address)};
+        const entry* e = table_.intern(h, same, [fresh] { return fresh; });
+        if (e != fresh) delete fresh;
+        if (e == nullptr) throw std::bad_alloc();
+        return e->frame;
+    }
+
+    /// Returns: the `n` addresses symbolized. Throws: std::bad_alloc.
+    std::vector<frame_info> symbols(const void* const* addresses, std::size_t n) {
+        std::vector<frame_info> out;
+        out.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) out.push_back(symbol(addresses[i]));
+        return out;
+    }
+
+    void after_fork_in_child() noexcept {
+        symbolizer_.reinitialize();
+        table_.after_fork_in_child();
+    }
+
+private:
+    struct entry {
+        std::uint64_t hash;
+        frame_info frame;
+    };
+    mutex symbolizer_;
+    intern_table<entry> table_;
+};
+
+// One per process, never destroyed (frame_info holds strings: no static
+// object with a destructor).
+LIFECYCLE_DETAIL_EXPORT inline symbol_cache& symbols() noexcept {
+    alignas(symbol_cache) static unsigned char storage[sizeof(symbol_cache)];
+    static symbol_cache* const cache = new (storage) symbol_cache;
+    return *cache;
+}
+
+/// The symbolizer the report layer lends to the layers below (detail/hooks.hpp).
+inline bool symbolize_cached(const void* address, frame_info& out) noexcept {
+    try {
+        out = symbols().symbol(address);
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+} // namespace detail
+LIFECYCLE_END_NAMESPACE
+
+#endif // LIFECYCLE_DETAIL_SYMBOLS_HPP
