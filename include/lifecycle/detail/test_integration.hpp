@@ -24,6 +24,7 @@
 #define LIFECYCLE_DETAIL_TEST_INTEGRATION_HPP
 
 #include <lifecycle/config.hpp>
+#include <lifecycle/detail/settings.hpp>
 #include <lifecycle/handle.hpp>
 #include <lifecycle/leak_scope.hpp>
 #include <lifecycle/registry.hpp>
@@ -33,7 +34,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -76,12 +76,8 @@ inline std::optional<bool> parse_bool(std::string_view v) {
 }
 
 inline std::optional<std::uint64_t> parse_count(std::string_view v) {
-    if (v.empty() || v.size() > 18) return std::nullopt;
     std::uint64_t n = 0;
-    for (char c : v) {
-        if (c < '0' || c > '9') return std::nullopt;
-        n = n * 10 + static_cast<std::uint64_t>(c - '0');
-    }
+    if (!read_whole(v, 0, ~std::uint64_t(0), n)) return std::nullopt;
     return n;
 }
 
@@ -131,9 +127,9 @@ inline std::optional<std::vector<std::pair<std::string, std::uint64_t>>> parse_m
 }
 
 inline std::optional<unsigned> parse_grace(std::string_view v) {
-    auto n = parse_count(v);
-    if (!n || *n > 600000) return std::nullopt;
-    return static_cast<unsigned>(*n);
+    std::uint64_t n = 0;
+    if (!read_whole(v, 0, 600000, n)) return std::nullopt;
+    return static_cast<unsigned>(n);
 }
 
 inline std::string describe_live(const std::vector<std::pair<std::string, std::uint64_t>>& v) {
@@ -143,34 +139,36 @@ inline std::string describe_live(const std::vector<std::pair<std::string, std::u
     return s;
 }
 
-/// One setting: its flag, its variable, what it accepts and how to apply a value.
+/// How a test-integration setting is applied. Its variable, flag and what it
+/// accepts are detail::settings_table's, the one table of every setting.
 struct setting {
-    const char* flag;     // without "--"
-    const char* variable;
-    const char* accepts;
-    bool bare_is_true;    // "--flag" alone means "--flag=1"
+    setting_id id;
+    bool bare_is_true; // "--flag" alone means "--flag=1"
     bool (*apply)(test_leak_settings&, std::string_view);
     std::string (*current)(const test_leak_settings&);
+
+    const char* flag() const noexcept { return setting_of(id).flag; } // without "--"
+    const char* accepts() const noexcept { return setting_of(id).accepts; }
 };
 
-inline const std::vector<setting>& settings_table() {
+inline const std::vector<setting>& test_settings_table() {
     static const std::vector<setting> table = {
-        {"lifecycle-detect-leaks", "LIFECYCLE_DETECT_LEAKS", "1, 0, true, false, yes, no, on or off", true,
+        {setting_id::detect_leaks, true,
          [](test_leak_settings& s, std::string_view v) { auto b = parse_bool(v); if (b) s.detect = *b; return b.has_value(); },
          [](const test_leak_settings& s) { return std::string(s.detect ? "1" : "0"); }},
-        {"lifecycle-max-leaks", "LIFECYCLE_MAX_LEAKS", "a whole number (0 or more)", false,
+        {setting_id::max_leaks, false,
          [](test_leak_settings& s, std::string_view v) { auto n = parse_count(v); if (n) s.max_leaks = n; return n.has_value(); },
          [](const test_leak_settings& s) { return s.max_leaks ? std::to_string(*s.max_leaks) : std::string("no limit"); }},
-        {"lifecycle-max-weight", "LIFECYCLE_MAX_WEIGHT", "a number of bytes, optionally with K, M or G (KiB, MiB, GiB)", false,
+        {setting_id::max_weight, false,
          [](test_leak_settings& s, std::string_view v) { auto n = parse_bytes(v); if (n) s.max_weight = n; return n.has_value(); },
          [](const test_leak_settings& s) { return s.max_weight ? std::to_string(*s.max_weight) : std::string("no limit"); }},
-        {"lifecycle-max-live", "LIFECYCLE_MAX_LIVE", "N (every kind) or kind=N[,kind=N...]", false,
+        {setting_id::max_live, false,
          [](test_leak_settings& s, std::string_view v) { auto l = parse_max_live(v); if (l) s.max_live = std::move(*l); return l.has_value(); },
          [](const test_leak_settings& s) { return describe_live(s.max_live); }},
-        {"lifecycle-leak-grace-ms", "LIFECYCLE_LEAK_GRACE_MS", "a whole number of milliseconds from 0 to 600000", false,
+        {setting_id::leak_grace_ms, false,
          [](test_leak_settings& s, std::string_view v) { auto n = parse_grace(v); if (n) s.grace_ms = *n; return n.has_value(); },
          [](const test_leak_settings& s) { return std::to_string(s.grace_ms); }},
-        {"lifecycle-self-test", "LIFECYCLE_SELF_TEST", "1, 0, true, false, yes, no, on or off", true,
+        {setting_id::self_test, true,
          [](test_leak_settings& s, std::string_view v) { auto b = parse_bool(v); if (b) s.self_test = *b; return b.has_value(); },
          [](const test_leak_settings& s) { return std::string(s.self_test ? "1" : "0"); }},
     };
@@ -210,17 +208,12 @@ inline state& global() {
     return *s;
 }
 
-inline void warn_invalid(const std::string& what, std::string_view value, const setting& s, const test_leak_settings& now) {
-    std::fprintf(stderr, "lifecycle: ignoring %s='%.*s': expected %s; using %s\n", what.c_str(),
-                 static_cast<int>(value.size()), value.data(), s.accepts, s.current(now).c_str());
-}
-
 /// Effects: applies the environment variables to `out`.
 inline void apply_environment(test_leak_settings& out) {
-    for (const setting& s : settings_table()) {
-        const char* v = std::getenv(s.variable);
-        if (v == nullptr || *v == '\0') continue;
-        if (!s.apply(out, v)) warn_invalid(s.variable, v, s, out);
+    for (const setting& s : test_settings_table()) {
+        const char* v = setting_value(s.id);
+        if (v == nullptr) continue;
+        if (!s.apply(out, v)) warn_ignored(stderr, s.id, v, s.current(out));
     }
 }
 
@@ -233,11 +226,11 @@ inline void apply_flags(test_leak_settings& out, const std::vector<std::string_v
         const std::size_t eq = a.find('=');
         const std::string_view name = a.substr(0, eq);
         const setting* found = nullptr;
-        for (const setting& s : settings_table())
-            if (name == s.flag) found = &s;
+        for (const setting& s : test_settings_table())
+            if (name == s.flag()) found = &s;
         if (!found) {
             std::string known;
-            for (const setting& s : settings_table()) known += (known.empty() ? "--" : ", --") + std::string(s.flag);
+            for (const setting& s : test_settings_table()) known += (known.empty() ? "--" : ", --") + std::string(s.flag());
             std::fprintf(stderr, "lifecycle: ignoring unknown option --%.*s; lifecycle's options are %s\n",
                          static_cast<int>(name.size()), name.data(), known.c_str());
             continue;
@@ -245,11 +238,12 @@ inline void apply_flags(test_leak_settings& out, const std::vector<std::string_v
         if (eq == std::string_view::npos) {
             if (found->bare_is_true) found->apply(out, "1");
             else std::fprintf(stderr, "lifecycle: ignoring --%s without a value: expected --%s=<%s>; using %s\n",
-                              found->flag, found->flag, found->accepts, found->current(out).c_str());
+                              found->flag(), found->flag(), found->accepts(), found->current(out).c_str());
             continue;
         }
         const std::string_view value = a.substr(eq + 1);
-        if (!found->apply(out, value)) warn_invalid("--" + std::string(found->flag), value, *found, out);
+        if (!found->apply(out, value))
+            warn_ignored(stderr, "--" + std::string(found->flag()), value, found->accepts(), found->current(out));
     }
 }
 
