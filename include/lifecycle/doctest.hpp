@@ -44,37 +44,37 @@
 #define LIFECYCLE_DOCTEST_HPP
 
 #include <lifecycle/config.hpp>
-#include <lifecycle/detail/test_integration.hpp>
+#include <lifecycle/detail/test_glue.hpp>
 #include <lifecycle/leak_scope.hpp>
 #include <lifecycle/report.hpp>
 
 #include <doctest/doctest.h>
 
-#include <cstdio>
 #include <optional>
 #include <string>
-#include <utility>
 
-// The glue lives outside namespace lifecycle: doctest's macros name
+// The adapter lives outside namespace lifecycle: doctest's macros name
 // `doctest::` unqualified, which inside `lifecycle` would find lifecycle::doctest.
 namespace lifecycle_doctest_detail {
 
-struct test_case_info {
-    std::string name;
-    std::string file;
-    int line = 0;
-    const char* file_ptr = nullptr; // the registered test case's, alive for the whole run
-};
+namespace glue = ::lifecycle::detail::testing;
 
-inline test_case_info& current_test() {
-    static test_case_info info;
-    return info;
+// The running test case, as the listener saw it start.
+inline glue::test_site& current_test() {
+    static glue::test_site site{"", __FILE__, __LINE__, std::nullopt};
+    return site;
 }
 
-namespace testing = ::lifecycle::detail::testing;
+inline void fail_check(const char* file, unsigned line, const std::string& text) {
+    DOCTEST_ADD_FAIL_CHECK_AT(file, static_cast<int>(line), text);
+}
+
+inline void fail_require(const char* file, unsigned line, const std::string& text) {
+    DOCTEST_ADD_FAIL_AT(file, static_cast<int>(line), text);
+}
 
 struct automatic_state {
-    bool installed = false;
+    glue::case_check check;
     ::doctest::detail::TestCase* test = nullptr; // the running test case, its function swapped
     ::doctest::detail::funcType original = nullptr;
 };
@@ -84,22 +84,18 @@ inline automatic_state& automatic() {
     return s;
 }
 
-inline void fail_check(const std::string& text, const char* file, int line) { DOCTEST_ADD_FAIL_CHECK_AT(file, line, text); }
-
-// One pass through a test case's body inside a leak scope; stands in for the
-// test case's function while it runs.
+// One pass through a test case's body (a subcase) inside a leak scope;
+// stands in for the test case's function while it runs.
 inline void run_checked() {
-    const test_case_info& t = current_test();
-    testing::run run(t.name, testing::settings());
+    automatic_state& a = automatic();
+    a.check.begin_pass();
     try {
-        automatic().original();
+        a.original();
     } catch (...) {
-        const testing::verdict v = run.finish();
-        if (v.failed) fail_check(v.message, t.file_ptr, t.line);
+        a.check.end_pass(&fail_check);
         throw;
     }
-    const testing::verdict v = run.finish();
-    if (v.failed) fail_check(v.message, t.file_ptr, t.line);
+    a.check.end_pass(&fail_check);
 }
 
 struct test_name_listener : ::doctest::IReporter {
@@ -107,21 +103,17 @@ struct test_name_listener : ::doctest::IReporter {
     void report_query(const ::doctest::QueryData&) override {}
     void test_run_start() override {}
     void test_run_end(const ::doctest::TestRunStats&) override {
-        if (!automatic().installed) return;
-        const std::string text = testing::summary();
-        std::fputs(text.c_str(), stdout);
-        std::fflush(stdout);
+        if (glue::automatic_installed()) glue::print_summary();
     }
     void test_case_start(const ::doctest::TestCaseData& data) override {
-        current_test() = test_case_info{data.m_name, data.m_file.c_str(), static_cast<int>(data.m_line), data.m_file.c_str()};
+        current_test() = glue::test_site{data.m_name, data.m_file.c_str(), data.m_line, std::nullopt};
         automatic_state& a = automatic();
-        if (!a.installed || !testing::settings().detect) return;
+        if (!glue::automatic_installed() || !a.check.begin_automatic(current_test())) return;
         // doctest hands its reporters the registered TestCase (a set element,
         // not a const object) and calls its function pointer right after.
         a.test = const_cast<::doctest::detail::TestCase*>(static_cast<const ::doctest::detail::TestCase*>(&data));
         a.original = a.test->m_test;
         a.test->m_test = &run_checked;
-        testing::begin_case(testing::test_case{data.m_name, data.m_file.c_str(), data.m_line, std::nullopt, false, 0}, true);
     }
     void test_case_reenter(const ::doctest::TestCaseData&) override {}
     void test_case_end(const ::doctest::CurrentTestCaseStats&) override {
@@ -129,7 +121,7 @@ struct test_name_listener : ::doctest::IReporter {
         if (!a.test) return;
         a.test->m_test = a.original;
         a.test = nullptr;
-        testing::end_case();
+        a.check.end();
     }
     void test_case_exception(const ::doctest::TestCaseException&) override {}
     void subcase_start(const ::doctest::SubcaseSignature&) override {}
@@ -144,28 +136,15 @@ inline const int listener_registered =
     ::doctest::registerReporter<test_name_listener>("lifecycle-test-names", 0, false);
 
 inline void self_test_case() {
-    const std::string problem = ::lifecycle::leak_check_self_test();
-    DOCTEST_CHECK_MESSAGE(problem.empty(), problem);
-    if (problem.empty()) std::puts("lifecycle: self-test passed: a planted leak was reported with its creation site");
+    glue::self_test_case([](const std::string& problem) { DOCTEST_CHECK_MESSAGE(problem.empty(), problem); });
 }
 
 inline bool install_automatic_mode(const char* file, unsigned line) {
-    automatic().installed = true;
-    if (testing::settings().self_test)
+    return glue::install_automatic([file, line] {
         ::doctest::detail::regTest(::doctest::detail::TestCase(&self_test_case, file, line,
                                                                doctest_detail_test_suite_ns::getCurrentTestSuite()) *
                                    "lifecycle: self-test (a planted leak is reported)");
-    return true;
-}
-
-inline void fail_check(const ::lifecycle::leak_report& r, const char* file, int line) {
-    ::lifecycle::detail::append_report_file(r);
-    fail_check(r.to_text(), file, line);
-}
-
-inline void fail_require(const ::lifecycle::leak_report& r, const char* file, int line) {
-    ::lifecycle::detail::append_report_file(r);
-    DOCTEST_ADD_FAIL_AT(file, line, r.to_text());
+    });
 }
 
 } // namespace lifecycle_doctest_detail
@@ -180,26 +159,11 @@ namespace doctest {
 /// the automatic one.
 class no_leaks {
 public:
-    no_leaks() : scope_(lifecycle_doctest_detail::current_test().name, leak_policy::ignore) {
-        if (detail::testing::automatic_case_running()) return;
-        const auto& test = lifecycle_doctest_detail::current_test();
-        owns_case_ = detail::testing::begin_case(
-            detail::testing::test_case{test.name, test.file, static_cast<unsigned>(test.line), std::nullopt, false, 0}, false);
-        if (owns_case_) run_.emplace(test.name, detail::testing::settings());
-    }
+    no_leaks()
+        : scope_(lifecycle_doctest_detail::current_test().name, leak_policy::ignore),
+          check_(lifecycle_doctest_detail::current_test(), &lifecycle_doctest_detail::fail_check) {}
     no_leaks(const no_leaks&) = delete;
     no_leaks& operator=(const no_leaks&) = delete;
-    ~no_leaks() {
-        if (!run_) return;
-        const detail::testing::verdict v = run_->finish();
-        run_.reset();
-        if (v.failed) {
-            const auto& test = lifecycle_doctest_detail::current_test();
-            lifecycle_doctest_detail::fail_check(v.message, test.file_ptr ? test.file_ptr : __FILE__,
-                                                 test.file_ptr ? test.line : __LINE__);
-        }
-        detail::testing::end_case();
-    }
 
 protected:
     /// The fixture's scope, for tests that want to check before the end.
@@ -207,8 +171,7 @@ protected:
 
 private:
     leak_scope scope_;
-    std::optional<detail::testing::run> run_;
-    bool owns_case_ = false;
+    detail::testing::fixture_check check_;
 };
 
 /// A test-case decorator: the test case may leave resources open in
@@ -232,20 +195,12 @@ inline void configure(int& argc, char** argv) { detail::testing::configure(&argc
 LIFECYCLE_END_NAMESPACE
 
 /// Fails the current test case (and continues) if `scope` has leaked resources.
-#define LIFECYCLE_CHECK_NO_LEAKS(scope)                                                       \
-    do {                                                                                      \
-        const ::lifecycle::leak_report lifecycle_detail_report_ = (scope).check();            \
-        if (!lifecycle_detail_report_.empty())                                                \
-            ::lifecycle_doctest_detail::fail_check(lifecycle_detail_report_, __FILE__, __LINE__); \
-    } while (false)
+#define LIFECYCLE_CHECK_NO_LEAKS(scope) \
+    ::lifecycle::detail::testing::fail_on_leaks((scope).check(), __FILE__, __LINE__, &::lifecycle_doctest_detail::fail_check)
 
 /// Fails the current test case and stops it if `scope` has leaked resources.
-#define LIFECYCLE_REQUIRE_NO_LEAKS(scope)                                                       \
-    do {                                                                                        \
-        const ::lifecycle::leak_report lifecycle_detail_report_ = (scope).check();              \
-        if (!lifecycle_detail_report_.empty())                                                  \
-            ::lifecycle_doctest_detail::fail_require(lifecycle_detail_report_, __FILE__, __LINE__); \
-    } while (false)
+#define LIFECYCLE_REQUIRE_NO_LEAKS(scope) \
+    ::lifecycle::detail::testing::fail_on_leaks((scope).check(), __FILE__, __LINE__, &::lifecycle_doctest_detail::fail_require)
 
 /// Puts every test case of the program under the automatic leak check when
 /// the run asks for it (--lifecycle-detect-leaks or LIFECYCLE_DETECT_LEAKS=1),
