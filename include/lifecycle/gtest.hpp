@@ -34,13 +34,12 @@
 #define LIFECYCLE_GTEST_HPP
 
 #include <lifecycle/config.hpp>
-#include <lifecycle/detail/test_integration.hpp>
+#include <lifecycle/detail/test_glue.hpp>
 #include <lifecycle/leak_scope.hpp>
 #include <lifecycle/report.hpp>
 
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <optional>
 #include <string>
 
@@ -48,8 +47,20 @@ LIFECYCLE_BEGIN_NAMESPACE
 namespace gtest {
 
 namespace detail {
-inline std::string test_name(const ::testing::TestInfo& info) {
-    return std::string(info.test_suite_name()) + "." + info.name();
+namespace glue = ::lifecycle::detail::testing;
+
+inline glue::test_site site_of(const ::testing::TestInfo& info) {
+    return glue::test_site{std::string(info.test_suite_name()) + "." + info.name(), info.file(),
+                           static_cast<unsigned>(info.line()), std::nullopt};
+}
+
+inline glue::test_site current_site() {
+    const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    return info ? site_of(*info) : glue::test_site{"gtest fixture", __FILE__, __LINE__, std::nullopt};
+}
+
+inline void fail(const char* file, unsigned line, const std::string& text) {
+    ADD_FAILURE_AT(file, static_cast<int>(line)) << text;
 }
 } // namespace detail
 
@@ -59,33 +70,20 @@ class leak_listener : public ::testing::EmptyTestEventListener {
 public:
     /// Effects: begins the test's leak scope when automatic mode is on.
     void OnTestStart(const ::testing::TestInfo& info) override {
-        const test_leak_settings s = lifecycle::detail::testing::settings();
-        if (!s.detect) return;
-        const std::string name = detail::test_name(info);
-        lifecycle::detail::testing::begin_case(
-            lifecycle::detail::testing::test_case{name, info.file(), static_cast<unsigned>(info.line()), std::nullopt, false, 0},
-            true);
-        run_.emplace(name, s);
+        if (check_.begin_automatic(detail::site_of(info))) check_.begin_pass();
     }
     /// Effects: checks the test's scope; a failing check is a non-fatal failure of the test.
-    void OnTestEnd(const ::testing::TestInfo& info) override {
-        if (!run_) return;
-        const lifecycle::detail::testing::verdict v = run_->finish();
-        run_.reset();
+    void OnTestEnd(const ::testing::TestInfo&) override {
         // Listeners hear OnTestEnd in reverse order, so this failure is
         // recorded before the result printer reports the test.
-        if (v.failed) ADD_FAILURE_AT(info.file(), info.line()) << v.message;
-        lifecycle::detail::testing::end_case();
+        check_.end_pass(&detail::fail);
+        check_.end();
     }
     /// Effects: prints the counts and the opt-outs.
-    void OnTestProgramEnd(const ::testing::UnitTest&) override {
-        const std::string text = lifecycle::detail::testing::summary();
-        std::fputs(text.c_str(), stdout);
-        std::fflush(stdout);
-    }
+    void OnTestProgramEnd(const ::testing::UnitTest&) override { detail::glue::print_summary(); }
 
 private:
-    std::optional<lifecycle::detail::testing::run> run_;
+    detail::glue::case_check check_;
 };
 
 /// A fixture base class: the test runs inside a leak scope named after it and
@@ -94,28 +92,10 @@ private:
 /// grace period; in automatic mode it leaves the check to the automatic one.
 class no_leaks : public ::testing::Test {
 protected:
-    no_leaks() {
-        if (lifecycle::detail::testing::automatic_case_running()) return;
-        const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        name_ = info ? detail::test_name(*info) : std::string("gtest fixture");
-        file_ = info ? info->file() : __FILE__;
-        line_ = info ? info->line() : __LINE__;
-        if (lifecycle::detail::testing::begin_case(
-                lifecycle::detail::testing::test_case{name_, file_, static_cast<unsigned>(line_), std::nullopt, false, 0}, false))
-            run_.emplace(name_, lifecycle::detail::testing::settings());
-    }
-    ~no_leaks() override {
-        if (!run_) return;
-        const lifecycle::detail::testing::verdict v = run_->finish();
-        run_.reset();
-        if (v.failed) ADD_FAILURE_AT(file_.c_str(), line_) << v.message;
-        lifecycle::detail::testing::end_case();
-    }
+    no_leaks() : check_(detail::current_site(), &detail::fail) {}
 
 private:
-    std::string name_, file_;
-    int line_ = 0;
-    std::optional<lifecycle::detail::testing::run> run_;
+    detail::glue::fixture_check check_;
 };
 
 /// Effects: reads lifecycle's settings from `argv` (instead of
@@ -125,24 +105,16 @@ inline void configure(int& argc, char** argv) { lifecycle::detail::testing::conf
 namespace detail {
 class self_test : public ::testing::Test {
     void TestBody() override {
-        const std::string problem = ::lifecycle::leak_check_self_test();
-        EXPECT_TRUE(problem.empty()) << problem;
-        if (problem.empty()) std::puts("lifecycle: self-test passed: a planted leak was reported with its creation site");
+        glue::self_test_case([](const std::string& problem) { EXPECT_TRUE(problem.empty()) << problem; });
     }
 };
 
 inline bool install_automatic_mode(const char* file, int line) {
     ::testing::UnitTest::GetInstance()->listeners().Append(new leak_listener);
-    lifecycle::detail::testing::global().automatic_installed = true;
-    if (lifecycle::detail::testing::settings().self_test)
+    return glue::install_automatic([file, line] {
         ::testing::RegisterTest("lifecycle", "self_test", nullptr, nullptr, file, line,
                                 []() -> ::testing::Test* { return new self_test; });
-    return true;
-}
-/// Appends `r` to LIFECYCLE_REPORT_FILE; returns it for rendering.
-inline const leak_report& filed(const leak_report& r) {
-    ::lifecycle::detail::append_report_file(r);
-    return r;
+    });
 }
 } // namespace detail
 
@@ -166,7 +138,7 @@ LIFECYCLE_END_NAMESPACE
             lifecycle_detail_report_.empty())                                                     \
             ;                                                                                     \
         else                                                                                      \
-            fail() << ::lifecycle::gtest::detail::filed(lifecycle_detail_report_).to_text()
+            fail() << ::lifecycle::detail::testing::filed(lifecycle_detail_report_).to_text()
 
 /// A non-fatal failure with the report if `scope` has leaked resources.
 #define LIFECYCLE_EXPECT_NO_LEAKS(scope) LIFECYCLE_DETAIL_GTEST_NO_LEAKS(scope, ADD_FAILURE)
