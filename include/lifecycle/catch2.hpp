@@ -40,22 +40,21 @@
 #define LIFECYCLE_CATCH2_HPP
 
 #include <lifecycle/config.hpp>
-#include <lifecycle/detail/test_integration.hpp>
+#include <lifecycle/detail/test_glue.hpp>
 #include <lifecycle/leak_scope.hpp>
 #include <lifecycle/report.hpp>
 
 #include <catch2/catch.hpp>
 
-#include <cstdio>
-#include <memory>
+#include <cstddef>
 #include <optional>
 #include <string>
-#include <utility>
 
 LIFECYCLE_BEGIN_NAMESPACE
 namespace catch2 {
 
 namespace detail {
+namespace glue = ::lifecycle::detail::testing;
 
 inline void fail(const std::string& text, const char* file, std::size_t line, bool stop) {
     Catch::AssertionHandler handler(stop ? "LIFECYCLE_REQUIRE_NO_LEAKS" : "LIFECYCLE_CHECK_NO_LEAKS",
@@ -65,12 +64,8 @@ inline void fail(const std::string& text, const char* file, std::size_t line, bo
     handler.complete();
 }
 
-inline void check_scope(const leak_scope& scope, const char* file, std::size_t line, bool stop) {
-    const leak_report r = scope.check();
-    if (r.empty()) return;
-    ::lifecycle::detail::append_report_file(r);
-    fail(r.to_text(), file, line, stop);
-}
+inline void fail_check(const char* file, unsigned line, const std::string& text) { fail(text, file, line, false); }
+inline void fail_require(const char* file, unsigned line, const std::string& text) { fail(text, file, line, true); }
 
 /// The opt-out tag's reason, if the test case has one.
 inline std::optional<std::string> tag_reason(const Catch::TestCaseInfo& info) {
@@ -84,9 +79,8 @@ inline std::optional<std::string> tag_reason(const Catch::TestCaseInfo& info) {
     return std::nullopt;
 }
 
-inline lifecycle::detail::testing::test_case case_of(const Catch::TestCaseInfo& info) {
-    return lifecycle::detail::testing::test_case{info.name, info.lineInfo.file, static_cast<unsigned>(info.lineInfo.line),
-                                                 tag_reason(info), false, 0};
+inline glue::test_site site_of(const Catch::TestCaseInfo& info) {
+    return glue::test_site{info.name, info.lineInfo.file, static_cast<unsigned>(info.lineInfo.line), tag_reason(info)};
 }
 
 // The test case the listener saw start; null without the listener.
@@ -95,10 +89,15 @@ inline const Catch::TestCaseInfo*& current_info() {
     return info;
 }
 
+inline glue::test_site current_site() {
+    if (const Catch::TestCaseInfo* info = current_info()) return site_of(*info);
+    return glue::test_site{Catch::getResultCapture().getCurrentTestName(), __FILE__, __LINE__, std::nullopt};
+}
+
 inline void self_test_case() {
-    const std::string problem = ::lifecycle::leak_check_self_test();
-    if (!problem.empty()) fail(problem, __FILE__, __LINE__, false);
-    else std::puts("lifecycle: self-test passed: a planted leak was reported with its creation site");
+    glue::self_test_case([](const std::string& problem) {
+        if (!problem.empty()) fail(problem, __FILE__, __LINE__, false);
+    });
 }
 
 } // namespace detail
@@ -110,33 +109,12 @@ inline void self_test_case() {
 /// check to the automatic one.
 class no_leaks {
 public:
-    no_leaks() {
-        if (lifecycle::detail::testing::automatic_case_running()) return;
-        const Catch::TestCaseInfo* info = detail::current_info();
-        const std::string name = info ? info->name : Catch::getResultCapture().getCurrentTestName();
-        if (info) {
-            file_ = info->lineInfo.file;
-            line_ = info->lineInfo.line;
-        }
-        lifecycle::detail::testing::test_case c{name, file_, static_cast<unsigned>(line_), std::nullopt, false, 0};
-        if (info) c = detail::case_of(*info);
-        if (lifecycle::detail::testing::begin_case(std::move(c), false))
-            run_.emplace(name, lifecycle::detail::testing::settings());
-    }
+    no_leaks() : check_(detail::current_site(), &detail::fail_check) {}
     no_leaks(const no_leaks&) = delete;
     no_leaks& operator=(const no_leaks&) = delete;
-    ~no_leaks() {
-        if (!run_) return;
-        const lifecycle::detail::testing::verdict v = run_->finish();
-        run_.reset();
-        if (v.failed) detail::fail(v.message, file_, line_, false);
-        lifecycle::detail::testing::end_case();
-    }
 
 private:
-    std::optional<lifecycle::detail::testing::run> run_;
-    const char* file_ = __FILE__;
-    std::size_t line_ = __LINE__;
+    detail::glue::fixture_check check_;
 };
 
 /// Effects: reads lifecycle's settings from `argv` (instead of
@@ -152,9 +130,11 @@ LIFECYCLE_END_NAMESPACE
 #endif
 
 /// Fails the current test case (and continues) if `scope` has leaked resources.
-#define LIFECYCLE_CHECK_NO_LEAKS(scope) ::lifecycle::catch2::detail::check_scope((scope), __FILE__, __LINE__, false)
+#define LIFECYCLE_CHECK_NO_LEAKS(scope) \
+    ::lifecycle::detail::testing::fail_on_leaks((scope).check(), __FILE__, __LINE__, &::lifecycle::catch2::detail::fail_check)
 /// Fails the current test case and stops it if `scope` has leaked resources.
-#define LIFECYCLE_REQUIRE_NO_LEAKS(scope) ::lifecycle::catch2::detail::check_scope((scope), __FILE__, __LINE__, true)
+#define LIFECYCLE_REQUIRE_NO_LEAKS(scope) \
+    ::lifecycle::detail::testing::fail_on_leaks((scope).check(), __FILE__, __LINE__, &::lifecycle::catch2::detail::fail_require)
 
 #if defined(CATCH_CONFIG_EXTERNAL_INTERFACES)
 
@@ -172,51 +152,40 @@ public:
         Catch::TestEventListenerBase::testCaseStarting(info);
         detail::current_info() = &info;
         depth_ = 0;
-        detect_ = lifecycle::detail::testing::settings().detect;
-        if (detect_) lifecycle::detail::testing::begin_case(detail::case_of(info), true);
+        check_.begin_automatic(detail::site_of(info));
     }
     void sectionStarting(const Catch::SectionInfo& section) override {
         Catch::TestEventListenerBase::sectionStarting(section);
-        if (depth_++ == 0 && detect_ && detail::current_info())
-            run_.emplace(detail::current_info()->name, lifecycle::detail::testing::settings());
+        if (depth_++ == 0) check_.begin_pass();
     }
     void sectionEnded(const Catch::SectionStats& stats) override {
         // Listeners hear this before the reporter does, and the test case is
         // still the current one: a failure here fails it, under its name.
-        if (--depth_ == 0 && run_) {
-            const lifecycle::detail::testing::verdict v = run_->finish();
-            run_.reset();
-            const Catch::TestCaseInfo& info = *detail::current_info();
-            if (v.failed) detail::fail(v.message, info.lineInfo.file, info.lineInfo.line, false);
-        }
+        if (--depth_ == 0) check_.end_pass(&detail::fail_check);
         Catch::TestEventListenerBase::sectionEnded(stats);
     }
     void testCaseEnded(const Catch::TestCaseStats& stats) override {
-        if (detect_) lifecycle::detail::testing::end_case();
+        check_.end();
         detail::current_info() = nullptr;
         Catch::TestEventListenerBase::testCaseEnded(stats);
     }
     void testRunEnded(const Catch::TestRunStats& stats) override {
-        const std::string text = lifecycle::detail::testing::summary();
-        std::fputs(text.c_str(), stdout);
-        std::fflush(stdout);
+        detail::glue::print_summary();
         Catch::TestEventListenerBase::testRunEnded(stats);
     }
 
 private:
-    std::optional<lifecycle::detail::testing::run> run_;
+    detail::glue::case_check check_;
     int depth_ = 0;
-    bool detect_ = false;
 };
 
 namespace detail {
 inline bool install_automatic_mode() {
-    lifecycle::detail::testing::global().automatic_installed = true;
-    if (lifecycle::detail::testing::settings().self_test)
+    return glue::install_automatic([] {
         Catch::getMutableRegistryHub().registerTest(Catch::makeTestCase(
             Catch::makeTestInvoker(&self_test_case), "", Catch::NameAndTags{"lifecycle: self-test", "[lifecycle]"},
             Catch::SourceLineInfo(__FILE__, static_cast<std::size_t>(__LINE__))));
-    return true;
+    });
 }
 } // namespace detail
 
