@@ -25,7 +25,8 @@
 // case; what it leaves open fails the test case with the report, at its
 // TEST_CASE line, and the run's exit code is non-zero. Opt out with the tag
 // [lifecycle-allow-leaks] or [lifecycle-allow-leaks:<reason>], or with
-// `lifecycle::allow_leaks(reason)`; opt-outs are listed at the end of the run.
+// `lifecycle::allow_leaks(reason)`; opt-outs are listed at the end of the run,
+// on stderr.
 // Settings: the flags and LIFECYCLE_* variables in
 // lifecycle/detail/test_integration.hpp. Catch2 rejects options it does not
 // know, so the flags need LIFECYCLE_CATCH2_MAIN() or
@@ -143,7 +144,8 @@ namespace catch2 {
 
 /// The automatic mode's listener: a leak scope around every run through a
 /// test case's body (Catch reports each run as the test case's own section)
-/// when the settings ask for it; the counts and opt-outs at the end of the run.
+/// when the settings ask for it; the counts and opt-outs at the end of the
+/// run, on stderr.
 class leak_listener : public Catch::TestEventListenerBase {
 public:
     using Catch::TestEventListenerBase::TestEventListenerBase;

@@ -27,7 +27,8 @@
 //   TEST_CASE("warm-up") { lifecycle::allow_leaks("pool warmed for later tests"); ... }
 //
 // A test case that leaves resources open fails, by name, with the report; the
-// run's exit code is non-zero; opt-outs are listed at the end of the run.
+// run's exit code is non-zero; opt-outs are listed at the end of the run, on
+// stderr.
 // Thresholds, the grace period and the self-test: see
 // lifecycle/detail/test_integration.hpp (--lifecycle-max-leaks=N,
 // --lifecycle-max-weight=BYTES, --lifecycle-max-live=kind=N,

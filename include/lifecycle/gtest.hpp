@@ -24,12 +24,12 @@
 // is destroyed; a test that leaves resources open gets a non-fatal failure at
 // its TEST line with the report, so it is listed as FAILED and
 // RUN_ALL_TESTS() returns 1. Opt-outs (`lifecycle::allow_leaks`) are listed
-// at the end of the run. Settings: the flags and LIFECYCLE_* variables in
-// lifecycle/detail/test_integration.hpp; GoogleTest leaves options it does
-// not know alone, and lifecycle reads its own from /proc/self/cmdline, or
-// from `lifecycle::gtest::configure(argc, argv)` in a custom main. Works
-// with gtest_main. With LIFECYCLE_TRACKING=0 every check passes. Never
-// included by lifecycle/tracked.hpp.
+// at the end of the run, on stderr. Settings: the flags and LIFECYCLE_*
+// variables in lifecycle/detail/test_integration.hpp; GoogleTest leaves
+// options it does not know alone, and lifecycle reads its own from
+// /proc/self/cmdline, or from `lifecycle::gtest::configure(argc, argv)` in a
+// custom main. Works with gtest_main. With LIFECYCLE_TRACKING=0 every check
+// passes. Never included by lifecycle/tracked.hpp.
 #ifndef LIFECYCLE_GTEST_HPP
 #define LIFECYCLE_GTEST_HPP
 
@@ -79,7 +79,7 @@ public:
         check_.end_pass(&detail::fail);
         check_.end();
     }
-    /// Effects: prints the counts and the opt-outs.
+    /// Effects: prints the counts and the opt-outs, on stderr.
     void OnTestProgramEnd(const ::testing::UnitTest&) override { detail::glue::print_summary(); }
 
 private:

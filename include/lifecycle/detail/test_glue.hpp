@@ -130,14 +130,14 @@ template <class Expect>
 void self_test_case(Expect expect_empty) {
     const std::string problem = leak_check_self_test();
     expect_empty(problem);
-    if (problem.empty()) std::puts("lifecycle: self-test passed: a planted leak was reported with its creation site");
+    if (problem.empty()) std::fputs("lifecycle: self-test passed: a planted leak was reported with its creation site\n", stderr);
 }
 
-/// Effects: prints the counts and the opt-outs.
+/// Effects: prints the counts and the opt-outs. On stderr: the test reporters own stdout.
 inline void print_summary() {
     const std::string text = summary();
-    std::fputs(text.c_str(), stdout);
-    std::fflush(stdout);
+    std::fputs(text.c_str(), stderr);
+    std::fflush(stderr);
 }
 
 /// Appends `r` to LIFECYCLE_REPORT_FILE; returns it for rendering.
