@@ -42,10 +42,13 @@
 #define LIFECYCLE_CLOSER_HPP
 
 #include <lifecycle/config.hpp>
+#include <lifecycle/close_error.hpp>
 #include <lifecycle/close_failure.hpp>
+#include <lifecycle/detail/closer_entries.hpp>
 #include <lifecycle/detail/site_text.hpp>
 #include <lifecycle/detail/sync.hpp>
 #include <lifecycle/handle.hpp>
+#include <lifecycle/identity.hpp>
 #include <lifecycle/source_site.hpp>
 #include <lifecycle/traits.hpp>
 
@@ -64,63 +67,6 @@
 
 LIFECYCLE_BEGIN_NAMESPACE
 
-/// What makes two closer entries "the same object": a domain and a value.
-/// Addresses of objects share the domain "object", so a reference and a
-/// shared_ptr to one object are equal; tracked handles use their kind name as
-/// the domain and the handle value (or the traits' `identity`) as the value.
-/// An empty identity equals no other entry's: the entry is always closed.
-class identity {
-public:
-    /// The domain of object addresses.
-    static constexpr std::string_view object_domain = "object";
-
-    /// Effects: an empty identity (never an alias of anything).
-    constexpr identity() noexcept = default;
-
-    /// Effects: the identity `value` within `domain`.
-    /// Requires: `domain` has static storage duration (a literal, a kind_name()).
-    constexpr identity(std::string_view domain, std::uintptr_t value) noexcept
-        : domain_(domain), value_(value), set_(true) {}
-
-    /// Returns: the identity of the address `p`; empty if `p` is null.
-    static identity of_address(const volatile void* p) noexcept {
-        return p ? identity(object_domain, reinterpret_cast<std::uintptr_t>(p)) : identity();
-    }
-
-    /// Returns: the identity of `object`'s address. For a polymorphic type,
-    /// the address of the most-derived object, so a reference to a base and a
-    /// shared_ptr to the derived object are the same identity.
-    template <class T>
-    static identity of(const T& object) noexcept {
-        if constexpr (std::is_polymorphic_v<T>) return of_address(dynamic_cast<const volatile void*>(std::addressof(object)));
-        else return of_address(std::addressof(object));
-    }
-
-    constexpr bool empty() const noexcept { return !set_; }
-    constexpr explicit operator bool() const noexcept { return set_; }
-    constexpr std::string_view domain() const noexcept { return domain_; }
-    constexpr std::uintptr_t value() const noexcept { return value_; }
-
-    /// Returns: "fd 7", "object 0x7ffc2a1b3c40" (values from 65536 up in hex), or "" when empty.
-    std::string to_string() const {
-        if (!set_) return {};
-        char buf[32];
-        if (value_ < 65536) std::snprintf(buf, sizeof buf, " %llu", static_cast<unsigned long long>(value_));
-        else std::snprintf(buf, sizeof buf, " 0x%llx", static_cast<unsigned long long>(value_));
-        return std::string(domain_) + buf;
-    }
-
-    friend bool operator==(const identity& a, const identity& b) noexcept {
-        return a.set_ == b.set_ && (!a.set_ || (a.value_ == b.value_ && a.domain_ == b.domain_));
-    }
-    friend bool operator!=(const identity& a, const identity& b) noexcept { return !(a == b); }
-
-private:
-    std::string_view domain_{};
-    std::uintptr_t value_ = 0;
-    bool set_ = false;
-};
-
 /// The customization point of closers. The primary template is empty; a
 /// specialization may declare any of these static members (the others keep
 /// their defaults):
@@ -138,7 +84,8 @@ private:
 ///   };
 ///
 /// lifecycle specializes it for `tracked<Traits>`: kind = Traits::kind_name(),
-/// identity = the handle value (or the traits' identity) within that kind,
+/// identity = the handle value (or the traits' identity) within the traits'
+/// identity_domain() (an fd and a socket of one number are one object),
 /// open = holds a handle, close = `tracked::close()`.
 template <class T>
 struct close_traits {};
@@ -151,413 +98,14 @@ struct close_traits<tracked<Traits>> {
         using handle_type = typename tracked<Traits>::handle_type;
         if constexpr (detail::has_identity<Traits>::value || std::is_pointer_v<handle_type> ||
                       std::is_integral_v<handle_type> || std::is_enum_v<handle_type>) {
-            if (h) return identity(Traits::kind_name(), traits_ops<Traits>::identity(h.get()));
+            if (h) return identity(traits_ops<Traits>::identity_domain(), traits_ops<Traits>::identity(h.get()));
         }
         return {}; // a handle type without an identity: never an alias
     }
-    static std::error_code close(tracked<Traits>& h) noexcept(noexcept(h.close())) { return h.close(); }
+    // The close is the closer's, not the caller's of close_all(): no site of
+    // lifecycle's own is blamed in ownership messages ("an unknown site").
+    static std::error_code close(tracked<Traits>& h) noexcept(noexcept(h.close())) { return h.close(source_site{}); }
 };
-
-/// What a closer did with one entry.
-enum class close_outcome {
-    closed,         ///< closed successfully by this entry
-    failed,         ///< this entry's close failed (error code, false, non-zero, or an exception)
-    alias,          ///< the same object as an entry closed earlier in the same pass; not closed again
-    already_closed, ///< the object said it was closed already (a tracked handle closed by its owner, is_open() false)
-    empty,          ///< nothing to close: a null shared_ptr, an empty tracked handle
-};
-
-/// Returns: "closed", "failed", "alias", "already closed" or "empty".
-constexpr std::string_view to_string(close_outcome o) noexcept {
-    switch (o) {
-    case close_outcome::closed: return "closed";
-    case close_outcome::failed: return "failed";
-    case close_outcome::alias: return "alias";
-    case close_outcome::already_closed: return "already closed";
-    case close_outcome::empty: return "empty";
-    }
-    return "?";
-}
-
-/// One entry of a close_result.
-struct close_entry {
-    std::string name;          ///< the name given to add(); a tracked handle's label if none was given; may be empty
-    std::string_view kind;     ///< "fd", the object's type or close_traits<T>::kind_name(), "callable" (static storage)
-    identity id;               ///< empty for callables added without one and for handle types without identity
-    close_outcome outcome = close_outcome::closed;
-    std::error_code error;     ///< failed: the close's error; lifecycle_errc::close_threw for an exception
-    std::string what;          ///< failed by an exception: its what(), or a note for non-std exceptions
-    source_site added_at;      ///< where add() was called
-    source_site created_at;    ///< a tracked handle's creation site (tracking builds, capture on); else unknown
-    std::uint64_t ordinal = 0; ///< the entry's position in the closer's add order, from 1
-    std::string alias_of;      ///< alias: the name (or description) of the entry that closed the object
-    std::uint64_t alias_of_ordinal = 0; ///< alias: that entry's ordinal
-
-    /// Returns: "'name' (kind identity)", or "kind #ordinal (identity)" for an unnamed entry.
-    std::string describe() const {
-        std::string s = name.empty() ? std::string(kind) + " #" + std::to_string(ordinal) : "'" + name + "'";
-        const std::string id_text = id.to_string();
-        if (!name.empty()) s += " (" + std::string(kind) + (id_text.empty() ? "" : ", " + id_text) + ")";
-        else if (!id_text.empty()) s += " (" + id_text + ")";
-        return s;
-    }
-};
-
-
-/// What one `closer::close_all()` did, entry by entry, in close order
-/// (last added first). A value: safe to keep, copy and pass between threads.
-class close_result {
-public:
-    close_result() = default;
-
-    /// Returns: every entry of the pass, in the order they were handled.
-    const std::vector<close_entry>& entries() const noexcept { return entries_; }
-    /// Returns: true when the pass handled no entry.
-    bool empty() const noexcept { return entries_.empty(); }
-    /// Returns: the number of entries with outcome `o`.
-    std::size_t count(close_outcome o) const noexcept {
-        std::size_t n = 0;
-        for (const auto& e : entries_) n += e.outcome == o;
-        return n;
-    }
-    /// Returns: true when no close failed.
-    bool ok() const noexcept { return count(close_outcome::failed) == 0; }
-    /// Returns: the failed entries, in close order.
-    std::vector<close_entry> failures() const { return select(close_outcome::failed); }
-    /// Returns: the entries skipped as aliases, in close order.
-    std::vector<close_entry> aliases() const { return select(close_outcome::alias); }
-    /// Returns: the first entry named `name`, or nullptr.
-    const close_entry* find(std::string_view name) const noexcept {
-        for (const auto& e : entries_)
-            if (e.name == name) return &e;
-        return nullptr;
-    }
-
-    /// Returns: a summary line and one line per entry (wrapped here), in
-    /// close order; "" when empty. From examples/aliased_close.cpp:
-    ///
-    ///   lifecycle: closer handled 3 entries: 1 closed, 1 failed, 1 alias
-    ///     failed          'ensemble_trans' (weather::dataset, object 0x5562...): the close function threw an
-    ///                     exception (closing dataset 'ensemble_trans': Input/output error), added at main (aliased_close.cpp:194)
-    ///     closed          'ensemble_daily' (weather::dataset, object 0x5562...), added at main (aliased_close.cpp:193)
-    ///     alias           'ensemble' (weather::dataset, object 0x5562...): same object as 'ensemble_daily'
-    ///                     (weather::dataset, object 0x5562...), not closed again, added at main (aliased_close.cpp:192)
-    std::string to_text() const {
-        if (entries_.empty()) return {};
-        std::string out = "lifecycle: closer handled " + std::to_string(entries_.size()) +
-                          (entries_.size() == 1 ? " entry:" : " entries:");
-        bool first = true;
-        for (close_outcome o : {close_outcome::closed, close_outcome::failed, close_outcome::alias,
-                                close_outcome::already_closed, close_outcome::empty}) {
-            if (const std::size_t n = count(o)) {
-                out += (first ? " " : ", ") + std::to_string(n) + " " + std::string(to_string(o));
-                first = false;
-            }
-        }
-        out += '\n';
-        for (const auto& e : entries_) {
-            std::string word(to_string(e.outcome));
-            word.resize(std::max<std::size_t>(word.size(), 15), ' ');
-            out += "  " + word + ' ' + e.describe();
-            switch (e.outcome) {
-            case close_outcome::failed:
-                out += ": " + e.error.message();
-                if (!e.what.empty()) out += " (" + e.what + ")";
-                break;
-            case close_outcome::alias: out += ": same object as " + e.alias_of + ", not closed again"; break;
-            default: break;
-            }
-            out += ", added at " + detail::site_text(e.added_at);
-            if (e.created_at.known()) out += ", created at " + detail::site_text(e.created_at);
-            out += '\n';
-        }
-        return out;
-    }
-
-    /// Effects: writes to_text() to `os` (a std::ostream; a template, so that
-    /// this header needs no <ostream>).
-    template <class OStream, class = decltype(std::declval<OStream&>() << std::declval<const std::string&>())>
-    friend OStream& operator<<(OStream& os, const close_result& r) {
-        os << r.to_text();
-        return os;
-    }
-
-private:
-    friend class closer;
-    std::vector<close_entry> select(close_outcome o) const {
-        std::vector<close_entry> out;
-        for (const auto& e : entries_)
-            if (e.outcome == o) out.push_back(e);
-        return out;
-    }
-    std::vector<close_entry> entries_;
-};
-
-/// Thrown by `closer::close_all_or_throw()` when at least one close failed.
-/// `code()` is the first failure's error; `failures()` holds all of them, in
-/// close order; `result()` the whole pass (aliases included). Copying is
-/// noexcept (the data is shared).
-class close_error : public std::system_error {
-public:
-    /// Requires: `result` has at least one failure.
-    explicit close_error(close_result result)
-        : close_error(std::make_shared<const data>(make_data(std::move(result)))) {}
-
-    /// Returns: the first failure in close order (the most recently added entry that failed).
-    const close_entry& primary() const noexcept { return data_->failures.front(); }
-    /// Returns: every failure, the primary first.
-    const std::vector<close_entry>& failures() const noexcept { return data_->failures; }
-    /// Returns: the whole pass.
-    const close_result& result() const noexcept { return data_->result; }
-
-private:
-    struct data {
-        close_result result;
-        std::vector<close_entry> failures;
-    };
-    static data make_data(close_result r) {
-        data d;
-        d.failures = r.failures();
-        if (d.failures.empty()) { // contract violated: keep primary() valid
-            close_entry none;
-            none.kind = "none";
-            none.outcome = close_outcome::failed;
-            d.failures.push_back(std::move(none));
-        }
-        d.result = std::move(r);
-        return d;
-    }
-    static std::string message(const data& d) {
-        const close_entry& p = d.failures.front();
-        std::string m = "lifecycle: closer: " + std::to_string(d.failures.size()) + " of " +
-                        std::to_string(d.result.entries().size()) + " entries failed to close; first " + p.describe() +
-                        ", added at " + detail::site_text(p.added_at);
-        if (!p.what.empty()) m += ", threw '" + p.what + "'";
-        if (d.failures.size() > 1) m += " (and " + std::to_string(d.failures.size() - 1) + " more in failures())";
-        return m;
-    }
-    explicit close_error(std::shared_ptr<const data> d)
-        : std::system_error(d->failures.front().error, message(*d)), data_(std::move(d)) {}
-
-    std::shared_ptr<const data> data_;
-};
-
-namespace detail {
-
-template <class>
-inline constexpr bool dependent_false = false;
-
-template <class T> struct is_shared_ptr : std::false_type {};
-template <class T> struct is_shared_ptr<std::shared_ptr<T>> : std::true_type {};
-template <class T> struct is_unique_ptr : std::false_type {};
-template <class T, class D> struct is_unique_ptr<std::unique_ptr<T, D>> : std::true_type {};
-template <class T> struct is_tracked : std::false_type {};
-template <class Traits> struct is_tracked<tracked<Traits>> : std::true_type {};
-
-template <class T, class = void> struct ct_close : std::false_type {};
-template <class T> struct ct_close<T, void_t<decltype(close_traits<T>::close(std::declval<T&>()))>> : std::true_type {};
-template <class T, class = void> struct ct_identity : std::false_type {};
-template <class T> struct ct_identity<T, void_t<decltype(identity(close_traits<T>::identity_of(std::declval<const T&>())))>> : std::true_type {};
-template <class T, class = void> struct ct_is_open : std::false_type {};
-template <class T> struct ct_is_open<T, void_t<decltype(bool(close_traits<T>::is_open(std::declval<const T&>())))>> : std::true_type {};
-template <class T, class = void> struct ct_kind_name : std::false_type {};
-template <class T> struct ct_kind_name<T, void_t<decltype(std::string_view(close_traits<T>::kind_name()))>> : std::true_type {};
-template <class T, class = void> struct member_close : std::false_type {};
-template <class T> struct member_close<T, void_t<decltype(std::declval<T&>().close())>> : std::true_type {};
-template <class T, class = void> struct member_is_open : std::false_type {};
-template <class T> struct member_is_open<T, void_t<decltype(bool(std::declval<const T&>().is_open()))>> : std::true_type {};
-
-/// True when a closer can close a `T&`.
-template <class T>
-inline constexpr bool closable = std::is_object_v<T> && !std::is_const_v<T> && (ct_close<T>::value || member_close<T>::value);
-
-enum class open_state { open, closed, unknown };
-
-/// close_traits<T> with the defaults filled in. Requires: closable<T>.
-template <class T>
-struct closable_ops {
-    static std::string_view kind() noexcept {
-        if constexpr (ct_kind_name<T>::value) return close_traits<T>::kind_name();
-        else return type_name<T>();
-    }
-    static identity id(const T& t) noexcept {
-        try {
-            if constexpr (ct_identity<T>::value) return close_traits<T>::identity_of(t);
-            else return identity::of(t);
-        } catch (...) {
-            return {}; // a throwing identity_of: treat the entry as unique
-        }
-    }
-    static open_state state(const T& t) noexcept {
-        try {
-            if constexpr (ct_is_open<T>::value) return close_traits<T>::is_open(t) ? open_state::open : open_state::closed;
-            else if constexpr (member_is_open<T>::value) return t.is_open() ? open_state::open : open_state::closed;
-            else return open_state::unknown;
-        } catch (...) {
-            return open_state::unknown;
-        }
-    }
-    static std::error_code close(T& t) {
-        if constexpr (ct_close<T>::value) {
-            if constexpr (std::is_void_v<decltype(close_traits<T>::close(t))>) {
-                close_traits<T>::close(t);
-                return {};
-            } else {
-                return to_error_code(close_traits<T>::close(t));
-            }
-        } else if constexpr (std::is_void_v<decltype(t.close())>) {
-            t.close();
-            return {};
-        } else {
-            return to_error_code(t.close());
-        }
-    }
-    static std::string_view label(const T& t) noexcept {
-        if constexpr (is_tracked<T>::value) {
-            return t.label();
-        } else {
-            (void)t;
-            return {};
-        }
-    }
-    static source_site created_at(const T& t) noexcept {
-        if constexpr (is_tracked<T>::value) {
-            return t.site();
-        } else {
-            (void)t;
-            return {};
-        }
-    }
-};
-
-template <class F>
-std::error_code invoke_close(F& f) {
-    if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
-        f();
-        return {};
-    } else {
-        return to_error_code(f());
-    }
-}
-
-/// One pending entry of a closer. The payload is initialized after the
-/// strings, so a throwing constructor never consumed the caller's argument.
-struct closer_entry {
-    closer_entry(std::string_view n, std::string_view k, const source_site& s) : name(n), kind(k), added_at(s) {}
-    closer_entry(const closer_entry&) = delete;
-    closer_entry& operator=(const closer_entry&) = delete;
-    virtual ~closer_entry() = default;
-
-    virtual identity current_identity() const noexcept = 0;
-    virtual open_state state() const noexcept = 0;
-    virtual std::error_code close() = 0;
-    /// Gives the payload up without closing it (the entry is an alias).
-    virtual void forget() noexcept {}
-
-    std::string name;
-    std::string_view kind;
-    source_site added_at;
-    source_site created_at{};
-    std::uint64_t ordinal = 0;
-    bool empty = false; // owning and empty when added: nothing to close
-
-    // Set during a pass.
-    identity id{};
-    close_outcome outcome = close_outcome::closed;
-    std::size_t result_index = 0;
-};
-
-// Owns `T` by value (a tracked handle or another closable moved in).
-template <class T>
-struct value_entry final : closer_entry {
-    using ops = closable_ops<T>;
-    value_entry(T&& t, std::string_view n, const source_site& s)
-        : closer_entry(n.empty() ? ops::label(t) : n, ops::kind(), s), payload(std::move(t)) {
-        created_at = ops::created_at(payload);
-        empty = ops::state(payload) == open_state::closed;
-    }
-    identity current_identity() const noexcept override { return ops::id(payload); }
-    open_state state() const noexcept override { return ops::state(payload); }
-    std::error_code close() override { return ops::close(payload); }
-    void forget() noexcept override {
-        if constexpr (is_tracked<T>::value) (void)payload.release();
-    }
-    T payload;
-};
-
-// Refers to a `T` owned elsewhere.
-template <class T>
-struct reference_entry final : closer_entry {
-    using ops = closable_ops<T>;
-    reference_entry(T& t, std::string_view n, const source_site& s)
-        : closer_entry(n.empty() ? ops::label(t) : n, ops::kind(), s), target(&t) {
-        created_at = ops::created_at(t);
-    }
-    identity current_identity() const noexcept override { return ops::id(*target); }
-    open_state state() const noexcept override { return ops::state(*target); }
-    std::error_code close() override { return ops::close(*target); }
-    T* target;
-};
-
-// Shares ownership of a `T`.
-template <class T>
-struct shared_entry final : closer_entry {
-    using ops = closable_ops<T>;
-    shared_entry(std::shared_ptr<T>&& p, std::string_view n, const source_site& s)
-        : closer_entry(n.empty() && p ? ops::label(*p) : n, ops::kind(), s), target(std::move(p)) {
-        if (target) created_at = ops::created_at(*target);
-        else empty = true;
-    }
-    identity current_identity() const noexcept override { return target ? ops::id(*target) : identity{}; }
-    open_state state() const noexcept override { return target ? ops::state(*target) : open_state::closed; }
-    std::error_code close() override { return ops::close(*target); }
-    std::shared_ptr<T> target;
-};
-
-// Owns a callable; its identity is the one given to add(), if any.
-template <class F>
-struct callable_entry final : closer_entry {
-    template <class G>
-    callable_entry(G&& g, std::string_view n, const source_site& s, identity i)
-        : closer_entry(n, "callable", s), given(i), fn(std::forward<G>(g)) {}
-    identity current_identity() const noexcept override { return given; }
-    open_state state() const noexcept override { return open_state::unknown; }
-    std::error_code close() override { return invoke_close(fn); }
-    identity given;
-    F fn;
-};
-
-inline constexpr std::string_view non_std_exception = "an exception not derived from std::exception";
-
-// Closes `e`, catching everything; `what` gets an exception's message.
-inline std::error_code close_catching(closer_entry& e, std::string& what) noexcept {
-    try {
-        return e.close();
-    } catch (const std::exception& x) {
-        try {
-            what = x.what();
-        } catch (...) {
-        }
-    } catch (...) {
-        try {
-            what = non_std_exception;
-        } catch (...) {
-        }
-    }
-    return make_error_code(lifecycle_errc::close_threw);
-}
-
-inline void report_entry_failure(const closer_entry& e, const std::error_code& ec, std::string_view what) noexcept {
-    close_failure f;
-    f.kind = e.kind;
-    f.label = e.name;
-    f.site = e.created_at.known() ? e.created_at : e.added_at;
-    f.error = ec;
-    f.what = what;
-    report_close_failure(f);
-}
-
-} // namespace detail
 
 /// Closes what was added to it, each underlying object once, last added
 /// first, keeping every error. Not copyable, not movable (other threads and
@@ -811,33 +359,25 @@ private:
     // entry is recorded there (capacity reserved); without, failures go to
     // the close-error handler. Never throws.
     static void run_pass(batch_type& batch, close_result* out) noexcept {
-        for (auto& e : batch) e->id = e->empty ? identity{} : e->current_identity();
+        find_aliases(batch);
+        // Owning aliases give their object up before it is closed through
+        // the primary entry, so that the close finds no second owner.
+        for (auto& e : batch)
+            if (e->primary) e->forget();
         for (std::size_t n = batch.size(); n-- > 0;) {
             detail::closer_entry& e = *batch[n];
-            const detail::closer_entry* primary = nullptr;
+            const detail::closer_entry* primary = e.primary;
             std::error_code ec;
             std::string what;
             if (e.empty) {
                 e.outcome = close_outcome::empty;
+            } else if (primary) {
+                e.outcome = close_outcome::alias;
+            } else if (e.state() == detail::open_state::closed) {
+                e.outcome = close_outcome::already_closed;
             } else {
-                // Identities are compared with every entry handled before in
-                // this pass: O(n^2) for n entries, no allocation while closing.
-                if (e.id)
-                    for (std::size_t m = batch.size(); m-- > n + 1;)
-                        if (batch[m]->outcome != close_outcome::alias && batch[m]->outcome != close_outcome::empty &&
-                            batch[m]->id == e.id) {
-                            primary = batch[m].get();
-                            break;
-                        }
-                if (primary) {
-                    e.outcome = close_outcome::alias;
-                    e.forget();
-                } else if (e.state() == detail::open_state::closed) {
-                    e.outcome = close_outcome::already_closed;
-                } else {
-                    ec = detail::close_catching(e, what);
-                    e.outcome = ec ? close_outcome::failed : close_outcome::closed;
-                }
+                ec = detail::close_catching(e, what);
+                e.outcome = ec ? close_outcome::failed : close_outcome::closed;
             }
             if (out) {
                 close_entry r;
@@ -864,6 +404,48 @@ private:
             }
         }
         while (!batch.empty()) batch.pop_back();
+    }
+
+    // Reads every entry's identity (at the start of the pass) and points each
+    // alias at the newest entry of the same identity, its primary: O(n) with
+    // a table of indexes, O(n^2) if that cannot be allocated.
+    static void find_aliases(batch_type& batch) noexcept {
+        for (auto& e : batch) {
+            e->id = e->empty ? identity{} : e->current_identity();
+            e->primary = nullptr;
+        }
+        std::size_t size = 16;
+        while (size < batch.size() * 2) size *= 2;
+        std::unique_ptr<std::size_t[]> slots(new (std::nothrow) std::size_t[size]);
+        if (slots) {
+            const std::size_t none = static_cast<std::size_t>(-1);
+            std::fill(slots.get(), slots.get() + size, none);
+            for (std::size_t n = batch.size(); n-- > 0;) {
+                detail::closer_entry& e = *batch[n];
+                if (!e.id) continue;
+                std::size_t i = std::hash<std::string_view>{}(e.id.domain()) ^ (e.id.value() * 0x9E3779B97F4A7C15ull);
+                for (i &= size - 1;; i = (i + 1) & (size - 1)) {
+                    if (slots[i] == none) {
+                        slots[i] = n;
+                        break;
+                    }
+                    if (batch[slots[i]]->id == e.id) {
+                        e.primary = batch[slots[i]].get();
+                        break;
+                    }
+                }
+            }
+            return;
+        }
+        for (std::size_t n = batch.size(); n-- > 0;) {
+            detail::closer_entry& e = *batch[n];
+            if (!e.id) continue;
+            for (std::size_t m = batch.size(); m-- > n + 1;)
+                if (!batch[m]->primary && batch[m]->id == e.id) {
+                    e.primary = batch[m].get();
+                    break;
+                }
+        }
     }
 
     mutable detail::mutex mutex_;

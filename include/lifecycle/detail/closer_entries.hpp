@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: BSL-1.0
+// lifecycle/detail/closer_entries.hpp — private. What a closer holds for
+// each entry (owned by value, shared, referenced, or a callable), and
+// close_traits<T> with its defaults filled in.
+#ifndef LIFECYCLE_DETAIL_CLOSER_ENTRIES_HPP
+#define LIFECYCLE_DETAIL_CLOSER_ENTRIES_HPP
+
+#include <lifecycle/config.hpp>
+#include <lifecycle/close_error.hpp>
+#include <lifecycle/close_failure.hpp>
+#include <lifecycle/handle.hpp>
+#include <lifecycle/identity.hpp>
+#include <lifecycle/traits.hpp>
+
+#include <exception>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+LIFECYCLE_BEGIN_NAMESPACE
+
+template <class T>
+struct close_traits;
+
+namespace detail {
+
+template <class>
+inline constexpr bool dependent_false = false;
+
+template <class T> struct is_shared_ptr : std::false_type {};
+template <class T> struct is_shared_ptr<std::shared_ptr<T>> : std::true_type {};
+template <class T> struct is_unique_ptr : std::false_type {};
+template <class T, class D> struct is_unique_ptr<std::unique_ptr<T, D>> : std::true_type {};
+template <class T> struct is_tracked : std::false_type {};
+template <class Traits> struct is_tracked<tracked<Traits>> : std::true_type {};
+
+template <class T, class = void> struct ct_close : std::false_type {};
+template <class T> struct ct_close<T, void_t<decltype(close_traits<T>::close(std::declval<T&>()))>> : std::true_type {};
+template <class T, class = void> struct ct_identity : std::false_type {};
+template <class T> struct ct_identity<T, void_t<decltype(identity(close_traits<T>::identity_of(std::declval<const T&>())))>> : std::true_type {};
+template <class T, class = void> struct ct_is_open : std::false_type {};
+template <class T> struct ct_is_open<T, void_t<decltype(bool(close_traits<T>::is_open(std::declval<const T&>())))>> : std::true_type {};
+template <class T, class = void> struct ct_kind_name : std::false_type {};
+template <class T> struct ct_kind_name<T, void_t<decltype(std::string_view(close_traits<T>::kind_name()))>> : std::true_type {};
+template <class T, class = void> struct member_close : std::false_type {};
+template <class T> struct member_close<T, void_t<decltype(std::declval<T&>().close())>> : std::true_type {};
+template <class T, class = void> struct member_is_open : std::false_type {};
+template <class T> struct member_is_open<T, void_t<decltype(bool(std::declval<const T&>().is_open()))>> : std::true_type {};
+
+/// True when a closer can close a `T&`.
+template <class T>
+inline constexpr bool closable = std::is_object_v<T> && !std::is_const_v<T> && (ct_close<T>::value || member_close<T>::value);
+
+enum class open_state { open, closed, unknown };
+
+/// close_traits<T> with the defaults filled in. Requires: closable<T>.
+template <class T>
+struct closable_ops {
+    static std::string_view kind() noexcept {
+        if constexpr (ct_kind_name<T>::value) return close_traits<T>::kind_name();
+        else return type_name<T>();
+    }
+    static identity id(const T& t) noexcept {
+        try {
+            if constexpr (ct_identity<T>::value) return close_traits<T>::identity_of(t);
+            else return identity::of(t);
+        } catch (...) {
+            return {}; // a throwing identity_of: treat the entry as unique
+        }
+    }
+    static open_state state(const T& t) noexcept {
+        try {
+            if constexpr (ct_is_open<T>::value) return close_traits<T>::is_open(t) ? open_state::open : open_state::closed;
+            else if constexpr (member_is_open<T>::value) return t.is_open() ? open_state::open : open_state::closed;
+            else return open_state::unknown;
+        } catch (...) {
+            return open_state::unknown;
+        }
+    }
+    static std::error_code close(T& t) {
+        if constexpr (ct_close<T>::value) {
+            if constexpr (std::is_void_v<decltype(close_traits<T>::close(t))>) {
+                close_traits<T>::close(t);
+                return {};
+            } else {
+                return to_error_code(close_traits<T>::close(t));
+            }
+        } else if constexpr (std::is_void_v<decltype(t.close())>) {
+            t.close();
+            return {};
+        } else {
+            return to_error_code(t.close());
+        }
+    }
+    static std::string_view label(const T& t) noexcept {
+        if constexpr (is_tracked<T>::value) {
+            return t.label();
+        } else {
+            (void)t;
+            return {};
+        }
+    }
+    static source_site created_at(const T& t) noexcept {
+        if constexpr (is_tracked<T>::value) {
+            return t.site();
+        } else {
+            (void)t;
+            return {};
+        }
+    }
+};
+
+template <class F>
+std::error_code invoke_close(F& f) {
+    if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
+        f();
+        return {};
+    } else {
+        return to_error_code(f());
+    }
+}
+
+/// One pending entry of a closer. The payload is initialized after the
+/// strings, so a throwing constructor never consumed the caller's argument.
+struct closer_entry {
+    closer_entry(std::string_view n, std::string_view k, const source_site& s) : name(n), kind(k), added_at(s) {}
+    closer_entry(const closer_entry&) = delete;
+    closer_entry& operator=(const closer_entry&) = delete;
+    virtual ~closer_entry() = default;
+
+    virtual identity current_identity() const noexcept = 0;
+    virtual open_state state() const noexcept = 0;
+    virtual std::error_code close() = 0;
+    /// Gives the payload up without closing it (the entry is an alias).
+    virtual void forget() noexcept {}
+
+    std::string name;
+    std::string_view kind;
+    source_site added_at;
+    source_site created_at{};
+    std::uint64_t ordinal = 0;
+    bool empty = false; // owning and empty when added: nothing to close
+
+    // Set during a pass.
+    identity id{};
+    const closer_entry* primary = nullptr; // an alias: the entry that closes its object
+    close_outcome outcome = close_outcome::closed;
+    std::size_t result_index = 0;
+};
+
+// Owns `T` by value (a tracked handle or another closable moved in).
+template <class T>
+struct value_entry final : closer_entry {
+    using ops = closable_ops<T>;
+    value_entry(T&& t, std::string_view n, const source_site& s)
+        : closer_entry(n.empty() ? ops::label(t) : n, ops::kind(), s), payload(std::move(t)) {
+        created_at = ops::created_at(payload);
+        empty = ops::state(payload) == open_state::closed;
+    }
+    identity current_identity() const noexcept override { return ops::id(payload); }
+    open_state state() const noexcept override { return ops::state(payload); }
+    std::error_code close() override { return ops::close(payload); }
+    void forget() noexcept override {
+        if constexpr (is_tracked<T>::value) (void)payload.release();
+    }
+    T payload;
+};
+
+// Refers to a `T` owned elsewhere.
+template <class T>
+struct reference_entry final : closer_entry {
+    using ops = closable_ops<T>;
+    reference_entry(T& t, std::string_view n, const source_site& s)
+        : closer_entry(n.empty() ? ops::label(t) : n, ops::kind(), s), target(&t) {
+        created_at = ops::created_at(t);
+    }
+    identity current_identity() const noexcept override { return ops::id(*target); }
+    open_state state() const noexcept override { return ops::state(*target); }
+    std::error_code close() override { return ops::close(*target); }
+    T* target;
+};
+
+// Shares ownership of a `T`.
+template <class T>
+struct shared_entry final : closer_entry {
+    using ops = closable_ops<T>;
+    shared_entry(std::shared_ptr<T>&& p, std::string_view n, const source_site& s)
+        : closer_entry(n.empty() && p ? ops::label(*p) : n, ops::kind(), s), target(std::move(p)) {
+        if (target) created_at = ops::created_at(*target);
+        else empty = true;
+    }
+    identity current_identity() const noexcept override { return target ? ops::id(*target) : identity{}; }
+    open_state state() const noexcept override { return target ? ops::state(*target) : open_state::closed; }
+    std::error_code close() override { return ops::close(*target); }
+    std::shared_ptr<T> target;
+};
+
+// Owns a callable; its identity is the one given to add(), if any.
+template <class F>
+struct callable_entry final : closer_entry {
+    template <class G>
+    callable_entry(G&& g, std::string_view n, const source_site& s, identity i)
+        : closer_entry(n, "callable", s), given(i), fn(std::forward<G>(g)) {}
+    identity current_identity() const noexcept override { return given; }
+    open_state state() const noexcept override { return open_state::unknown; }
+    std::error_code close() override { return invoke_close(fn); }
+    identity given;
+    F fn;
+};
+
+inline constexpr std::string_view non_std_exception = "an exception not derived from std::exception";
+
+// Closes `e`, catching everything; `what` gets an exception's message.
+inline std::error_code close_catching(closer_entry& e, std::string& what) noexcept {
+    try {
+        return e.close();
+    } catch (const std::exception& x) {
+        try {
+            what = x.what();
+        } catch (...) {
+        }
+    } catch (...) {
+        try {
+            what = non_std_exception;
+        } catch (...) {
+        }
+    }
+    return make_error_code(lifecycle_errc::close_threw);
+}
+
+inline void report_entry_failure(const closer_entry& e, const std::error_code& ec, std::string_view what) noexcept {
+    close_failure f;
+    f.kind = e.kind;
+    f.label = e.name;
+    f.site = e.created_at.known() ? e.created_at : e.added_at;
+    f.error = ec;
+    f.what = what;
+    report_close_failure(f);
+}
+
+} // namespace detail
+
+LIFECYCLE_END_NAMESPACE
+
+#endif // LIFECYCLE_DETAIL_CLOSER_ENTRIES_HPP
