@@ -213,7 +213,7 @@ TEST_CASE("tracked_ptr owns a heap object, deletes it once, and gives pointer ac
         CHECK_FALSE(p); // NOLINT(bugprone-use-after-move)
     }
     CHECK(widget::destroyed == 1);
-    CHECK(live_of(lifecycle::pointer_traits<widget>::kind_name()) == 0);
+    CHECK(live_of(lifecycle::heap_traits<widget>::kind_name()) == 0);
 }
 
 TEST_CASE("a close-error handler that throws does not lose the failure: the default line is printed") {
@@ -228,3 +228,14 @@ TEST_CASE("a close-error handler that throws does not lose the failure: the defa
     CHECK(text.find("lifecycle: the close-error handler threw; what it was given is printed instead") != std::string::npos);
     CHECK(text.find("lifecycle: failed to close fd 'thrown away': Bad file descriptor") != std::string::npos);
 }
+
+// The names renamed in 0.2 still work, deprecated, for one release.
+#if defined(__GNUC__)
+#    pragma GCC diagnostic push
+#    pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+static_assert(std::is_same_v<lifecycle::mmap_traits, lifecycle::mapping_traits>);
+static_assert(std::is_same_v<lifecycle::pointer_traits<int>, lifecycle::heap_traits<int>>);
+#if defined(__GNUC__)
+#    pragma GCC diagnostic pop
+#endif

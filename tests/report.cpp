@@ -172,7 +172,7 @@ TEST_CASE("groups by creation site, ranked by weight, then count") {
     lifecycle::tracked_mapping heavy{lifecycle::mapping{p, 1 << 20}, "heavy"};
     const auto r = scope.check();
     REQUIRE(r.groups().size() == 3);
-    CHECK(r.groups()[0].kind == "mmap");
+    CHECK(r.groups()[0].kind == "mapping");
     CHECK(r.groups()[0].total_weight == (1u << 20));
     CHECK(r.groups()[1].count == 3);
     CHECK(r.groups()[1].site_function == "create_here");
@@ -181,10 +181,10 @@ TEST_CASE("groups by creation site, ranked by weight, then count") {
     CHECK(r.count() == 5);
     CHECK(r.total_weight() == (1u << 20));
     const std::string text = r.to_text();
-    CHECK(text.find("1 x mmap 'heavy', holding 1.0 MiB") != std::string::npos);
+    CHECK(text.find("1 x mapping 'heavy', holding 1.0 MiB") != std::string::npos);
     CHECK(text.find("close with munmap()") != std::string::npos);
     CHECK(ends_with(text, "SUMMARY: lifecycle: 5 leaked resources in 3 groups (1.0 MiB) in scope 'ranking'\n"));
-    CHECK(text.find("1 x mmap") < text.find("3 x fd"));
+    CHECK(text.find("1 x mapping") < text.find("3 x fd"));
     CHECK(text.find("3 x fd") < text.find("1 x fd"));
 }
 

@@ -120,37 +120,7 @@ public:
     ///     closed          'ensemble_daily' (weather::dataset, object 0x5562...), added at main (aliased_close.cpp:193)
     ///     alias           'ensemble' (weather::dataset, object 0x5562...): same object as 'ensemble_daily'
     ///                     (weather::dataset, object 0x5562...), not closed again, added at main (aliased_close.cpp:192)
-    std::string to_text() const {
-        if (entries_.empty()) return {};
-        std::string out = "lifecycle: closer handled " + std::to_string(entries_.size()) +
-                          (entries_.size() == 1 ? " entry:" : " entries:");
-        bool first = true;
-        for (close_outcome o : {close_outcome::closed, close_outcome::failed, close_outcome::alias,
-                                close_outcome::already_closed, close_outcome::empty}) {
-            if (const std::size_t n = count(o)) {
-                out += (first ? " " : ", ") + std::to_string(n) + " " + std::string(to_string(o));
-                first = false;
-            }
-        }
-        out += '\n';
-        for (const auto& e : entries_) {
-            std::string word(to_string(e.outcome));
-            word.resize(std::max<std::size_t>(word.size(), 15), ' ');
-            out += "  " + word + ' ' + e.describe();
-            switch (e.outcome) {
-            case close_outcome::failed:
-                out += ": " + e.error.message();
-                if (!e.what.empty()) out += " (" + e.what + ")";
-                break;
-            case close_outcome::alias: out += ": same object as " + e.alias_of + ", not closed again"; break;
-            default: break;
-            }
-            out += ", added at " + detail::site_text(e.added_at);
-            if (e.created_at.known()) out += ", created at " + detail::site_text(e.created_at);
-            out += '\n';
-        }
-        return out;
-    }
+    std::string to_text() const;
 
     /// Effects: writes to_text() to `os` (a std::ostream; a template, so that
     /// this header needs no <ostream>).
@@ -193,27 +163,8 @@ private:
         close_result result;
         std::vector<close_entry> failures;
     };
-    static data make_data(close_result r) {
-        data d;
-        d.failures = r.failures();
-        if (d.failures.empty()) { // contract violated: keep primary() valid
-            close_entry none;
-            none.kind = "none";
-            none.outcome = close_outcome::failed;
-            d.failures.push_back(std::move(none));
-        }
-        d.result = std::move(r);
-        return d;
-    }
-    static std::string message(const data& d) {
-        const close_entry& p = d.failures.front();
-        std::string m = "lifecycle: closer: " + std::to_string(d.failures.size()) + " of " +
-                        std::to_string(d.result.entries().size()) + " entries failed to close; first " + p.describe() +
-                        ", added at " + detail::site_text(p.added_at);
-        if (!p.what.empty()) m += ", threw '" + p.what + "'";
-        if (d.failures.size() > 1) m += " (and " + std::to_string(d.failures.size() - 1) + " more in failures())";
-        return m;
-    }
+    static data make_data(close_result r);
+    static std::string message(const data& d);
     explicit close_error(std::shared_ptr<const data> d)
         : std::system_error(d->failures.front().error, message(*d)), data_(std::move(d)) {}
 
@@ -221,5 +172,69 @@ private:
 };
 
 LIFECYCLE_END_NAMESPACE
+
+
+// ---- definitions of the cold paths (header-only, or the compiled library) ----
+#if LIFECYCLE_DETAIL_DEFINE_COLD
+
+LIFECYCLE_BEGIN_NAMESPACE
+
+LIFECYCLE_DETAIL_COLD std::string close_result::to_text() const {
+    if (entries_.empty()) return {};
+    std::string out = "lifecycle: closer handled " + std::to_string(entries_.size()) +
+                      (entries_.size() == 1 ? " entry:" : " entries:");
+    bool first = true;
+    for (close_outcome o : {close_outcome::closed, close_outcome::failed, close_outcome::alias,
+                            close_outcome::already_closed, close_outcome::empty}) {
+        if (const std::size_t n = count(o)) {
+            out += (first ? " " : ", ") + std::to_string(n) + " " + std::string(to_string(o));
+            first = false;
+        }
+    }
+    out += '\n';
+    for (const auto& e : entries_) {
+        std::string word(to_string(e.outcome));
+        word.resize(std::max<std::size_t>(word.size(), 15), ' ');
+        out += "  " + word + ' ' + e.describe();
+        switch (e.outcome) {
+        case close_outcome::failed:
+            out += ": " + e.error.message();
+            if (!e.what.empty()) out += " (" + e.what + ")";
+            break;
+        case close_outcome::alias: out += ": same object as " + e.alias_of + ", not closed again"; break;
+        default: break;
+        }
+        out += ", added at " + detail::site_text(e.added_at);
+        if (e.created_at.known()) out += ", created at " + detail::site_text(e.created_at);
+        out += '\n';
+    }
+    return out;
+}
+
+LIFECYCLE_DETAIL_COLD close_error::data close_error::make_data(close_result r) {
+    data d;
+    d.failures = r.failures();
+    if (d.failures.empty()) { // contract violated: keep primary() valid
+        close_entry none;
+        none.kind = "none";
+        none.outcome = close_outcome::failed;
+        d.failures.push_back(std::move(none));
+    }
+    d.result = std::move(r);
+    return d;
+}
+
+LIFECYCLE_DETAIL_COLD std::string close_error::message(const data& d) {
+    const close_entry& p = d.failures.front();
+    std::string m = "lifecycle: closer: " + std::to_string(d.failures.size()) + " of " +
+                    std::to_string(d.result.entries().size()) + " entries failed to close; first " + p.describe() +
+                    ", added at " + detail::site_text(p.added_at);
+    if (!p.what.empty()) m += ", threw '" + p.what + "'";
+    if (d.failures.size() > 1) m += " (and " + std::to_string(d.failures.size() - 1) + " more in failures())";
+    return m;
+}
+
+LIFECYCLE_END_NAMESPACE
+#endif // LIFECYCLE_DETAIL_DEFINE_COLD
 
 #endif // LIFECYCLE_CLOSE_ERROR_HPP

@@ -46,34 +46,7 @@ using close_error_handler = std::function<void(const close_failure&)>;
 
 namespace detail {
 
-inline void write_close_failure(const close_failure& f) noexcept {
-    // stdio, not iostreams: the handler also runs during static destruction.
-    std::string line;
-    try {
-        line = "lifecycle: failed to close ";
-        line.append(f.kind.data(), f.kind.size());
-        if (!f.label.empty()) {
-            line += " '";
-            line.append(f.label.data(), f.label.size());
-            line += '\'';
-        }
-        line += ": ";
-        line += f.error.message();
-        if (!f.what.empty()) {
-            line += " (";
-            line.append(f.what.data(), f.what.size());
-            line += ')';
-        }
-        if (f.site.known()) {
-            line += ", created at ";
-            append_site(line, f.site);
-        }
-        line += '\n';
-        std::fwrite(line.data(), 1, line.size(), stderr);
-    } catch (...) {
-        std::fputs("lifecycle: failed to close a resource (out of memory while describing it)\n", stderr);
-    }
-}
+LIFECYCLE_DETAIL_COLD void write_close_failure(const close_failure& f) noexcept;
 
 /// A replaceable process-wide handler of `Event`s with a default writer:
 /// the close-error handler here, the ownership handler (ownership.hpp). It
@@ -127,16 +100,62 @@ LIFECYCLE_DETAIL_EXPORT inline handler_slot<close_failure>& close_handler() noex
 /// Effects: makes `handler` the process's close-error handler; an empty
 /// function restores the default (one line on stderr).
 /// Returns: the previous handler (empty if it was the default).
-inline close_error_handler set_close_error_handler(close_error_handler handler) {
-    return detail::close_handler().exchange(std::move(handler));
-}
+LIFECYCLE_DETAIL_COLD close_error_handler set_close_error_handler(close_error_handler handler);
 
 /// Effects: hands `failure` to the current handler. A handler that throws is
 /// reported on stderr; the exception does not escape.
-inline void report_close_failure(const close_failure& failure) noexcept {
+LIFECYCLE_DETAIL_COLD void report_close_failure(const close_failure& failure) noexcept;
+
+LIFECYCLE_END_NAMESPACE
+
+
+// ---- definitions of the cold paths (header-only, or the compiled library) ----
+#if LIFECYCLE_DETAIL_DEFINE_COLD
+
+LIFECYCLE_BEGIN_NAMESPACE
+
+namespace detail {
+
+LIFECYCLE_DETAIL_COLD void write_close_failure(const close_failure& f) noexcept {
+    // stdio, not iostreams: the handler also runs during static destruction.
+    std::string line;
+    try {
+        line = "lifecycle: failed to close ";
+        line.append(f.kind.data(), f.kind.size());
+        if (!f.label.empty()) {
+            line += " '";
+            line.append(f.label.data(), f.label.size());
+            line += '\'';
+        }
+        line += ": ";
+        line += f.error.message();
+        if (!f.what.empty()) {
+            line += " (";
+            line.append(f.what.data(), f.what.size());
+            line += ')';
+        }
+        if (f.site.known()) {
+            line += ", created at ";
+            append_site(line, f.site);
+        }
+        line += '\n';
+        std::fwrite(line.data(), 1, line.size(), stderr);
+    } catch (...) {
+        std::fputs("lifecycle: failed to close a resource (out of memory while describing it)\n", stderr);
+    }
+}
+
+} // namespace detail
+
+LIFECYCLE_DETAIL_COLD close_error_handler set_close_error_handler(close_error_handler handler) {
+    return detail::close_handler().exchange(std::move(handler));
+}
+
+LIFECYCLE_DETAIL_COLD void report_close_failure(const close_failure& failure) noexcept {
     detail::close_handler().dispatch(failure, &detail::write_close_failure, "close-error");
 }
 
 LIFECYCLE_END_NAMESPACE
+#endif // LIFECYCLE_DETAIL_DEFINE_COLD
 
 #endif // LIFECYCLE_CLOSE_FAILURE_HPP

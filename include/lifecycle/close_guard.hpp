@@ -175,7 +175,7 @@ public:
         if (!open_) return false;
         open_ = false;
 #if LIFECYCLE_TRACKING
-        detail::retire(std::exchange(record_, nullptr), result ? detail::retire_how::close_failed : detail::retire_how::closed);
+        detail::retire(std::exchange(record_, nullptr), result ? detail::ending::close_failed : detail::ending::closed);
 #else
         (void)result;
 #endif
@@ -189,7 +189,7 @@ public:
         if (!open_) return false;
         open_ = false;
 #if LIFECYCLE_TRACKING
-        detail::retire(std::exchange(record_, nullptr), detail::retire_how::released);
+        detail::retire(std::exchange(record_, nullptr), detail::ending::released);
 #endif
         return true;
     }
@@ -230,7 +230,7 @@ private:
 #if LIFECYCLE_TRACKING
         // Reported before retiring: the record's label and site are read there.
         detail::report_failure(record_, "close_guard", make_error_code(close_guard_errc::destroyed_open), {});
-        detail::retire(std::exchange(record_, nullptr), detail::retire_how::close_failed);
+        detail::retire(std::exchange(record_, nullptr), detail::ending::close_failed);
 #endif
     }
 

@@ -111,7 +111,7 @@ struct close_traits<tracked<Traits>> {
 /// first, keeping every error. Not copyable, not movable (other threads and
 /// close callbacks may hold a reference); hold it in a unique_ptr to move it.
 class closer final {
-    using batch_type = std::vector<std::unique_ptr<detail::closer_entry>>;
+    using batch_type = std::vector<std::unique_ptr<detail::pending_entry>>;
 
 public:
     closer() = default;
@@ -121,14 +121,7 @@ public:
     /// Effects: closes the entries left, as close_all() does; each failure
     /// goes to the close-error handler (kind, name as label, the tracked
     /// handle's creation site or else the add site). Never throws.
-    ~closer() {
-        batch_type batch;
-        {
-            detail::lock_guard<detail::mutex> lock(mutex_);
-            batch.swap(entries_);
-        }
-        run_pass(batch, nullptr);
-    }
+    ~closer();
 
     /// Effects: adds an entry; `name` names it in results and reports (a
     /// tracked handle's label when empty); `site` is where it was added.
@@ -231,52 +224,12 @@ public:
     /// `ok()` or use close_all_or_throw()).
     /// Throws: std::bad_alloc if the result cannot be allocated; the entries
     /// have then been closed all the same, failures to the close-error handler.
-    [[nodiscard]] close_result close_all() {
-        batch_type batch;
-        bool nested = false;
-        {
-            detail::lock_guard<detail::mutex> lock(mutex_);
-            nested = closing_ && ::pthread_equal(closing_thread_, ::pthread_self());
-            if (!nested) cv_.wait(mutex_, [this] { return !closing_; });
-            if (entries_.empty()) return {};
-            batch.swap(entries_);
-            if (!nested) {
-                closing_ = true;
-                closing_thread_ = ::pthread_self();
-            }
-        }
-        struct end_pass {
-            closer* self;
-            bool nested;
-            ~end_pass() {
-                if (nested) return;
-                {
-                    detail::lock_guard<detail::mutex> lock(self->mutex_);
-                    self->closing_ = false;
-
-                }
-                self->cv_.notify_all();
-            }
-        } end{this, nested};
-        close_result result;
-        try {
-            result.entries_.reserve(batch.size());
-        } catch (...) {
-            run_pass(batch, nullptr);
-            throw;
-        }
-        run_pass(batch, &result);
-        return result;
-    }
+    [[nodiscard]] close_result close_all();
 
     /// Effects: close_all().
     /// Returns: its result, when no close failed.
     /// Throws: close_error carrying every failure; std::bad_alloc as close_all().
-    close_result close_all_or_throw() {
-        close_result r = close_all();
-        if (!r.ok()) throw close_error(std::move(r));
-        return r;
-    }
+    close_result close_all_or_throw();
 
     /// Returns: the number of entries waiting for a close_all().
     std::size_t size() const {
@@ -292,7 +245,7 @@ private:
     // intact and is closed here.
     template <class Entry, class Payload, class... Extra>
     void emplace(Payload&& payload, std::string_view name, const source_site& site, Extra... extra) {
-        std::unique_ptr<detail::closer_entry> e;
+        std::unique_ptr<detail::pending_entry> e;
         try {
             e.reset(new Entry(std::forward<Payload>(payload), name, site, extra...));
         } catch (...) {
@@ -348,105 +301,17 @@ private:
         }
     }
 
-    static void close_entry_now(detail::closer_entry& e) noexcept {
-        if (e.empty || e.state() == detail::open_state::closed) return;
-        std::string what;
-        const std::error_code ec = detail::close_catching(e, what);
-        if (ec) detail::report_entry_failure(e, ec, what);
-    }
+    static void close_entry_now(detail::pending_entry& e) noexcept;
 
     // One pass over `batch` (oldest first), newest first. With `out`, each
     // entry is recorded there (capacity reserved); without, failures go to
     // the close-error handler. Never throws.
-    static void run_pass(batch_type& batch, close_result* out) noexcept {
-        find_aliases(batch);
-        // Owning aliases give their object up before it is closed through
-        // the primary entry, so that the close finds no second owner.
-        for (auto& e : batch)
-            if (e->primary) e->forget();
-        for (std::size_t n = batch.size(); n-- > 0;) {
-            detail::closer_entry& e = *batch[n];
-            const detail::closer_entry* primary = e.primary;
-            std::error_code ec;
-            std::string what;
-            if (e.empty) {
-                e.outcome = close_outcome::empty;
-            } else if (primary) {
-                e.outcome = close_outcome::alias;
-            } else if (e.state() == detail::open_state::closed) {
-                e.outcome = close_outcome::already_closed;
-            } else {
-                ec = detail::close_catching(e, what);
-                e.outcome = ec ? close_outcome::failed : close_outcome::closed;
-            }
-            if (out) {
-                close_entry r;
-                r.kind = e.kind;
-                r.id = e.id;
-                r.outcome = e.outcome;
-                r.error = ec;
-                r.added_at = e.added_at;
-                r.created_at = e.created_at;
-                r.ordinal = e.ordinal;
-                try {
-                    r.name = e.name;
-                    r.what = std::move(what);
-                    if (primary) {
-                        r.alias_of = out->entries_[primary->result_index].describe();
-                        r.alias_of_ordinal = primary->ordinal;
-                    }
-                } catch (...) {
-                }
-                e.result_index = out->entries_.size();
-                out->entries_.push_back(std::move(r)); // capacity reserved: no throw
-            } else if (ec) {
-                detail::report_entry_failure(e, ec, what);
-            }
-        }
-        while (!batch.empty()) batch.pop_back();
-    }
+    static void run_pass(batch_type& batch, close_result* out) noexcept;
 
     // Reads every entry's identity (at the start of the pass) and points each
     // alias at the newest entry of the same identity, its primary: O(n) with
     // a table of indexes, O(n^2) if that cannot be allocated.
-    static void find_aliases(batch_type& batch) noexcept {
-        for (auto& e : batch) {
-            e->id = e->empty ? identity{} : e->current_identity();
-            e->primary = nullptr;
-        }
-        std::size_t size = 16;
-        while (size < batch.size() * 2) size *= 2;
-        std::unique_ptr<std::size_t[]> slots(new (std::nothrow) std::size_t[size]);
-        if (slots) {
-            const std::size_t none = static_cast<std::size_t>(-1);
-            std::fill(slots.get(), slots.get() + size, none);
-            for (std::size_t n = batch.size(); n-- > 0;) {
-                detail::closer_entry& e = *batch[n];
-                if (!e.id) continue;
-                std::size_t i = std::hash<std::string_view>{}(e.id.domain()) ^ (e.id.value() * 0x9E3779B97F4A7C15ull);
-                for (i &= size - 1;; i = (i + 1) & (size - 1)) {
-                    if (slots[i] == none) {
-                        slots[i] = n;
-                        break;
-                    }
-                    if (batch[slots[i]]->id == e.id) {
-                        e.primary = batch[slots[i]].get();
-                        break;
-                    }
-                }
-            }
-            return;
-        }
-        for (std::size_t n = batch.size(); n-- > 0;) {
-            detail::closer_entry& e = *batch[n];
-            if (!e.id) continue;
-            for (std::size_t m = batch.size(); m-- > n + 1;)
-                if (!batch[m]->primary && batch[m]->id == e.id) {
-                    e.primary = batch[m].get();
-                    break;
-                }
-        }
-    }
+    static void find_aliases(batch_type& batch) noexcept;
 
     mutable detail::mutex mutex_;
     detail::condition cv_;
@@ -457,5 +322,161 @@ private:
 };
 
 LIFECYCLE_END_NAMESPACE
+
+
+// ---- definitions of the cold paths (header-only, or the compiled library) ----
+#if LIFECYCLE_DETAIL_DEFINE_COLD
+
+LIFECYCLE_BEGIN_NAMESPACE
+
+LIFECYCLE_DETAIL_COLD closer::~closer() {
+    batch_type batch;
+    {
+        detail::lock_guard<detail::mutex> lock(mutex_);
+        batch.swap(entries_);
+    }
+    run_pass(batch, nullptr);
+}
+
+LIFECYCLE_DETAIL_COLD close_result closer::close_all() {
+    batch_type batch;
+    bool nested = false;
+    {
+        detail::lock_guard<detail::mutex> lock(mutex_);
+        nested = closing_ && ::pthread_equal(closing_thread_, ::pthread_self());
+        if (!nested) cv_.wait(mutex_, [this] { return !closing_; });
+        if (entries_.empty()) return {};
+        batch.swap(entries_);
+        if (!nested) {
+            closing_ = true;
+            closing_thread_ = ::pthread_self();
+        }
+    }
+    struct end_pass {
+        closer* self;
+        bool nested;
+        ~end_pass() {
+            if (nested) return;
+            {
+                detail::lock_guard<detail::mutex> lock(self->mutex_);
+                self->closing_ = false;
+
+            }
+            self->cv_.notify_all();
+        }
+    } end{this, nested};
+    close_result result;
+    try {
+        result.entries_.reserve(batch.size());
+    } catch (...) {
+        run_pass(batch, nullptr);
+        throw;
+    }
+    run_pass(batch, &result);
+    return result;
+}
+
+LIFECYCLE_DETAIL_COLD close_result closer::close_all_or_throw() {
+    close_result r = close_all();
+    if (!r.ok()) throw close_error(std::move(r));
+    return r;
+}
+
+LIFECYCLE_DETAIL_COLD void closer::close_entry_now(detail::pending_entry& e) noexcept {
+    if (e.empty || e.state() == detail::open_state::closed) return;
+    std::string what;
+    const std::error_code ec = detail::close_catching(e, what);
+    if (ec) detail::report_entry_failure(e, ec, what);
+}
+
+LIFECYCLE_DETAIL_COLD void closer::run_pass(batch_type& batch, close_result* out) noexcept {
+    find_aliases(batch);
+    // Owning aliases give their object up before it is closed through
+    // the primary entry, so that the close finds no second owner.
+    for (auto& e : batch)
+        if (e->primary) e->forget();
+    for (std::size_t n = batch.size(); n-- > 0;) {
+        detail::pending_entry& e = *batch[n];
+        const detail::pending_entry* primary = e.primary;
+        std::error_code ec;
+        std::string what;
+        if (e.empty) {
+            e.outcome = close_outcome::empty;
+        } else if (primary) {
+            e.outcome = close_outcome::alias;
+        } else if (e.state() == detail::open_state::closed) {
+            e.outcome = close_outcome::already_closed;
+        } else {
+            ec = detail::close_catching(e, what);
+            e.outcome = ec ? close_outcome::failed : close_outcome::closed;
+        }
+        if (out) {
+            close_entry r;
+            r.kind = e.kind;
+            r.id = e.id;
+            r.outcome = e.outcome;
+            r.error = ec;
+            r.added_at = e.added_at;
+            r.created_at = e.created_at;
+            r.ordinal = e.ordinal;
+            try {
+                r.name = e.name;
+                r.what = std::move(what);
+                if (primary) {
+                    r.alias_of = out->entries_[primary->result_index].describe();
+                    r.alias_of_ordinal = primary->ordinal;
+                }
+            } catch (...) {
+            }
+            e.result_index = out->entries_.size();
+            out->entries_.push_back(std::move(r)); // capacity reserved: no throw
+        } else if (ec) {
+            detail::report_entry_failure(e, ec, what);
+        }
+    }
+    while (!batch.empty()) batch.pop_back();
+}
+
+LIFECYCLE_DETAIL_COLD void closer::find_aliases(batch_type& batch) noexcept {
+    for (auto& e : batch) {
+        e->id = e->empty ? identity{} : e->current_identity();
+        e->primary = nullptr;
+    }
+    std::size_t size = 16;
+    while (size < batch.size() * 2) size *= 2;
+    std::unique_ptr<std::size_t[]> slots(new (std::nothrow) std::size_t[size]);
+    if (slots) {
+        const std::size_t none = static_cast<std::size_t>(-1);
+        std::fill(slots.get(), slots.get() + size, none);
+        for (std::size_t n = batch.size(); n-- > 0;) {
+            detail::pending_entry& e = *batch[n];
+            if (!e.id) continue;
+            std::size_t i = std::hash<std::string_view>{}(e.id.domain()) ^ (e.id.value() * 0x9E3779B97F4A7C15ull);
+            for (i &= size - 1;; i = (i + 1) & (size - 1)) {
+                if (slots[i] == none) {
+                    slots[i] = n;
+                    break;
+                }
+                if (batch[slots[i]]->id == e.id) {
+                    e.primary = batch[slots[i]].get();
+                    break;
+                }
+            }
+        }
+        return;
+    }
+    for (std::size_t n = batch.size(); n-- > 0;) {
+        detail::pending_entry& e = *batch[n];
+        if (!e.id) continue;
+        for (std::size_t m = batch.size(); m-- > n + 1;)
+            if (!batch[m]->primary && batch[m]->id == e.id) {
+                e.primary = batch[m].get();
+                break;
+            }
+    }
+}
+
+LIFECYCLE_END_NAMESPACE
+#endif // LIFECYCLE_DETAIL_DEFINE_COLD
 
 #endif // LIFECYCLE_CLOSER_HPP

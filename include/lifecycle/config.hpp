@@ -51,6 +51,32 @@
 #    error "LIFECYCLE_STACKTRACE must be 0 or 1"
 #endif
 
+// LIFECYCLE_COMPILED=1: the cold paths (settings, reports, symbolizing,
+// JSON, the closer's pass, ownership messages) are compiled once, into the
+// library built from src/lifecycle.cpp (CMake LIFECYCLE_COMPILED=ON, meson
+// -Dcompiled=true), and user files see only their declarations. 0 (the
+// default): header-only. Set through the build target, never before an include.
+#ifndef LIFECYCLE_COMPILED
+#    define LIFECYCLE_COMPILED 0
+#endif
+#if LIFECYCLE_COMPILED != 0 && LIFECYCLE_COMPILED != 1
+#    error "LIFECYCLE_COMPILED must be 0 or 1"
+#endif
+
+// Where the cold paths are defined: in every file (header-only), or in the
+// library only. LIFECYCLE_DETAIL_COLD marks their definitions: inline in
+// headers, ordinary functions in the library.
+#if !LIFECYCLE_COMPILED || defined(LIFECYCLE_DETAIL_BUILDING_LIBRARY)
+#    define LIFECYCLE_DETAIL_DEFINE_COLD 1
+#else
+#    define LIFECYCLE_DETAIL_DEFINE_COLD 0
+#endif
+#if LIFECYCLE_COMPILED
+#    define LIFECYCLE_DETAIL_COLD
+#else
+#    define LIFECYCLE_DETAIL_COLD inline
+#endif
+
 #if __cplusplus < 201703L
 #    error "lifecycle needs C++17 or later"
 #endif

@@ -90,7 +90,7 @@ struct handle_ops {
 
     static void release(token t) noexcept {
 #if LIFECYCLE_TRACKING
-        retire(t, retire_how::released);
+        retire(t, ending::released);
 #else
         (void)t;
 #endif
@@ -233,9 +233,9 @@ public:
     /// Returns: the handle (invalid when empty).
     [[nodiscard]] handle_type release(source_site at = source_site::current()) noexcept {
         token t = take_token();
-        const ending e = ending_of(t);
+        const end_info e = ending_of(t);
         closer_type::release(t);
-        remember(e, detail::end_how::released, at);
+        remember(e, detail::ending::released, at);
         return std::exchange(handle_, Traits::invalid());
     }
 
@@ -245,9 +245,9 @@ public:
         if (!ops::is_valid(handle_)) return;
         handle_type h = std::exchange(handle_, Traits::invalid());
         token t = take_token();
-        const ending e = ending_of(t);
+        const end_info e = ending_of(t);
         closer_type::close_quietly(std::move(h), t, at);
-        remember(e, detail::end_how::closed, at);
+        remember(e, detail::ending::closed, at);
     }
 
     /// Effects: if `h` is the handle already held, nothing (it is never closed
@@ -274,9 +274,9 @@ public:
         if (!ops::is_valid(handle_)) return {};
         handle_type h = std::exchange(handle_, Traits::invalid());
         token t = take_token();
-        const ending e = ending_of(t);
+        const end_info e = ending_of(t);
         std::error_code ec = closer_type::close_loudly(std::move(h), t, at);
-        remember(e, detail::end_how::closed, at);
+        remember(e, detail::ending::closed, at);
         return ec;
     }
 
@@ -336,11 +336,11 @@ private:
     // with the low bit, or 0.
     std::uintptr_t state_ = 0;
 
-    struct ending {
+    struct end_info {
         const detail::kind_info* kind = nullptr;
         source_site created{};
     };
-    static ending ending_of(token t) noexcept { return t ? ending{t->kind, t->site} : ending{}; }
+    static end_info ending_of(token t) noexcept { return t ? end_info{t->kind, t->site} : end_info{}; }
 
     const detail::record* live_record() const noexcept {
         return (state_ & 1) ? nullptr : reinterpret_cast<const detail::record*>(state_);
@@ -361,7 +361,7 @@ private:
     }
     // After an explicit close, release or reset of an enrolled handle: keep a
     // tombstone, so a later get() can say where the handle went.
-    void remember(const ending& e, detail::end_how how, const source_site& at) noexcept {
+    void remember(const end_info& e, detail::ending how, const source_site& at) noexcept {
         if (const detail::tombstone* t = detail::remember(e.kind, how, e.created, at))
             state_ = reinterpret_cast<std::uintptr_t>(t) | 1;
     }
@@ -374,12 +374,12 @@ private:
     }
 #else
     // Compiled out: no member, so sizeof(tracked) == sizeof(handle_type).
-    struct ending {};
-    static ending ending_of(token) noexcept { return {}; }
+    struct end_info {};
+    static end_info ending_of(token) noexcept { return {}; }
     static token take_token() noexcept { return {}; }
     static void put_token(token) noexcept {}
     static void take_state(tracked&) noexcept {}
-    static void remember(const ending&, detail::end_how, const source_site&) noexcept {}
+    static void remember(const end_info&, detail::ending, const source_site&) noexcept {}
     static void check_use() noexcept {}
 #endif
 };
@@ -407,10 +407,10 @@ using tracked_file = tracked<file_traits>;
 /// A directory stream (closes with closedir(3)).
 using tracked_dir = tracked<dir_traits>;
 /// A memory mapping (munmap(2)); weighs its length.
-using tracked_mapping = tracked<mmap_traits>;
+using tracked_mapping = tracked<mapping_traits>;
 /// An owning heap pointer (delete).
 template <class T>
-using tracked_ptr = tracked<pointer_traits<T>>;
+using tracked_ptr = tracked<heap_traits<T>>;
 
 LIFECYCLE_END_NAMESPACE
 

@@ -62,9 +62,7 @@ LIFECYCLE_BEGIN_NAMESPACE
 
 #if LIFECYCLE_TRACKING
 namespace detail {
-void report_open_at_exit() noexcept;
-/// What this layer lends the layers below (detail/hooks.hpp).
-inline constexpr report_hooks report_layer_hooks{&report_open_at_exit, &symbolize_cached};
+LIFECYCLE_DETAIL_COLD void report_open_at_exit() noexcept;
 } // namespace detail
 
 // Every function of this layer that a program uses leaves the hooks in its
@@ -126,7 +124,143 @@ struct leak_scope_options {
 namespace detail {
 
 /// `*` matches any run of characters, `?` any one character.
-inline bool glob_match(std::string_view pattern, std::string_view text) noexcept {
+LIFECYCLE_DETAIL_COLD bool glob_match(std::string_view pattern, std::string_view text) noexcept;
+
+LIFECYCLE_DETAIL_COLD const char* field_name(allow_rule::field f) noexcept;
+
+/// Appends `r` as one JSON line to LIFECYCLE_REPORT_FILE, if set, with one
+/// write(2) on an O_APPEND descriptor, so lines from concurrent scopes and
+/// processes (ctest -j) do not interleave. A file that cannot be opened
+/// gives one warning line per report; nothing else is lost.
+LIFECYCLE_DETAIL_COLD void append_report_file(const leak_report& r) noexcept;
+
+/// Prints `r` on stderr and appends it to LIFECYCLE_REPORT_FILE.
+LIFECYCLE_DETAIL_COLD void write_report(const leak_report& r) noexcept;
+
+} // namespace detail
+
+/// Marks the start of a scope whose leaks `check()` and the destructor report.
+class leak_scope final {
+public:
+    /// Effects: begins a scope named `name` with policy `policy`.
+    explicit leak_scope(std::string_view name = {}, leak_policy policy = leak_policy::print)
+        : leak_scope(name, options_with(policy, {})) {}
+
+    /// Effects: begins a scope whose destructor calls `handler` with a non-empty report.
+    leak_scope(std::string_view name, leak_handler handler)
+        : leak_scope(name, options_with(leak_policy::call_handler, std::move(handler))) {}
+
+    /// Effects: begins a scope with `options`.
+    /// Throws: std::invalid_argument if the policy is call_handler and no handler is given.
+    /// Throws: std::invalid_argument naming the option for a limit without a
+    /// kind, a rule without a pattern or a reason.
+    leak_scope(std::string_view name, leak_scope_options options);
+
+    leak_scope(const leak_scope&) = delete;
+    leak_scope& operator=(const leak_scope&) = delete;
+
+    /// Effects: applies the policy to `check()`'s report. Never throws: a
+    /// handler's exception is reported on stderr.
+    ~leak_scope();
+
+    /// Returns: the resources created since this scope began (on its thread
+    /// only, if so configured) that are still open.
+    /// Kept-alive resources, allowed ones and leaks within the limits are
+    /// counted in `allowed()` instead.
+    leak_report check() const;
+
+    /// Returns: the scope's name.
+    const std::string& name() const noexcept { return name_; }
+
+private:
+    static leak_scope_options options_with(leak_policy policy, leak_handler handler) {
+        leak_scope_options o;
+        o.policy = policy;
+        o.handler = std::move(handler);
+        return o;
+    }
+
+#if LIFECYCLE_TRACKING
+    // Removes kept-alive and allowed records; returns the counts per rule.
+    std::vector<allowance> filter(std::vector<detail::record_view>& records) const;
+
+    // Removes the records of kinds within their limits (counted in `allowed`);
+    // returns the limits exceeded.
+    std::vector<limit_exceeded> apply_limits(std::vector<detail::record_view>& records, std::vector<allowance>& allowed) const;
+
+    // The OS cross-check: fds opened since the scope began that no live
+    // tracked handle owns, and threads started and not ended.
+    void add_os_findings(leak_report& r) const;
+#endif
+
+    std::string name_;
+    leak_scope_options options_;
+#if LIFECYCLE_TRACKING
+    detail::os_snapshot os_start_;
+    detail::watermark start_;
+    const char* interned_ = nullptr;
+    const char* outer_ = nullptr;
+    int thread_ = 0;
+#endif
+};
+
+namespace detail {
+[[noreturn]] LIFECYCLE_DETAIL_COLD void assert_failed(const leak_report& r, const char* expr, const char* file, int line) noexcept;
+
+#if LIFECYCLE_TRACKING
+LIFECYCLE_DETAIL_COLD void assert_live_at_most(std::string_view kind, std::uint64_t n, const char* expr, const char* file, int line) noexcept;
+
+// The at-exit report: everything still open (except keep_alive()), grouped.
+LIFECYCLE_DETAIL_COLD void report_open_at_exit() noexcept;
+
+LIFECYCLE_DETAIL_COLD bool install_at_exit_report() noexcept;
+
+#endif
+} // namespace detail
+
+/// Effects: at process exit, prints (and appends to LIFECYCLE_REPORT_FILE) a
+/// report of every tracked resource still open, except those kept alive.
+/// Statics constructed before this call are destroyed after the report: mark
+/// those with keep_alive(), or set LIFECYCLE_REPORT_AT_EXIT=1 instead, which
+/// installs the report before them. Idempotent.
+LIFECYCLE_DETAIL_COLD void report_at_exit() noexcept;
+
+LIFECYCLE_END_NAMESPACE
+
+#if LIFECYCLE_TRACKING
+/// Aborts with the report when `scope` has leaked resources (tracking builds only).
+#    define LIFECYCLE_ASSERT_NO_LEAKS(scope)                                                              \
+        do {                                                                                              \
+            const ::lifecycle::leak_report lifecycle_detail_report_ = (scope).check();                    \
+            if (!lifecycle_detail_report_.empty())                                                        \
+                ::lifecycle::detail::assert_failed(lifecycle_detail_report_, #scope, __FILE__, __LINE__); \
+        } while (false)
+/// Aborts with a report of the live resources of `kind` when more than `n`
+/// are open (tracking builds only). `kind` is a kind name, e.g. "fd".
+#    define LIFECYCLE_ASSERT_LIVE_AT_MOST(kind, n) \
+        ::lifecycle::detail::assert_live_at_most((kind), (n), #kind ", " #n, __FILE__, __LINE__)
+#else
+#    define LIFECYCLE_ASSERT_NO_LEAKS(scope) ((void)sizeof(scope))
+#    define LIFECYCLE_ASSERT_LIVE_AT_MOST(kind, n) ((void)sizeof(kind), (void)sizeof(n))
+#endif
+
+
+// ---- definitions of the cold paths (header-only, or the compiled library) ----
+#if LIFECYCLE_DETAIL_DEFINE_COLD
+#    if LIFECYCLE_TRACKING
+#        include <lifecycle/detail/anchor.hpp>
+#        include <lifecycle/detail/symbols.hpp>
+#    endif
+
+LIFECYCLE_BEGIN_NAMESPACE
+
+namespace detail {
+#    if LIFECYCLE_TRACKING
+/// What this layer lends the layers below (detail/hooks.hpp).
+inline constexpr report_hooks report_layer_hooks{&report_open_at_exit, &symbolize_cached};
+#    endif
+
+LIFECYCLE_DETAIL_COLD bool glob_match(std::string_view pattern, std::string_view text) noexcept {
     std::size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
     while (t < text.size()) {
         if (p < pattern.size() && pattern[p] == '*') { // before the literal test: "FILE*" has a '*' too
@@ -145,7 +279,7 @@ inline bool glob_match(std::string_view pattern, std::string_view text) noexcept
     return p == pattern.size();
 }
 
-inline const char* field_name(allow_rule::field f) noexcept {
+LIFECYCLE_DETAIL_COLD const char* field_name(allow_rule::field f) noexcept {
     switch (f) {
     case allow_rule::field::kind: return "kind";
     case allow_rule::field::function: return "function";
@@ -154,11 +288,7 @@ inline const char* field_name(allow_rule::field f) noexcept {
     return "?";
 }
 
-/// Appends `r` as one JSON line to LIFECYCLE_REPORT_FILE, if set, with one
-/// write(2) on an O_APPEND descriptor, so lines from concurrent scopes and
-/// processes (ctest -j) do not interleave. A file that cannot be opened
-/// gives one warning line per report; nothing else is lost.
-inline void append_report_file(const leak_report& r) noexcept {
+LIFECYCLE_DETAIL_COLD void append_report_file(const leak_report& r) noexcept {
     const char* path = std::getenv("LIFECYCLE_REPORT_FILE");
     if (path == nullptr || *path == '\0' || r.empty()) return;
     try {
@@ -181,8 +311,7 @@ inline void append_report_file(const leak_report& r) noexcept {
     }
 }
 
-/// Prints `r` on stderr and appends it to LIFECYCLE_REPORT_FILE.
-inline void write_report(const leak_report& r) noexcept {
+LIFECYCLE_DETAIL_COLD void write_report(const leak_report& r) noexcept {
     try {
         const std::string text = r.to_text();
         std::fwrite(text.data(), 1, text.size(), stderr);
@@ -193,241 +322,187 @@ inline void write_report(const leak_report& r) noexcept {
     append_report_file(r);
 }
 
-} // namespace detail
-
-/// Marks the start of a scope whose leaks `check()` and the destructor report.
-class leak_scope final {
-public:
-    /// Effects: begins a scope named `name` with policy `policy`.
-    explicit leak_scope(std::string_view name = {}, leak_policy policy = leak_policy::print)
-        : leak_scope(name, options_with(policy, {})) {}
-
-    /// Effects: begins a scope whose destructor calls `handler` with a non-empty report.
-    leak_scope(std::string_view name, leak_handler handler)
-        : leak_scope(name, options_with(leak_policy::call_handler, std::move(handler))) {}
-
-    /// Effects: begins a scope with `options`.
-    /// Throws: std::invalid_argument if the policy is call_handler and no handler is given.
-    /// Throws: std::invalid_argument naming the option for a limit without a
-    /// kind, a rule without a pattern or a reason.
-    leak_scope(std::string_view name, leak_scope_options options) : name_(name), options_(std::move(options)) {
-        if (options_.policy == leak_policy::call_handler && !options_.handler)
-            throw std::invalid_argument("lifecycle::leak_scope: leak_policy::call_handler needs a handler");
-        for (std::size_t i = 0; i < options_.limits.size(); ++i)
-            if (options_.limits[i].kind.empty())
-                throw std::invalid_argument("lifecycle::leak_scope: limits[" + std::to_string(i) +
-                                            "].kind is empty (a kind name such as \"fd\", or \"*\")");
-        for (std::size_t i = 0; i < options_.allow.size(); ++i) {
-            const allow_rule& a = options_.allow[i];
-            if (a.pattern.empty())
-                throw std::invalid_argument("lifecycle::leak_scope: allow[" + std::to_string(i) + "] (" +
-                                            detail::field_name(a.what) + ") has an empty pattern");
-            if (a.reason.empty())
-                throw std::invalid_argument("lifecycle::leak_scope: allow[" + std::to_string(i) + "] (" +
-                                            detail::field_name(a.what) + " '" + a.pattern +
-                                            "') has no reason; reports print it");
-        }
-        LIFECYCLE_DETAIL_LEND_REPORT_HOOKS();
-#if LIFECYCLE_TRACKING
-        if (options_.os_check) os_start_ = detail::take_os_snapshot();
-        auto& reg = detail::instance();
-        interned_ = reg.intern_name(name_);
-        thread_ = detail::registry::thread_id();
-        start_ = reg.mark();
-        outer_ = std::exchange(detail::registry::tls_scope_name, interned_);
-#endif
-    }
-
-    leak_scope(const leak_scope&) = delete;
-    leak_scope& operator=(const leak_scope&) = delete;
-
-    /// Effects: applies the policy to `check()`'s report. Never throws: a
-    /// handler's exception is reported on stderr.
-    ~leak_scope() {
-#if LIFECYCLE_TRACKING
-        detail::registry::tls_scope_name = outer_;
-        if (options_.policy == leak_policy::ignore) return;
-        try {
-            leak_report r = check();
-            if (r.empty()) return;
-            switch (options_.policy) {
-            case leak_policy::print: detail::write_report(r); break;
-            case leak_policy::abort:
-                detail::write_report(r);
-                std::abort();
-            case leak_policy::call_handler: options_.handler(r); break;
-            case leak_policy::ignore: break;
-            }
-        } catch (const std::exception& e) {
-            std::fprintf(stderr, "lifecycle: leak scope '%s' could not report: %s\n", name_.c_str(), e.what());
-        } catch (...) {
-            std::fprintf(stderr, "lifecycle: leak scope '%s' could not report: unknown exception\n", name_.c_str());
-        }
-#endif
-    }
-
-    /// Returns: the resources created since this scope began (on its thread
-    /// only, if so configured) that are still open.
-    /// Kept-alive resources, allowed ones and leaks within the limits are
-    /// counted in `allowed()` instead.
-    leak_report check() const {
-#if LIFECYCLE_TRACKING
-        auto& reg = detail::instance();
-        std::vector<detail::record_view> records = reg.live_since(start_, options_.this_thread_only ? thread_ : 0);
-        std::vector<allowance> allowed = filter(records);
-        std::vector<limit_exceeded> exceeded = apply_limits(records, allowed);
-        leak_report r = leak_report::from_records(name_, std::move(records), reg.capture_mode());
-        r.allowed_ = std::move(allowed);
-        r.exceeded_ = std::move(exceeded);
-        r.max_groups_ = options_.max_groups;
-        if (options_.os_check) add_os_findings(r);
-        return r;
-#else
-        return leak_report{};
-#endif
-    }
-
-    /// Returns: the scope's name.
-    const std::string& name() const noexcept { return name_; }
-
-private:
-    static leak_scope_options options_with(leak_policy policy, leak_handler handler) {
-        leak_scope_options o;
-        o.policy = policy;
-        o.handler = std::move(handler);
-        return o;
-    }
-
-#if LIFECYCLE_TRACKING
-    // Removes kept-alive and allowed records; returns the counts per rule.
-    std::vector<allowance> filter(std::vector<detail::record_view>& records) const {
-        std::vector<allowance> out;
-        for (const allow_rule& a : options_.allow)
-            out.push_back(allowance{std::string(detail::field_name(a.what)) + " '" + a.pattern + "'", a.reason, 0});
-        auto user_function = [](const detail::record_view& rec) -> std::string {
-            detail::frame_info f;
-            if (!rec.stack || !detail::first_user_frame(const_cast<const void* const*>(rec.stack->frames), rec.stack->depth, f))
-                return {};
-            return detail::qualified_name(f.function);
-        };
-        std::size_t kept_from = out.size();
-        auto keep = std::remove_if(records.begin(), records.end(), [&](const detail::record_view& rec) {
-            if (rec.kept) {
-                for (std::size_t i = kept_from; i < out.size(); ++i)
-                    if (out[i].reason == rec.kept) return ++out[i].count, true;
-                out.push_back(allowance{"keep_alive", rec.kept, 1});
-                return true;
-            }
-            for (std::size_t i = 0; i < options_.allow.size(); ++i) {
-                const allow_rule& a = options_.allow[i];
-                bool hit = false;
-                switch (a.what) {
-                case allow_rule::field::kind: hit = detail::glob_match(a.pattern, rec.kind->name); break;
-                case allow_rule::field::label: hit = detail::glob_match(a.pattern, rec.label); break;
-                case allow_rule::field::function:
-                    hit = (rec.site.function && detail::glob_match(a.pattern, rec.site.function)) ||
-                          detail::glob_match(a.pattern, user_function(rec));
-                    break;
-                }
-                if (hit) return ++out[i].count, true;
-            }
-            return false;
-        });
-        records.erase(keep, records.end());
-        return out;
-    }
-
-    // Removes the records of kinds within their limits (counted in `allowed`);
-    // returns the limits exceeded.
-    std::vector<limit_exceeded> apply_limits(std::vector<detail::record_view>& records, std::vector<allowance>& allowed) const {
-        std::vector<limit_exceeded> exceeded;
-        if (options_.limits.empty()) return exceeded;
-        auto limit_of = [this](const std::string& kind) -> const kind_limit* {
-            const kind_limit* any = nullptr;
-            for (const kind_limit& l : options_.limits) {
-                if (l.kind == kind) return &l;
-                if (l.kind == "*") any = &l;
-            }
-            return any;
-        };
-        std::vector<limit_exceeded> totals; // per kind with a limit
-        for (const detail::record_view& rec : records) {
-            const kind_limit* l = limit_of(rec.kind->name);
-            if (!l) continue;
-            auto it = std::find_if(totals.begin(), totals.end(), [&](const limit_exceeded& t) { return t.kind == rec.kind->name; });
-            if (it == totals.end()) it = totals.insert(totals.end(), limit_exceeded{rec.kind->name, 0, 0, l->max_count, l->max_weight});
-            ++it->count;
-            it->weight += rec.weight;
-        }
-        for (const limit_exceeded& t : totals) {
-            if (t.count > t.max_count || t.weight > t.max_weight) {
-                exceeded.push_back(t);
-                continue;
-            }
-            std::string rule = "limit '" + t.kind + "'";
-            if (t.max_count != static_cast<std::size_t>(-1)) rule += " <= " + std::to_string(t.max_count);
-            if (t.max_weight != static_cast<std::uint64_t>(-1)) rule += " <= " + detail::human_bytes(t.max_weight);
-            allowed.push_back(allowance{rule, "tolerated by the scope's limits", t.count});
-            records.erase(std::remove_if(records.begin(), records.end(),
-                                         [&](const detail::record_view& rec) { return rec.kind->name == t.kind; }),
-                          records.end());
-        }
-        return exceeded;
-    }
-
-    // The OS cross-check: fds opened since the scope began that no live
-    // tracked handle owns, and threads started and not ended.
-    void add_os_findings(leak_report& r) const {
-        if (!os_start_.ok) return;
-        const detail::os_snapshot now = detail::take_os_snapshot();
-        std::vector<int> tracked_fds; // the fds live tracked handles hold (fds, sockets, FILE*, DIR*, ...)
-        for (const detail::record_view& rec : detail::instance().all_live())
-            if (rec.os_fd >= 0) tracked_fds.push_back(rec.os_fd);
-        std::sort(tracked_fds.begin(), tracked_fds.end());
-        leak_group fds;
-        fds.kind = "fd";
-        fds.tracked = false;
-        for (const auto& fd : now.fds) {
-            if (std::binary_search(os_start_.fds.begin(), os_start_.fds.end(), fd)) continue;
-            if (std::binary_search(tracked_fds.begin(), tracked_fds.end(), fd.first)) continue;
-            ++fds.count;
-            fds.labels.push_back("fd " + std::to_string(fd.first) + " -> " + fd.second);
-        }
-        if (fds.count) r.groups_.push_back(std::move(fds));
-        if (now.threads > os_start_.threads && os_start_.threads > 0) {
-            leak_group threads;
-            threads.kind = "thread";
-            threads.tracked = false;
-            threads.count = static_cast<std::size_t>(now.threads - os_start_.threads);
-            threads.labels.push_back(detail::plural(threads.count, "more thread", "more threads") + " than when the scope began (" +
-                                     std::to_string(os_start_.threads) + " then, " + std::to_string(now.threads) + " now)");
-            r.groups_.push_back(std::move(threads));
-        }
-        for (const leak_group& g : r.groups_)
-            if (!g.tracked) r.count_ += g.count;
-    }
-#endif
-
-    std::string name_;
-    leak_scope_options options_;
-#if LIFECYCLE_TRACKING
-    detail::os_snapshot os_start_;
-    detail::watermark start_;
-    const char* interned_ = nullptr;
-    const char* outer_ = nullptr;
-    int thread_ = 0;
-#endif
-};
-
-namespace detail {
-[[noreturn]] inline void assert_failed(const leak_report& r, const char* expr, const char* file, int line) noexcept {
+[[noreturn]] LIFECYCLE_DETAIL_COLD void assert_failed(const leak_report& r, const char* expr, const char* file, int line) noexcept {
     write_report(r);
     std::fprintf(stderr, "%s:%d: LIFECYCLE_ASSERT_NO_LEAKS(%s) failed\n", file, line, expr);
     std::abort();
 }
+} // namespace detail
 
+LIFECYCLE_DETAIL_COLD leak_scope::leak_scope(std::string_view name, leak_scope_options options) : name_(name), options_(std::move(options)) {
+    if (options_.policy == leak_policy::call_handler && !options_.handler)
+        throw std::invalid_argument("lifecycle::leak_scope: leak_policy::call_handler needs a handler");
+    for (std::size_t i = 0; i < options_.limits.size(); ++i)
+        if (options_.limits[i].kind.empty())
+            throw std::invalid_argument("lifecycle::leak_scope: limits[" + std::to_string(i) +
+                                        "].kind is empty (a kind name such as \"fd\", or \"*\")");
+    for (std::size_t i = 0; i < options_.allow.size(); ++i) {
+        const allow_rule& a = options_.allow[i];
+        if (a.pattern.empty())
+            throw std::invalid_argument("lifecycle::leak_scope: allow[" + std::to_string(i) + "] (" +
+                                        detail::field_name(a.what) + ") has an empty pattern");
+        if (a.reason.empty())
+            throw std::invalid_argument("lifecycle::leak_scope: allow[" + std::to_string(i) + "] (" +
+                                        detail::field_name(a.what) + " '" + a.pattern +
+                                        "') has no reason; reports print it");
+    }
+    LIFECYCLE_DETAIL_LEND_REPORT_HOOKS();
 #if LIFECYCLE_TRACKING
-inline void assert_live_at_most(std::string_view kind, std::uint64_t n, const char* expr, const char* file, int line) noexcept {
+    if (options_.os_check) os_start_ = detail::take_os_snapshot();
+    auto& reg = detail::instance();
+    interned_ = reg.intern_name(name_);
+    thread_ = detail::registry::thread_id();
+    start_ = reg.mark();
+    outer_ = std::exchange(detail::registry::tls_scope_name, interned_);
+#endif
+}
+
+LIFECYCLE_DETAIL_COLD leak_scope::~leak_scope() {
+#if LIFECYCLE_TRACKING
+    detail::registry::tls_scope_name = outer_;
+    if (options_.policy == leak_policy::ignore) return;
+    try {
+        leak_report r = check();
+        if (r.empty()) return;
+        switch (options_.policy) {
+        case leak_policy::print: detail::write_report(r); break;
+        case leak_policy::abort:
+            detail::write_report(r);
+            std::abort();
+        case leak_policy::call_handler: options_.handler(r); break;
+        case leak_policy::ignore: break;
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "lifecycle: leak scope '%s' could not report: %s\n", name_.c_str(), e.what());
+    } catch (...) {
+        std::fprintf(stderr, "lifecycle: leak scope '%s' could not report: unknown exception\n", name_.c_str());
+    }
+#endif
+}
+
+LIFECYCLE_DETAIL_COLD leak_report leak_scope::check() const {
+#if LIFECYCLE_TRACKING
+    auto& reg = detail::instance();
+    std::vector<detail::record_view> records = reg.live_since(start_, options_.this_thread_only ? thread_ : 0);
+    std::vector<allowance> allowed = filter(records);
+    std::vector<limit_exceeded> exceeded = apply_limits(records, allowed);
+    leak_report r = leak_report::from_records(name_, std::move(records), reg.capture_tier());
+    r.allowed_ = std::move(allowed);
+    r.exceeded_ = std::move(exceeded);
+    r.max_groups_ = options_.max_groups;
+    if (options_.os_check) add_os_findings(r);
+    return r;
+#else
+    return leak_report{};
+#endif
+}
+
+#    if LIFECYCLE_TRACKING
+LIFECYCLE_DETAIL_COLD std::vector<allowance> leak_scope::filter(std::vector<detail::record_view>& records) const {
+    std::vector<allowance> out;
+    for (const allow_rule& a : options_.allow)
+        out.push_back(allowance{std::string(detail::field_name(a.what)) + " '" + a.pattern + "'", a.reason, 0});
+    auto user_function = [](const detail::record_view& rec) -> std::string {
+        detail::frame_info f;
+        if (!rec.stack || !detail::first_user_frame(const_cast<const void* const*>(rec.stack->frames), rec.stack->depth, f))
+            return {};
+        return detail::qualified_name(f.function);
+    };
+    std::size_t kept_from = out.size();
+    auto keep = std::remove_if(records.begin(), records.end(), [&](const detail::record_view& rec) {
+        if (rec.kept) {
+            for (std::size_t i = kept_from; i < out.size(); ++i)
+                if (out[i].reason == rec.kept) return ++out[i].count, true;
+            out.push_back(allowance{"keep_alive", rec.kept, 1});
+            return true;
+        }
+        for (std::size_t i = 0; i < options_.allow.size(); ++i) {
+            const allow_rule& a = options_.allow[i];
+            bool hit = false;
+            switch (a.what) {
+            case allow_rule::field::kind: hit = detail::glob_match(a.pattern, rec.kind->name); break;
+            case allow_rule::field::label: hit = detail::glob_match(a.pattern, rec.label); break;
+            case allow_rule::field::function:
+                hit = (rec.site.function && detail::glob_match(a.pattern, rec.site.function)) ||
+                      detail::glob_match(a.pattern, user_function(rec));
+                break;
+            }
+            if (hit) return ++out[i].count, true;
+        }
+        return false;
+    });
+    records.erase(keep, records.end());
+    return out;
+}
+
+LIFECYCLE_DETAIL_COLD std::vector<limit_exceeded> leak_scope::apply_limits(std::vector<detail::record_view>& records, std::vector<allowance>& allowed) const {
+    std::vector<limit_exceeded> exceeded;
+    if (options_.limits.empty()) return exceeded;
+    auto limit_of = [this](const std::string& kind) -> const kind_limit* {
+        const kind_limit* any = nullptr;
+        for (const kind_limit& l : options_.limits) {
+            if (l.kind == kind) return &l;
+            if (l.kind == "*") any = &l;
+        }
+        return any;
+    };
+    std::vector<limit_exceeded> totals; // per kind with a limit
+    for (const detail::record_view& rec : records) {
+        const kind_limit* l = limit_of(rec.kind->name);
+        if (!l) continue;
+        auto it = std::find_if(totals.begin(), totals.end(), [&](const limit_exceeded& t) { return t.kind == rec.kind->name; });
+        if (it == totals.end()) it = totals.insert(totals.end(), limit_exceeded{rec.kind->name, 0, 0, l->max_count, l->max_weight});
+        ++it->count;
+        it->weight += rec.weight;
+    }
+    for (const limit_exceeded& t : totals) {
+        if (t.count > t.max_count || t.weight > t.max_weight) {
+            exceeded.push_back(t);
+            continue;
+        }
+        std::string rule = "limit '" + t.kind + "'";
+        if (t.max_count != static_cast<std::size_t>(-1)) rule += " <= " + std::to_string(t.max_count);
+        if (t.max_weight != static_cast<std::uint64_t>(-1)) rule += " <= " + detail::human_bytes(t.max_weight);
+        allowed.push_back(allowance{rule, "tolerated by the scope's limits", t.count});
+        records.erase(std::remove_if(records.begin(), records.end(),
+                                     [&](const detail::record_view& rec) { return rec.kind->name == t.kind; }),
+                      records.end());
+    }
+    return exceeded;
+}
+
+LIFECYCLE_DETAIL_COLD void leak_scope::add_os_findings(leak_report& r) const {
+    if (!os_start_.ok) return;
+    const detail::os_snapshot now = detail::take_os_snapshot();
+    std::vector<int> tracked_fds; // the fds live tracked handles hold (fds, sockets, FILE*, DIR*, ...)
+    for (const detail::record_view& rec : detail::instance().all_live())
+        if (rec.os_fd >= 0) tracked_fds.push_back(rec.os_fd);
+    std::sort(tracked_fds.begin(), tracked_fds.end());
+    leak_group fds;
+    fds.kind = "fd";
+    fds.tracked = false;
+    for (const auto& fd : now.fds) {
+        if (std::binary_search(os_start_.fds.begin(), os_start_.fds.end(), fd)) continue;
+        if (std::binary_search(tracked_fds.begin(), tracked_fds.end(), fd.first)) continue;
+        ++fds.count;
+        fds.labels.push_back("fd " + std::to_string(fd.first) + " -> " + fd.second);
+    }
+    if (fds.count) r.groups_.push_back(std::move(fds));
+    if (now.threads > os_start_.threads && os_start_.threads > 0) {
+        leak_group threads;
+        threads.kind = "thread";
+        threads.tracked = false;
+        threads.count = static_cast<std::size_t>(now.threads - os_start_.threads);
+        threads.labels.push_back(detail::plural(threads.count, "more thread", "more threads") + " than when the scope began (" +
+                                 std::to_string(os_start_.threads) + " then, " + std::to_string(now.threads) + " now)");
+        r.groups_.push_back(std::move(threads));
+    }
+    for (const leak_group& g : r.groups_)
+        if (!g.tracked) r.count_ += g.count;
+}
+
+namespace detail {
+LIFECYCLE_DETAIL_COLD void assert_live_at_most(std::string_view kind, std::uint64_t n, const char* expr, const char* file, int line) noexcept {
     std::uint64_t live = 0;
     try {
         for (const kind_stats& k : stats())
@@ -442,7 +517,7 @@ inline void assert_live_at_most(std::string_view kind, std::uint64_t n, const ch
             if (rec.kind->name == kind) records.push_back(std::move(rec));
         std::fprintf(stderr, "lifecycle: more than %llu %.*s live; where they were created:\n", static_cast<unsigned long long>(n),
                      static_cast<int>(kind.size()), kind.data());
-        write_report(leak_report::from_records("live " + std::string(kind), std::move(records), instance().capture_mode()));
+        write_report(leak_report::from_records("live " + std::string(kind), std::move(records), instance().capture_tier()));
     } catch (...) {
     }
     std::fprintf(stderr, "%s:%d: LIFECYCLE_ASSERT_LIVE_AT_MOST(%s) failed: %llu live, at most %llu allowed\n", file, line, expr,
@@ -450,8 +525,7 @@ inline void assert_live_at_most(std::string_view kind, std::uint64_t n, const ch
     std::abort();
 }
 
-// The at-exit report: everything still open (except keep_alive()), grouped.
-inline void report_open_at_exit() noexcept {
+LIFECYCLE_DETAIL_COLD void report_open_at_exit() noexcept {
     static std::atomic<bool> done{false}; // report_at_exit() and LIFECYCLE_REPORT_AT_EXIT=1 together: once
     if (done.exchange(true)) return;
     try {
@@ -459,27 +533,21 @@ inline void report_open_at_exit() noexcept {
         records.erase(std::remove_if(records.begin(), records.end(), [](const record_view& r) { return r.kept != nullptr; }),
                       records.end());
         if (records.empty()) return;
-        leak_report r = leak_report::from_records("process exit", std::move(records), instance().capture_mode());
+        leak_report r = leak_report::from_records("process exit", std::move(records), instance().capture_tier());
         write_report(r);
     } catch (...) {
         std::fputs("lifecycle: the at-exit report could not be rendered\n", stderr);
     }
 }
 
-inline bool install_at_exit_report() noexcept {
+LIFECYCLE_DETAIL_COLD bool install_at_exit_report() noexcept {
     static const bool installed = std::atexit([] { report_open_at_exit(); }) == 0;
     return installed;
 }
-
-#endif
 } // namespace detail
+#    endif
 
-/// Effects: at process exit, prints (and appends to LIFECYCLE_REPORT_FILE) a
-/// report of every tracked resource still open, except those kept alive.
-/// Statics constructed before this call are destroyed after the report: mark
-/// those with keep_alive(), or set LIFECYCLE_REPORT_AT_EXIT=1 instead, which
-/// installs the report before them. Idempotent.
-inline void report_at_exit() noexcept {
+LIFECYCLE_DETAIL_COLD void report_at_exit() noexcept {
     LIFECYCLE_DETAIL_LEND_REPORT_HOOKS();
 #if LIFECYCLE_TRACKING
     detail::install_at_exit_report();
@@ -487,22 +555,6 @@ inline void report_at_exit() noexcept {
 }
 
 LIFECYCLE_END_NAMESPACE
-
-#if LIFECYCLE_TRACKING
-/// Aborts with the report when `scope` has leaked resources (tracking builds only).
-#    define LIFECYCLE_ASSERT_NO_LEAKS(scope)                                                              \
-        do {                                                                                              \
-            const ::lifecycle::leak_report lifecycle_detail_report_ = (scope).check();                    \
-            if (!lifecycle_detail_report_.empty())                                                        \
-                ::lifecycle::detail::assert_failed(lifecycle_detail_report_, #scope, __FILE__, __LINE__); \
-        } while (false)
-/// Aborts with a report of the live resources of `kind` when more than `n`
-/// are open (tracking builds only). `kind` is a kind name, e.g. "fd".
-#    define LIFECYCLE_ASSERT_LIVE_AT_MOST(kind, n) \
-        ::lifecycle::detail::assert_live_at_most((kind), (n), #kind ", " #n, __FILE__, __LINE__)
-#else
-#    define LIFECYCLE_ASSERT_NO_LEAKS(scope) ((void)sizeof(scope))
-#    define LIFECYCLE_ASSERT_LIVE_AT_MOST(kind, n) ((void)sizeof(kind), (void)sizeof(n))
-#endif
+#endif // LIFECYCLE_DETAIL_DEFINE_COLD
 
 #endif // LIFECYCLE_LEAK_SCOPE_HPP

@@ -36,15 +36,17 @@
 #include <lifecycle/registry.hpp>
 #include <lifecycle/source_site.hpp>
 
+#include <atomic>
 #include <cstdint>
+#include <new>
 #include <cstdio>
 #include <cstdlib>
 #include <lifecycle/detail/function.hpp>
+#include <lifecycle/detail/intern_table.hpp>
 #include <lifecycle/detail/site_text.hpp>
 #include <lifecycle/detail/sync.hpp>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <utility>
 
 LIFECYCLE_BEGIN_NAMESPACE
@@ -80,7 +82,73 @@ using ownership_handler = std::function<void(const ownership_problem&)>;
 
 namespace detail {
 
-inline void append_wrapper(std::string& out, std::string_view kind, std::string_view label) {
+LIFECYCLE_DETAIL_COLD void append_wrapper(std::string& out, std::string_view kind, std::string_view label);
+
+} // namespace detail
+
+
+namespace detail {
+
+struct ownership_state {
+    struct seen_problem {
+        std::uint64_t hash;
+    };
+    handler_slot<ownership_problem> handler;
+    intern_table<seen_problem> seen;          // warn_once: problems already reported, by key and generation
+    std::atomic<std::uint64_t> generation{0}; // reset_ownership_warnings() starts a new one
+};
+
+LIFECYCLE_DETAIL_COLD void write_ownership_problem(const ownership_problem& p) noexcept;
+
+// Never destroyed: handles close during static destruction too.
+LIFECYCLE_DETAIL_EXPORT inline ownership_state& ownership_globals() noexcept {
+    static ownership_state* state = new ownership_state;
+    return *state;
+}
+
+LIFECYCLE_DETAIL_COLD std::uint64_t problem_key(const ownership_problem& p) noexcept;
+
+/// Effects: applies the ownership level to `p`: drops it (ignore, or a
+/// repeat under warn_once), hands it to the handler, aborts under abort.
+/// Never throws.
+LIFECYCLE_DETAIL_COLD void report_ownership(const ownership_problem& p, ownership_level mode) noexcept;
+
+} // namespace detail
+
+#if LIFECYCLE_TRACKING
+/// Effects: sets the level for handles created (and problems found) from now on.
+inline void set_ownership_level(ownership_level level) noexcept {
+    detail::instance().set_ownership(level);
+}
+/// Returns: the level in force.
+inline ownership_level current_ownership_level() noexcept {
+    return detail::instance().ownership();
+}
+#else
+inline void set_ownership_level(ownership_level) noexcept {}
+inline ownership_level current_ownership_level() noexcept { return ownership_level::ignore; }
+#endif
+
+/// Effects: makes `handler` receive ownership problems (after the level's
+/// filtering); an empty function restores the default (one line on stderr).
+/// Under `abort`, the process aborts after the handler returns.
+/// Returns: the previous handler (empty if it was the default).
+LIFECYCLE_DETAIL_COLD ownership_handler set_ownership_handler(ownership_handler handler);
+
+/// Effects: forgets which problems warn_once has already reported (for tests).
+LIFECYCLE_DETAIL_COLD void reset_ownership_warnings() noexcept;
+
+LIFECYCLE_END_NAMESPACE
+
+
+// ---- definitions of the cold paths (header-only, or the compiled library) ----
+#if LIFECYCLE_DETAIL_DEFINE_COLD
+
+LIFECYCLE_BEGIN_NAMESPACE
+
+namespace detail {
+
+LIFECYCLE_DETAIL_COLD void append_wrapper(std::string& out, std::string_view kind, std::string_view label) {
     out += "a tracked ";
     out.append(kind.data(), kind.size());
     if (!label.empty()) {
@@ -92,7 +160,7 @@ inline void append_wrapper(std::string& out, std::string_view kind, std::string_
 
 } // namespace detail
 
-inline std::string ownership_problem::message() const {
+LIFECYCLE_DETAIL_COLD std::string ownership_problem::message() const {
     std::string m = "lifecycle: ownership: ";
     const std::string handle = std::string(kind) + ' ' + std::to_string(identity);
     switch (issue) {
@@ -152,13 +220,7 @@ inline std::string ownership_problem::message() const {
 
 namespace detail {
 
-struct ownership_state {
-    handler_slot<ownership_problem> handler;
-    detail::mutex mutex;
-    std::unordered_set<std::uint64_t> seen; // warn_once: problems already reported
-};
-
-inline void write_ownership_problem(const ownership_problem& p) noexcept {
+LIFECYCLE_DETAIL_COLD void write_ownership_problem(const ownership_problem& p) noexcept {
     try {
         std::string line = p.message();
         line += '\n';
@@ -168,13 +230,7 @@ inline void write_ownership_problem(const ownership_problem& p) noexcept {
     }
 }
 
-// Never destroyed: handles close during static destruction too.
-LIFECYCLE_DETAIL_EXPORT inline ownership_state& ownership_globals() noexcept {
-    static ownership_state* state = new ownership_state;
-    return *state;
-}
-
-inline std::uint64_t problem_key(const ownership_problem& p) noexcept {
+LIFECYCLE_DETAIL_COLD std::uint64_t problem_key(const ownership_problem& p) noexcept {
     std::uint64_t h = 1469598103934665603ull;
     auto mix = [&h](std::uint64_t v) {
         h ^= v;
@@ -189,18 +245,19 @@ inline std::uint64_t problem_key(const ownership_problem& p) noexcept {
     return h;
 }
 
-/// Effects: applies the ownership level to `p`: drops it (ignore, or a
-/// repeat under warn_once), hands it to the handler, aborts under abort.
-/// Never throws.
-inline void report_ownership(const ownership_problem& p, ownership_level mode) noexcept {
+LIFECYCLE_DETAIL_COLD void report_ownership(const ownership_problem& p, ownership_level mode) noexcept {
     if (mode == ownership_level::ignore) return;
     auto& g = ownership_globals();
     if (mode == ownership_level::warn_once) {
-        detail::lock_guard<detail::mutex> lock(g.mutex);
-        try {
-            if (!g.seen.insert(problem_key(p)).second) return;
-        } catch (...) {
-        }
+        const std::uint64_t key = mix_hash(problem_key(p) ^ g.generation.load(std::memory_order_relaxed));
+        bool fresh = false;
+        g.seen.intern(
+            key, [](const ownership_state::seen_problem&) { return true; },
+            [&fresh]() -> ownership_state::seen_problem* {
+                fresh = true;
+                return new (std::nothrow) ownership_state::seen_problem{0};
+            });
+        if (!fresh) return; // out of memory: reported again rather than lost
     }
     g.handler.dispatch(p, &write_ownership_problem, "ownership");
     if (mode == ownership_level::abort) {
@@ -212,35 +269,15 @@ inline void report_ownership(const ownership_problem& p, ownership_level mode) n
 
 } // namespace detail
 
-#if LIFECYCLE_TRACKING
-/// Effects: sets the level for handles created (and problems found) from now on.
-inline void set_ownership_level(ownership_level level) noexcept {
-    detail::instance().set_ownership(level);
-}
-/// Returns: the level in force.
-inline ownership_level current_ownership_level() noexcept {
-    return detail::instance().ownership();
-}
-#else
-inline void set_ownership_level(ownership_level) noexcept {}
-inline ownership_level current_ownership_level() noexcept { return ownership_level::ignore; }
-#endif
-
-/// Effects: makes `handler` receive ownership problems (after the level's
-/// filtering); an empty function restores the default (one line on stderr).
-/// Under `abort`, the process aborts after the handler returns.
-/// Returns: the previous handler (empty if it was the default).
-inline ownership_handler set_ownership_handler(ownership_handler handler) {
+LIFECYCLE_DETAIL_COLD ownership_handler set_ownership_handler(ownership_handler handler) {
     return detail::ownership_globals().handler.exchange(std::move(handler));
 }
 
-/// Effects: forgets which problems warn_once has already reported (for tests).
-inline void reset_ownership_warnings() noexcept {
-    auto& g = detail::ownership_globals();
-    detail::lock_guard<detail::mutex> lock(g.mutex);
-    g.seen.clear();
+LIFECYCLE_DETAIL_COLD void reset_ownership_warnings() noexcept {
+    detail::ownership_globals().generation.fetch_add(1, std::memory_order_relaxed);
 }
 
 LIFECYCLE_END_NAMESPACE
+#endif // LIFECYCLE_DETAIL_DEFINE_COLD
 
 #endif // LIFECYCLE_OWNERSHIP_HPP

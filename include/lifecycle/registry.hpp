@@ -85,16 +85,7 @@ inline void fork_done_in_child() noexcept;
 
 class LIFECYCLE_DETAIL_EXPORT registry {
 public:
-    registry() {
-        const process_settings s = read_process_settings(stderr);
-        capture_.store(static_cast<int>(s.tier), std::memory_order_relaxed);
-        depth_.store(s.depth, std::memory_order_relaxed);
-        sample_.store(s.sample, std::memory_order_relaxed);
-        break_on_.store(s.break_on, std::memory_order_relaxed);
-        ownership_.store(static_cast<int>(s.ownership), std::memory_order_relaxed);
-        if (s.report_at_exit) hooks().request_at_exit();
-        ::pthread_atfork(&fork_prepare, &fork_done_in_parent, &fork_done_in_child);
-    }
+    registry();
     registry(const registry&) = delete;
     registry& operator=(const registry&) = delete;
 
@@ -109,8 +100,8 @@ public:
     }
 
     // --- configuration -------------------------------------------------
-    capture capture_mode() const noexcept { return static_cast<capture>(capture_.load(std::memory_order_relaxed)); }
-    void set_capture_mode(capture c) noexcept { capture_.store(static_cast<int>(c), std::memory_order_relaxed); }
+    capture capture_tier() const noexcept { return static_cast<capture>(capture_.load(std::memory_order_relaxed)); }
+    void set_capture_tier(capture c) noexcept { capture_.store(static_cast<int>(c), std::memory_order_relaxed); }
     unsigned stack_depth() const noexcept { return depth_.load(std::memory_order_relaxed); }
     void set_stack_depth(unsigned d) noexcept { depth_.store(d < 1 ? 1 : (d > 128 ? 128 : d), std::memory_order_relaxed); }
     unsigned sample() const noexcept { return sample_.load(std::memory_order_relaxed); }
@@ -135,7 +126,7 @@ public:
     /// creator's frame on every capture (3% of a capture's instructions in
     /// bench/, measured; the site path is no slower without the hint).
     LIFECYCLE_DETAIL_ALWAYS_INLINE const stack_entry* creation_stack() noexcept {
-        if (capture_mode() != capture::stack || tls_paused != 0 || !sampled()) return nullptr;
+        if (capture_tier() != capture::stack || tls_paused != 0 || !sampled()) return nullptr;
         const void** frames = tls_frames;
         return stacks_.intern(frames, collect_frames(frames, stack_depth()));
     }
@@ -154,7 +145,7 @@ public:
     record* enroll(const stack_entry* stack, const kind_info* kind, std::uintptr_t identity, std::uint64_t weight,
                    std::string_view label, const source_site& site, int os_fd = -1) noexcept {
         if (LIFECYCLE_DETAIL_UNLIKELY(tls_paused != 0)) return nullptr; // pause_tracking: stays untracked
-        const capture c = capture_mode();
+        const capture c = capture_tier();
         shard* s = shards_.current_shard();
         if (LIFECYCLE_DETAIL_UNLIKELY(s == nullptr)) return nullptr;
         const std::int64_t ticks = c != capture::off ? now_ticks() : 0;
@@ -203,12 +194,12 @@ public:
     /// Pauses tracking on the calling thread while > 0 (pause_tracking).
     static thread_local inline int tls_paused = 0;
 
-    using retire_how = detail::retire_how;
+    using ending = detail::ending;
 
     /// Effects: removes `r` from its shard, counted as `how`, from any thread.
     /// Requires: `r` is not claimed in the owner index (detail/enrollment.hpp
     /// unclaims first).
-    void retire(record* r, retire_how how) noexcept {
+    void retire(record* r, ending how) noexcept {
         shard* s = r->home;
         if (LIFECYCLE_DETAIL_LIKELY(s == shard_set::tls_shard) || s->ownerless) {
             shard_set::shard_section section(shards_, *s);
@@ -240,63 +231,11 @@ public:
 
     /// Copies of the live records created at or after `from`; if `thread` is
     /// non-zero, only those created on that OS thread. Oldest first per shard.
-    std::vector<record_view> live_since(const watermark& from, int thread = 0) {
-        std::vector<record_view> out;
-        auto visit = [&](shard& s) {
-            const std::uint64_t start = from.of(&s);
-            const std::size_t first = out.size();
-            for (const record* r = s.tail; r && r->seq >= start; r = r->prev) {
-                if (thread != 0 && r->thread != thread) continue;
-                out.push_back(shard_set::view_of(s, *r));
-            }
-            std::reverse(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
-        };
-        shard* own = shard_set::tls_shard;
-        if (thread != 0 && thread == shard_set::tls_thread_id && own != nullptr) {
-            // Only the calling thread's records: all in its own shard, which
-            // it reads as its owner, with no barrier.
-            shard_set::shard_section section(shards_, *own);
-            visit(*own);
-            return out;
-        }
-        shards_.read_all(visit);
-        return out;
-    }
+    std::vector<record_view> live_since(const watermark& from, int thread = 0);
 
     std::vector<record_view> all_live() { return live_since(watermark{}); }
 
-    std::vector<kind_stats> stats() {
-        std::vector<kind_counts> sum;
-        shards_.read_all([&sum](shard& s_) {
-            const shard* s = &s_;
-            if (sum.size() < s->counts_size) sum.resize(s->counts_size);
-            for (std::size_t i = 0; i < s->counts_size; ++i) {
-                const kind_counts& c = s->counts[i];
-                sum[i].created += c.created;
-                sum[i].closed += c.closed;
-                sum[i].released += c.released;
-                sum[i].failures += c.failures;
-                sum[i].live += c.live;
-                sum[i].peak += c.peak;
-            }
-        });
-        std::vector<kind_stats> out;
-        kinds_.for_each([&](const kind_info& k) {
-            kind_stats st;
-            st.kind = k.name;
-            if (k.id < sum.size()) {
-                const kind_counts& c = sum[k.id];
-                st.live = c.live;
-                st.peak = c.peak;
-                st.created = c.created;
-                st.closed = c.closed;
-                st.released = c.released;
-                st.close_failures = c.failures;
-            }
-            out.push_back(std::move(st));
-        });
-        return out;
-    }
+    std::vector<kind_stats> stats();
 
     // --- scopes ------------------------------------------------------------
     /// Returns: `name` interned for the life of the process. Throws: std::bad_alloc.
@@ -348,7 +287,9 @@ private:
 // tracked ends the process): the guarded initialization in instance() then
 // has no cleanup, so instance() brings no exception handling into the
 // creating functions it is inlined into, whose frames stay cheaper to unwind.
-LIFECYCLE_DETAIL_NOINLINE inline registry* make_registry() noexcept { return new registry; }
+#    if LIFECYCLE_DETAIL_DEFINE_COLD
+LIFECYCLE_DETAIL_NOINLINE LIFECYCLE_DETAIL_COLD registry* make_registry() noexcept { return new registry; }
+#    endif
 
 // The registry once it exists: constant-initialized, so reading it needs no
 // guard; default visibility keeps it one per process across shared objects.
@@ -357,11 +298,15 @@ LIFECYCLE_DETAIL_EXPORT inline std::atomic<registry*>& registry_slot() noexcept 
     return slot;
 }
 
-LIFECYCLE_DETAIL_NOINLINE inline registry& create_registry() noexcept {
+#    if LIFECYCLE_DETAIL_DEFINE_COLD
+LIFECYCLE_DETAIL_NOINLINE LIFECYCLE_DETAIL_COLD registry& create_registry() noexcept {
     static registry* const r = make_registry();
     registry_slot().store(r, std::memory_order_release);
     return *r;
 }
+#    else
+registry& create_registry() noexcept; // in the compiled library
+#    endif
 
 // One per process, never destroyed, so resources closed during static
 // destruction still retire. Inlined, it costs a load and a test.
@@ -381,9 +326,9 @@ inline void fork_done_in_child() noexcept {
 } // namespace detail
 
 /// Effects: sets the capture tier for resources created from now on.
-inline void set_capture(capture c) noexcept { detail::instance().set_capture_mode(c); }
+inline void set_capture(capture c) noexcept { detail::instance().set_capture_tier(c); }
 /// Returns: the capture tier in force.
-inline capture current_capture() noexcept { return detail::instance().capture_mode(); }
+inline capture current_capture() noexcept { return detail::instance().capture_tier(); }
 /// Effects: sets how many frames a creation stack keeps (clamped to 1..128).
 inline void set_stack_depth(unsigned frames) noexcept { detail::instance().set_stack_depth(frames); }
 /// Returns: per-kind counters, one entry per kind ever enrolled.
@@ -444,5 +389,85 @@ OStream& print_stats(OStream& os, const std::vector<kind_stats>& s) {
 }
 
 LIFECYCLE_END_NAMESPACE
+
+
+// ---- definitions of the cold paths (header-only, or the compiled library) ----
+#if LIFECYCLE_DETAIL_DEFINE_COLD && LIFECYCLE_TRACKING
+
+LIFECYCLE_BEGIN_NAMESPACE
+
+namespace detail {
+
+LIFECYCLE_DETAIL_COLD registry::registry() {
+    const process_settings s = read_process_settings(stderr);
+    capture_.store(static_cast<int>(s.tier), std::memory_order_relaxed);
+    depth_.store(s.depth, std::memory_order_relaxed);
+    sample_.store(s.sample, std::memory_order_relaxed);
+    break_on_.store(s.break_on, std::memory_order_relaxed);
+    ownership_.store(static_cast<int>(s.ownership), std::memory_order_relaxed);
+    if (s.report_at_exit) hooks().request_at_exit();
+    ::pthread_atfork(&fork_prepare, &fork_done_in_parent, &fork_done_in_child);
+}
+
+LIFECYCLE_DETAIL_COLD std::vector<record_view> registry::live_since(const watermark& from, int thread) {
+    std::vector<record_view> out;
+    auto visit = [&](shard& s) {
+        const std::uint64_t start = from.of(&s);
+        const std::size_t first = out.size();
+        for (const record* r = s.tail; r && r->seq >= start; r = r->prev) {
+            if (thread != 0 && r->thread != thread) continue;
+            out.push_back(shard_set::view_of(s, *r));
+        }
+        std::reverse(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
+    };
+    shard* own = shard_set::tls_shard;
+    if (thread != 0 && thread == shard_set::tls_thread_id && own != nullptr) {
+        // Only the calling thread's records: all in its own shard, which
+        // it reads as its owner, with no barrier.
+        shard_set::shard_section section(shards_, *own);
+        visit(*own);
+        return out;
+    }
+    shards_.read_all(visit);
+    return out;
+}
+
+LIFECYCLE_DETAIL_COLD std::vector<kind_stats> registry::stats() {
+    std::vector<kind_counts> sum;
+    shards_.read_all([&sum](shard& s_) {
+        const shard* s = &s_;
+        if (sum.size() < s->counts_size) sum.resize(s->counts_size);
+        for (std::size_t i = 0; i < s->counts_size; ++i) {
+            const kind_counts& c = s->counts[i];
+            sum[i].created += c.created;
+            sum[i].closed += c.closed;
+            sum[i].released += c.released;
+            sum[i].failures += c.failures;
+            sum[i].live += c.live;
+            sum[i].peak += c.peak;
+        }
+    });
+    std::vector<kind_stats> out;
+    kinds_.for_each([&](const kind_info& k) {
+        kind_stats st;
+        st.kind = k.name;
+        if (k.id < sum.size()) {
+            const kind_counts& c = sum[k.id];
+            st.live = c.live;
+            st.peak = c.peak;
+            st.created = c.created;
+            st.closed = c.closed;
+            st.released = c.released;
+            st.close_failures = c.failures;
+        }
+        out.push_back(std::move(st));
+    });
+    return out;
+}
+
+} // namespace detail
+
+LIFECYCLE_END_NAMESPACE
+#endif // LIFECYCLE_DETAIL_DEFINE_COLD && LIFECYCLE_TRACKING
 
 #endif // LIFECYCLE_REGISTRY_HPP

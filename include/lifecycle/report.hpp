@@ -42,14 +42,6 @@
 #include <utility>
 #include <vector>
 
-#if LIFECYCLE_TRACKING
-#    include <lifecycle/detail/anchor.hpp>
-#    include <lifecycle/detail/frames.hpp>
-#    include <lifecycle/detail/hooks.hpp>
-#    include <lifecycle/detail/symbols.hpp>
-#    include <map>
-#    include <tuple>
-#endif
 
 LIFECYCLE_BEGIN_NAMESPACE
 
@@ -171,8 +163,32 @@ private:
 };
 
 namespace detail {
+LIFECYCLE_DETAIL_COLD std::string human_bytes(std::uint64_t b);
+LIFECYCLE_DETAIL_COLD std::string human_seconds(double s);
+LIFECYCLE_DETAIL_COLD std::string format_ordinal(std::uint64_t o);
+LIFECYCLE_DETAIL_COLD std::string plural(std::size_t n, const char* one, const char* many);
+LIFECYCLE_DETAIL_COLD void json_string(std::string& out, std::string_view s);
+LIFECYCLE_DETAIL_COLD std::uint64_t fingerprint(const leak_group& g);
+} // namespace detail
 
-inline std::string human_bytes(std::uint64_t b) {
+LIFECYCLE_END_NAMESPACE
+
+// ---- definitions of the cold paths (header-only, or the compiled library) ----
+#if LIFECYCLE_DETAIL_DEFINE_COLD
+#    if LIFECYCLE_TRACKING
+#        include <lifecycle/detail/anchor.hpp>
+#        include <lifecycle/detail/frames.hpp>
+#        include <lifecycle/detail/hooks.hpp>
+#        include <lifecycle/detail/symbols.hpp>
+#        include <map>
+#        include <tuple>
+#    endif
+
+LIFECYCLE_BEGIN_NAMESPACE
+
+namespace detail {
+
+LIFECYCLE_DETAIL_COLD std::string human_bytes(std::uint64_t b) {
     static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
     double v = static_cast<double>(b);
     int u = 0;
@@ -183,7 +199,7 @@ inline std::string human_bytes(std::uint64_t b) {
     return buf;
 }
 
-inline std::string human_seconds(double s) {
+LIFECYCLE_DETAIL_COLD std::string human_seconds(double s) {
     char buf[32];
     if (s < 1) std::snprintf(buf, sizeof buf, "%.0f ms", s * 1000);
     else if (s < 120) std::snprintf(buf, sizeof buf, "%.1f s", s);
@@ -192,15 +208,15 @@ inline std::string human_seconds(double s) {
     return buf;
 }
 
-inline std::string format_ordinal(std::uint64_t o) {
+LIFECYCLE_DETAIL_COLD std::string format_ordinal(std::uint64_t o) {
     return std::to_string(o >> 40) + ":" + std::to_string(o & ((std::uint64_t(1) << 40) - 1));
 }
 
-inline std::string plural(std::size_t n, const char* one, const char* many) {
+LIFECYCLE_DETAIL_COLD std::string plural(std::size_t n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
-inline void json_string(std::string& out, std::string_view s) {
+LIFECYCLE_DETAIL_COLD void json_string(std::string& out, std::string_view s) {
     out += '"';
     for (char c : s) {
         switch (c) {
@@ -228,7 +244,7 @@ inline std::string_view base_name(std::string_view path) {
 }
 
 /// A fingerprint that does not depend on load addresses or build paths.
-inline std::uint64_t fingerprint(const leak_group& g) {
+LIFECYCLE_DETAIL_COLD std::uint64_t fingerprint(const leak_group& g) {
     std::uint64_t h = 1469598103934665603ull;
     auto mix = [&h](std::string_view s) {
         for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
@@ -245,7 +261,7 @@ inline std::uint64_t fingerprint(const leak_group& g) {
 
 #if LIFECYCLE_TRACKING
 
-inline leak_report leak_report::from_records(std::string scope, std::vector<detail::record_view> records,
+LIFECYCLE_DETAIL_COLD leak_report leak_report::from_records(std::string scope, std::vector<detail::record_view> records,
                                              capture tier) {
     leak_report r;
     r.scope_ = std::move(scope);
@@ -318,7 +334,7 @@ inline leak_report leak_report::from_records(std::string scope, std::vector<deta
     return r;
 }
 
-inline void leak_report::symbolize() const {
+LIFECYCLE_DETAIL_COLD void leak_report::symbolize() const {
     if (symbolized_) return;
     symbolized_ = true;
     for (leak_group& g : groups_) {
@@ -340,11 +356,11 @@ inline void leak_report::symbolize() const {
 
 #else
 
-inline void leak_report::symbolize() const {}
+LIFECYCLE_DETAIL_COLD void leak_report::symbolize() const {}
 
 #endif // LIFECYCLE_TRACKING
 
-inline std::string leak_report::to_text() const {
+LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
     if (empty()) return {};
     symbolize();
     std::string out;
@@ -448,7 +464,7 @@ inline std::string leak_report::to_text() const {
     return out;
 }
 
-inline std::string leak_report::to_json() const {
+LIFECYCLE_DETAIL_COLD std::string leak_report::to_json() const {
     symbolize();
     std::string out = "{\"schema\":1,\"scope\":";
     detail::json_string(out, scope_);
@@ -530,5 +546,7 @@ inline std::string leak_report::to_json() const {
 }
 
 LIFECYCLE_END_NAMESPACE
+
+#endif // LIFECYCLE_DETAIL_DEFINE_COLD
 
 #endif // LIFECYCLE_REPORT_HPP

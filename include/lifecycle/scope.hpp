@@ -438,7 +438,7 @@ struct ur_ops {
 
     static void release(ur_token t) noexcept {
 #if LIFECYCLE_TRACKING
-        retire(t, retire_how::released);
+        retire(t, ending::released);
 #else
         (void)t;
 #endif

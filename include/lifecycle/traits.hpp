@@ -231,9 +231,9 @@ struct mapping {
     friend bool operator!=(const mapping& a, const mapping& b) noexcept { return !(a == b); }
 };
 
-struct mmap_traits {
+struct mapping_traits {
     using handle_type = mapping;
-    static constexpr std::string_view kind_name() noexcept { return "mmap"; }
+    static constexpr std::string_view kind_name() noexcept { return "mapping"; }
     static constexpr std::string_view close_call() noexcept { return "munmap()"; }
     static mapping invalid() noexcept { return mapping{}; }
     static bool is_valid(const mapping& m) noexcept { return m.address != MAP_FAILED && m.address != nullptr; }
@@ -261,8 +261,8 @@ std::string_view type_name() noexcept {
 /// An owning pointer to a heap object, deleted on close; reported under the
 /// type's name with a weight of sizeof(T).
 template <class T>
-struct pointer_traits {
-    static_assert(!std::is_array_v<T>, "lifecycle: pointer_traits<T[]> is not supported; use a container");
+struct heap_traits {
+    static_assert(!std::is_array_v<T>, "lifecycle: heap_traits<T[]> is not supported; use a container");
     using handle_type = T*;
     static std::string_view kind_name() noexcept { return detail::type_name<T>(); }
     static constexpr std::string_view close_call() noexcept { return "delete"; }
@@ -282,6 +282,13 @@ struct close_member_traits {
     static constexpr T* invalid() noexcept { return nullptr; }
     static auto close(T* p) noexcept(noexcept(p->close())) { return p->close(); }
 };
+
+/// Deprecated names, for one release: `mmap_traits` is `mapping_traits`
+/// (one name, "mapping", for the concept); `pointer_traits` is `heap_traits`
+/// (it shadowed std::pointer_traits in code that uses both namespaces).
+using mmap_traits [[deprecated("use lifecycle::mapping_traits")]] = mapping_traits;
+template <class T>
+using pointer_traits [[deprecated("use lifecycle::heap_traits")]] = heap_traits<T>;
 
 LIFECYCLE_END_NAMESPACE
 

@@ -125,11 +125,11 @@ std::error_code invoke_close(F& f) {
 
 /// One pending entry of a closer. The payload is initialized after the
 /// strings, so a throwing constructor never consumed the caller's argument.
-struct closer_entry {
-    closer_entry(std::string_view n, std::string_view k, const source_site& s) : name(n), kind(k), added_at(s) {}
-    closer_entry(const closer_entry&) = delete;
-    closer_entry& operator=(const closer_entry&) = delete;
-    virtual ~closer_entry() = default;
+struct pending_entry {
+    pending_entry(std::string_view n, std::string_view k, const source_site& s) : name(n), kind(k), added_at(s) {}
+    pending_entry(const pending_entry&) = delete;
+    pending_entry& operator=(const pending_entry&) = delete;
+    virtual ~pending_entry() = default;
 
     virtual identity current_identity() const noexcept = 0;
     virtual open_state state() const noexcept = 0;
@@ -146,17 +146,17 @@ struct closer_entry {
 
     // Set during a pass.
     identity id{};
-    const closer_entry* primary = nullptr; // an alias: the entry that closes its object
+    const pending_entry* primary = nullptr; // an alias: the entry that closes its object
     close_outcome outcome = close_outcome::closed;
     std::size_t result_index = 0;
 };
 
 // Owns `T` by value (a tracked handle or another closable moved in).
 template <class T>
-struct value_entry final : closer_entry {
+struct value_entry final : pending_entry {
     using ops = closable_ops<T>;
     value_entry(T&& t, std::string_view n, const source_site& s)
-        : closer_entry(n.empty() ? ops::label(t) : n, ops::kind(), s), payload(std::move(t)) {
+        : pending_entry(n.empty() ? ops::label(t) : n, ops::kind(), s), payload(std::move(t)) {
         created_at = ops::created_at(payload);
         empty = ops::state(payload) == open_state::closed;
     }
@@ -171,10 +171,10 @@ struct value_entry final : closer_entry {
 
 // Refers to a `T` owned elsewhere.
 template <class T>
-struct reference_entry final : closer_entry {
+struct reference_entry final : pending_entry {
     using ops = closable_ops<T>;
     reference_entry(T& t, std::string_view n, const source_site& s)
-        : closer_entry(n.empty() ? ops::label(t) : n, ops::kind(), s), target(&t) {
+        : pending_entry(n.empty() ? ops::label(t) : n, ops::kind(), s), target(&t) {
         created_at = ops::created_at(t);
     }
     identity current_identity() const noexcept override { return ops::id(*target); }
@@ -185,10 +185,10 @@ struct reference_entry final : closer_entry {
 
 // Shares ownership of a `T`.
 template <class T>
-struct shared_entry final : closer_entry {
+struct shared_entry final : pending_entry {
     using ops = closable_ops<T>;
     shared_entry(std::shared_ptr<T>&& p, std::string_view n, const source_site& s)
-        : closer_entry(n.empty() && p ? ops::label(*p) : n, ops::kind(), s), target(std::move(p)) {
+        : pending_entry(n.empty() && p ? ops::label(*p) : n, ops::kind(), s), target(std::move(p)) {
         if (target) created_at = ops::created_at(*target);
         else empty = true;
     }
@@ -200,10 +200,10 @@ struct shared_entry final : closer_entry {
 
 // Owns a callable; its identity is the one given to add(), if any.
 template <class F>
-struct callable_entry final : closer_entry {
+struct callable_entry final : pending_entry {
     template <class G>
     callable_entry(G&& g, std::string_view n, const source_site& s, identity i)
-        : closer_entry(n, "callable", s), given(i), fn(std::forward<G>(g)) {}
+        : pending_entry(n, "callable", s), given(i), fn(std::forward<G>(g)) {}
     identity current_identity() const noexcept override { return given; }
     open_state state() const noexcept override { return open_state::unknown; }
     std::error_code close() override { return invoke_close(fn); }
@@ -214,7 +214,23 @@ struct callable_entry final : closer_entry {
 inline constexpr std::string_view non_std_exception = "an exception not derived from std::exception";
 
 // Closes `e`, catching everything; `what` gets an exception's message.
-inline std::error_code close_catching(closer_entry& e, std::string& what) noexcept {
+LIFECYCLE_DETAIL_COLD std::error_code close_catching(pending_entry& e, std::string& what) noexcept;
+
+LIFECYCLE_DETAIL_COLD void report_entry_failure(const pending_entry& e, const std::error_code& ec, std::string_view what) noexcept;
+
+} // namespace detail
+
+LIFECYCLE_END_NAMESPACE
+
+
+// ---- definitions of the cold paths (header-only, or the compiled library) ----
+#if LIFECYCLE_DETAIL_DEFINE_COLD
+
+LIFECYCLE_BEGIN_NAMESPACE
+
+namespace detail {
+
+LIFECYCLE_DETAIL_COLD std::error_code close_catching(pending_entry& e, std::string& what) noexcept {
     try {
         return e.close();
     } catch (const std::exception& x) {
@@ -231,7 +247,7 @@ inline std::error_code close_catching(closer_entry& e, std::string& what) noexce
     return make_error_code(lifecycle_errc::close_threw);
 }
 
-inline void report_entry_failure(const closer_entry& e, const std::error_code& ec, std::string_view what) noexcept {
+LIFECYCLE_DETAIL_COLD void report_entry_failure(const pending_entry& e, const std::error_code& ec, std::string_view what) noexcept {
     close_failure f;
     f.kind = e.kind;
     f.label = e.name;
@@ -244,5 +260,6 @@ inline void report_entry_failure(const closer_entry& e, const std::error_code& e
 } // namespace detail
 
 LIFECYCLE_END_NAMESPACE
+#endif // LIFECYCLE_DETAIL_DEFINE_COLD
 
 #endif // LIFECYCLE_DETAIL_CLOSER_ENTRIES_HPP

@@ -21,9 +21,6 @@
 #include <string_view>
 #include <system_error>
 
-#if LIFECYCLE_TRACKING
-#    include <lifecycle/detail/anchor.hpp>
-#endif
 
 LIFECYCLE_BEGIN_NAMESPACE
 namespace detail {
@@ -56,21 +53,7 @@ LIFECYCLE_DETAIL_NOINLINE inline const kind_info* register_kind_noexcept(std::st
 }
 
 // Ownership diagnostics: the slow paths, out of line.
-LIFECYCLE_DETAIL_NOINLINE inline void report_second_owner(record* r, const source_site& site) noexcept {
-    owner_view other;
-    if (!owners().claim(r, other)) return;
-    ownership_problem p;
-    p.issue = ownership_issue::second_owner;
-    p.kind = r->kind->name;
-    p.identity = r->identity;
-    p.label = r->label.view();
-    p.created = anchored_site(site, r->stack);
-    p.current = p.created;
-    p.other_kind = other.kind->name;
-    p.other_label = other.label;
-    p.other_created = anchored_site(other.created, other.stack);
-    report_ownership(p, instance().ownership());
-}
+LIFECYCLE_DETAIL_COLD void report_second_owner(record* r, const source_site& site) noexcept;
 
 /// Effects: enrolls a resource of `kind` with the creation stack of the
 /// function this is inlined into (tracked's constructor is inlined into the
@@ -86,7 +69,7 @@ LIFECYCLE_DETAIL_ALWAYS_INLINE token enroll(const kind_info* kind, const enrollm
 }
 
 /// Effects: `t` leaves the registry, counted as `how`.
-inline void retire(token t, retire_how how) noexcept {
+inline void retire(token t, ending how) noexcept {
     if (t == nullptr) return;
     if (LIFECYCLE_DETAIL_UNLIKELY(t->claimed)) owners().unclaim(t);
     instance().retire(t, how);
@@ -95,32 +78,11 @@ inline void retire(token t, retire_how how) noexcept {
 /// Effects: retires `t` as closed, or as a failed close when `ec`; a failure
 /// of an untracked resource is counted under `kind`.
 inline void finish(token t, const kind_info* kind, const std::error_code& ec) noexcept {
-    if (t) return retire(t, ec ? retire_how::close_failed : retire_how::closed);
+    if (t) return retire(t, ec ? ending::close_failed : ending::closed);
     if (ec && kind) instance().count_untracked_failure(kind);
 }
 
-LIFECYCLE_DETAIL_NOINLINE inline bool check_close(record* t, const source_site& at) noexcept {
-    owner_view who;
-    const owner_index::closing_state state = owners().closing(t, at, who);
-    if (state == owner_index::closing_state::alone) return false;
-    ownership_problem p;
-    p.kind = t->kind->name;
-    p.identity = t->identity;
-    p.label = t->label.view();
-    p.created = anchored_site(t->site, t->stack);
-    p.current = at;
-    if (state == owner_index::closing_state::already_closed) {
-        p.issue = ownership_issue::already_closed;
-        p.closed = who.closed_elsewhere;
-    } else {
-        p.issue = ownership_issue::closed_while_owned;
-        p.other_kind = who.kind->name;
-        p.other_label = who.label;
-        p.other_created = anchored_site(who.created, who.stack);
-    }
-    report_ownership(p, instance().ownership());
-    return state == owner_index::closing_state::already_closed;
-}
+LIFECYCLE_DETAIL_COLD bool check_close(record* t, const source_site& at) noexcept;
 
 /// Returns: true if the handle must not be closed: another wrapper already
 /// closed it (reported as an ownership problem).
@@ -131,46 +93,20 @@ inline bool closed_elsewhere(token t, const source_site& at) noexcept {
 
 /// Effects: the one close_failure builder: hands the handler a failure with
 /// what the record knows (`kind` names an untracked resource).
-LIFECYCLE_DETAIL_NOINLINE inline void report_failure(token t, std::string_view kind, const std::error_code& ec,
-                                                     std::string_view what) noexcept {
-    close_failure f;
-    f.kind = kind;
-    f.error = ec;
-    f.what = what;
-    if (t) {
-        f.kind = t->kind->name;
-        f.label = t->label.view();
-        f.site = t->site;
-    }
-    report_close_failure(f);
-}
+LIFECYCLE_DETAIL_COLD void report_failure(token t, std::string_view kind, const std::error_code& ec,
+                                                     std::string_view what) noexcept;
 
 /// Returns: the tombstone a wrapper keeps after an explicit close, release
 /// or reset, so a later get() says where the handle went; nullptr when the
 /// ownership level is `ignore` or out of memory.
-inline const tombstone* remember(const kind_info* kind, end_how how, const source_site& created, const source_site& at) noexcept {
+inline const tombstone* remember(const kind_info* kind, ending how, const source_site& created, const source_site& at) noexcept {
     if (kind == nullptr || instance().ownership() == ownership_level::ignore) return nullptr;
     return owners().intern_tombstone(kind, how, created, at);
 }
 
 /// Effects: reports a use (get(), ->, *) of a wrapper that closed, released
 /// or gave away its handle; the use site comes from the stack.
-LIFECYCLE_DETAIL_NOINLINE inline void report_use_after_end(const tombstone* t) noexcept {
-    const ownership_level mode = instance().ownership();
-    if (mode == ownership_level::ignore) return;
-    ownership_problem p;
-    p.issue = ownership_issue::use_after_close;
-    p.current = current_user_site();
-    if (t->kind) {
-        p.kind = t->kind->name;
-        p.created = t->created;
-        p.closed = t->ended;
-        p.how = t->how == end_how::released ? "released" : "closed";
-    } else {
-        p.how = "moved from";
-    }
-    report_ownership(p, mode);
-}
+LIFECYCLE_DETAIL_COLD void report_use_after_end(const tombstone* t) noexcept;
 
 /// Effects: marks `t` as intentionally long-lived under `reason`.
 inline void keep(token t, std::string_view reason) {
@@ -194,5 +130,89 @@ inline void report_failure(token, std::string_view kind, const std::error_code& 
 
 } // namespace detail
 LIFECYCLE_END_NAMESPACE
+
+
+// ---- definitions of the cold paths (header-only, or the compiled library) ----
+#if LIFECYCLE_DETAIL_DEFINE_COLD && LIFECYCLE_TRACKING
+#    include <lifecycle/detail/anchor.hpp>
+
+LIFECYCLE_BEGIN_NAMESPACE
+
+namespace detail {
+
+LIFECYCLE_DETAIL_COLD void report_second_owner(record* r, const source_site& site) noexcept {
+    owner_view other;
+    if (!owners().claim(r, other)) return;
+    ownership_problem p;
+    p.issue = ownership_issue::second_owner;
+    p.kind = r->kind->name;
+    p.identity = r->identity;
+    p.label = r->label.view();
+    p.created = anchored_site(site, r->stack);
+    p.current = p.created;
+    p.other_kind = other.kind->name;
+    p.other_label = other.label;
+    p.other_created = anchored_site(other.created, other.stack);
+    report_ownership(p, instance().ownership());
+}
+
+LIFECYCLE_DETAIL_COLD bool check_close(record* t, const source_site& at) noexcept {
+    owner_view who;
+    const owner_index::closing_state state = owners().closing(t, at, who);
+    if (state == owner_index::closing_state::alone) return false;
+    ownership_problem p;
+    p.kind = t->kind->name;
+    p.identity = t->identity;
+    p.label = t->label.view();
+    p.created = anchored_site(t->site, t->stack);
+    p.current = at;
+    if (state == owner_index::closing_state::already_closed) {
+        p.issue = ownership_issue::already_closed;
+        p.closed = who.closed_elsewhere;
+    } else {
+        p.issue = ownership_issue::closed_while_owned;
+        p.other_kind = who.kind->name;
+        p.other_label = who.label;
+        p.other_created = anchored_site(who.created, who.stack);
+    }
+    report_ownership(p, instance().ownership());
+    return state == owner_index::closing_state::already_closed;
+}
+
+LIFECYCLE_DETAIL_COLD void report_failure(token t, std::string_view kind, const std::error_code& ec,
+                                                     std::string_view what) noexcept {
+    close_failure f;
+    f.kind = kind;
+    f.error = ec;
+    f.what = what;
+    if (t) {
+        f.kind = t->kind->name;
+        f.label = t->label.view();
+        f.site = t->site;
+    }
+    report_close_failure(f);
+}
+
+LIFECYCLE_DETAIL_COLD void report_use_after_end(const tombstone* t) noexcept {
+    const ownership_level mode = instance().ownership();
+    if (mode == ownership_level::ignore) return;
+    ownership_problem p;
+    p.issue = ownership_issue::use_after_close;
+    p.current = current_user_site();
+    if (t->kind) {
+        p.kind = t->kind->name;
+        p.created = t->created;
+        p.closed = t->ended;
+        p.how = t->how == ending::released ? "released" : "closed";
+    } else {
+        p.how = "moved from";
+    }
+    report_ownership(p, mode);
+}
+
+} // namespace detail
+
+LIFECYCLE_END_NAMESPACE
+#endif // LIFECYCLE_DETAIL_DEFINE_COLD && LIFECYCLE_TRACKING
 
 #endif // LIFECYCLE_DETAIL_ENROLLMENT_HPP

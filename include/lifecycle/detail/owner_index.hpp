@@ -24,15 +24,12 @@
 LIFECYCLE_BEGIN_NAMESPACE
 namespace detail {
 
-/// How a wrapper stopped owning its handle, for use-after-close diagnostics.
-enum class end_how : unsigned char { closed, released, moved };
-
 /// What a closed, released or moved-from wrapper remembers (ownership.hpp):
 /// interned per distinct (kind, how, creation site, end site), never destroyed.
 struct alignas(8) tombstone {
     std::uint64_t hash = 0; // intern_table's key
     const kind_info* kind = nullptr;
-    end_how how = end_how::closed;
+    ending how = ending::closed;
     source_site created{};
     source_site ended{};
 };
@@ -122,7 +119,7 @@ public:
 
     /// Returns: the interned tombstone for a wrapper that stopped owning
     /// (nullptr when out of memory).
-    const tombstone* intern_tombstone(const kind_info* kind, end_how how, const source_site& created,
+    const tombstone* intern_tombstone(const kind_info* kind, ending how, const source_site& created,
                                       const source_site& ended) noexcept {
         std::uint64_t key = reinterpret_cast<std::uintptr_t>(kind) * 31 + static_cast<unsigned>(how);
         for (const source_site* site : {&created, &ended})

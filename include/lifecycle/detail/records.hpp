@@ -112,8 +112,10 @@ struct kind_counts {
     std::uint64_t created = 0, closed = 0, released = 0, failures = 0, live = 0, peak = 0;
 };
 
-/// How a record leaves the registry.
-enum class retire_how : unsigned char { closed, close_failed, released };
+/// How an owner stopped owning its resource: how a record leaves the
+/// registry (closed, close_failed, released), and what a wrapper's tombstone
+/// remembers (closed, released, moved) for use-after-close diagnostics.
+enum class ending : unsigned char { closed, close_failed, released, moved };
 
 /// A snapshot of one record, safe to keep after the resource closed.
 struct record_view {

@@ -289,14 +289,14 @@ public:
 
 
     // Requires: exclusive access to s.
-    static void unlink(shard& s, record* r, retire_how how) noexcept {
+    static void unlink(shard& s, record* r, ending how) noexcept {
         if (r->prev) r->prev->next = r->next; else s.head = r->next;
         if (r->next) r->next->prev = r->prev; else s.tail = r->prev;
         kind_counts& k = s.counts[r->kind->id]; // exists: enroll created it
         --k.live;
-        if (how == retire_how::released) ++k.released;
+        if (how == ending::released) ++k.released;
         else ++k.closed;
-        if (how == retire_how::close_failed) ++k.failures;
+        if (how == ending::close_failed) ++k.failures;
         r->prev = nullptr;
         r->next = s.free;
         s.free = r;
@@ -306,7 +306,7 @@ public:
     LIFECYCLE_DETAIL_NOINLINE static void drain_remote(shard& s) noexcept {
         for (record* r = s.remote.exchange(nullptr, std::memory_order_acquire); r;) {
             record* next = r->remote_next;
-            unlink(s, r, static_cast<retire_how>(r->remote_how));
+            unlink(s, r, static_cast<ending>(r->remote_how));
             r = next;
         }
     }

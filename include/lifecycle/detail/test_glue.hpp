@@ -85,7 +85,7 @@ private:
 
     test_site site_;
     bool active_ = false;
-    std::optional<run> run_;
+    std::optional<checked_run> run_;
 };
 
 /// A `no_leaks` fixture's check, from its construction to its destruction.

@@ -390,10 +390,10 @@ inline std::string limits_text(const test_leak_settings& s) {
 
 /// One pass of a test body inside a leak scope: `finish()` checks it against
 /// the settings (waiting out the grace period) and the current opt-out.
-class run {
+class checked_run {
 public:
     /// `attached`: the outcome counts for the current test case (its opt-out, its failure).
-    run(const std::string& test_name, test_leak_settings s, bool attached = true)
+    checked_run(const std::string& test_name, test_leak_settings s, bool attached = true)
         : settings_(std::move(s)), scope_(test_name, leak_policy::ignore), attached_(attached) {
         if (!settings_.max_live.empty()) before_ = peaks();
     }
@@ -512,7 +512,7 @@ inline std::string leak_check_self_test() {
     test_leak_settings strict;
     std::string planted_text;
     {
-        detail::testing::run planted("lifecycle self-test", strict, false);
+        detail::testing::checked_run planted("lifecycle self-test", strict, false);
         tracked_fd fd{::open("/dev/null", O_RDONLY), "lifecycle self-test: planted leak"}; const unsigned line = __LINE__;
         if (!fd) return "lifecycle self-test: could not open /dev/null to plant a leak";
         const auto v = planted.finish();
@@ -524,14 +524,14 @@ inline std::string leak_check_self_test() {
             return "lifecycle self-test: the report does not show where the planted resource was created:\n" + v.message;
     }
     {
-        detail::testing::run closed("lifecycle self-test (closed)", strict, false);
+        detail::testing::checked_run closed("lifecycle self-test (closed)", strict, false);
         { tracked_fd fd{::open("/dev/null", O_RDONLY), "lifecycle self-test: closed"}; }
         if (closed.finish().failed) return "lifecycle self-test: a closed fd was reported as a leak";
     }
     if (s.grace_ms > 0) {
         test_leak_settings graced = strict;
         graced.grace_ms = s.grace_ms;
-        detail::testing::run late("lifecycle self-test (grace)", graced, false);
+        detail::testing::checked_run late("lifecycle self-test (grace)", graced, false);
         auto fd = std::make_unique<tracked_fd>(::open("/dev/null", O_RDONLY), "lifecycle self-test: closed late");
         std::thread closer([&fd, ms = s.grace_ms] {
             std::this_thread::sleep_for(std::chrono::milliseconds(ms / 4));
