@@ -123,8 +123,8 @@ public:
     /// that the unwind starts in its frame (see collect_frames). No branch
     /// hint: hinted unlikely, g++ moves the capture past the creator's
     /// epilogues, and the unwinder then runs a longer CFI program for the
-    /// creator's frame on every capture (3% of a capture's instructions in
-    /// bench/, measured; the site path is no slower without the hint).
+    /// creator's frame on every capture (measured in bench/; the site path is
+    /// no slower without the hint).
     LIFECYCLE_DETAIL_ALWAYS_INLINE const stack_entry* creation_stack() noexcept {
         if (capture_tier() != capture::stack || tls_paused != 0 || !sampled()) return nullptr;
         const void** frames = tls_frames;

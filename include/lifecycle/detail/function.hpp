@@ -2,9 +2,8 @@
 // lifecycle/detail/function.hpp — private. std::function for the handler
 // types of the public API (close_error_handler, ownership_handler,
 // leak_handler). With libstdc++ it comes from the one internal header that
-// defines it: <functional> costs 35k preprocessed lines (g++ 12, C++17, for
-// its searchers and hash tables), <bits/std_function.h> 6k. Elsewhere,
-// <functional>.
+// defines it: <functional> brings searchers and hash tables too, several
+// times the preprocessed size (README, "Compile time"). Elsewhere, <functional>.
 #ifndef LIFECYCLE_DETAIL_FUNCTION_HPP
 #define LIFECYCLE_DETAIL_FUNCTION_HPP
 

@@ -135,10 +135,10 @@ struct record_view {
 
 
 // Creation times, in nanoseconds of the coarse monotonic clock: a vDSO read
-// of the kernel's last tick (about 5 ns; the time-stamp counter costs twice
-// that under virtualization, the precise clock four times). Ages in reports
-// have the kernel tick's resolution (1 to 10 ms), plenty for "how long has
-// this been open". Never 0, which means "not captured".
+// of the kernel's last tick, cheaper than the time-stamp counter under
+// virtualization and than the precise clock (README, "Performance"). Ages in
+// reports have the kernel tick's resolution, plenty for "how long has this
+// been open". Never 0, which means "not captured".
 inline std::int64_t now_ticks() noexcept {
     timespec ts{};
 #    ifdef CLOCK_MONOTONIC_COARSE

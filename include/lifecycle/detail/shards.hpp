@@ -39,9 +39,9 @@ namespace detail {
 // After the barrier each owner either sees readers_ != 0 (and takes the lock)
 // or had raised busy before it, which the reader then sees and waits out: the
 // classic asymmetric Dekker handshake, with the barrier moved off the owner.
-// The owner pays two plain stores and a load instead of two atomic exchanges
-// (about 18 ns under virtualization); a reader pays one system call (1 us
-// alone, tens of us when other threads of the process are running).
+// The owner pays two plain stores and a load instead of two atomic exchanges;
+// a reader pays one system call, dearer when other threads of the process
+// are running (README, "Performance").
 //
 // Where membarrier is unavailable, and under ThreadSanitizer (which cannot
 // model it), readers_ stays pinned above zero and every owner takes the lock.
