@@ -90,6 +90,7 @@ public:
 private:
     struct table {
         std::size_t mask = 0;
+        table* replaced = nullptr;    // kept reachable (leak checkers), never freed
         std::atomic<Entry*> slots[1]; // mask + 1 of them
     };
 
@@ -116,6 +117,7 @@ private:
         if (raw == nullptr) return nullptr;
         table* t = static_cast<table*>(raw); // zeroed: every slot holds nullptr
         t->mask = size - 1;
+        t->replaced = old;
         if (old)
             for (std::size_t i = 0; i <= old->mask; ++i)
                 if (Entry* e = old->slots[i].load(std::memory_order_relaxed)) place(*t, e, std::memory_order_relaxed);
