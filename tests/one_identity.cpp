@@ -123,3 +123,35 @@ TEST_CASE("an fd held by a unique_resource is one leak under the OS cross-check,
     CHECK(r.count() == 2);
     for (const lifecycle::leak_group& g : r.groups()) CHECK(g.tracked); // neither fd is reported again as untracked
 }
+
+TEST_CASE("a unique_resource and a tracked_fd of one fd: whichever closes first, the other does not close it again") {
+    lifecycle_test::with_ownership at{lifecycle::ownership_level::warn};
+    problems found; // the second owner and the closes are reported, not printed
+    int deleted = 0;
+    const auto closing = [&deleted](int fd) noexcept {
+        ++deleted;
+        ::close(fd);
+    };
+    {
+        const int fd = ::open("/dev/null", O_RDONLY);
+        lifecycle::tracked_fd first{fd, "first"};
+        lifecycle::unique_resource<int, decltype(closing), lifecycle::fd_resource_traits> second{fd, closing};
+        first.reset(); // closes fd; `second` is now a stale owner of its number
+        const int reused = ::open("/dev/null", O_RDONLY); // very likely the same number
+        second.reset(); // must not close `reused`
+        CHECK(deleted == 0);
+        CHECK(lifecycle_test::fd_is_open(reused));
+        ::close(reused);
+    }
+    {
+        const int fd = ::open("/dev/null", O_RDONLY);
+        lifecycle::unique_resource<int, decltype(closing), lifecycle::fd_resource_traits> first{fd, closing};
+        lifecycle::tracked_fd second{fd, "second"};
+        first.reset(); // the deleter closes fd; `second` must know
+        CHECK(deleted == 1);
+        const int reused = ::open("/dev/null", O_RDONLY);
+        second.reset();
+        CHECK(lifecycle_test::fd_is_open(reused));
+        ::close(reused);
+    }
+}

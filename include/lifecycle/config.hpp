@@ -82,8 +82,15 @@
 #endif
 
 // The ABI namespace: library version and tracking mode.
-#if LIFECYCLE_TRACKING
+// Compiled mode is in it too: a file built header-only and one built against
+// the compiled library define the cold functions differently (inline or
+// not), so mixing them fails to link instead of breaking the ODR.
+#if LIFECYCLE_TRACKING && LIFECYCLE_COMPILED
+#    define LIFECYCLE_DETAIL_ABI v0_tracking_compiled
+#elif LIFECYCLE_TRACKING
 #    define LIFECYCLE_DETAIL_ABI v0_tracking
+#elif LIFECYCLE_COMPILED
+#    define LIFECYCLE_DETAIL_ABI v0_untracked_compiled
 #else
 #    define LIFECYCLE_DETAIL_ABI v0_untracked
 #endif

@@ -211,7 +211,6 @@ namespace detail {
 LIFECYCLE_DETAIL_COLD void assert_live_at_most(std::string_view kind, std::uint64_t n, const char* expr, const char* file, int line) noexcept;
 
 // The at-exit report: everything still open (except keep_alive()), grouped.
-LIFECYCLE_DETAIL_COLD void report_open_at_exit() noexcept;
 
 LIFECYCLE_DETAIL_COLD bool install_at_exit_report() noexcept;
 

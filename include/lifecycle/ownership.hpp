@@ -49,6 +49,8 @@
 #include <string_view>
 #include <utility>
 
+#include <pthread.h>
+
 LIFECYCLE_BEGIN_NAMESPACE
 
 /// The problems ownership diagnostics find.
@@ -102,7 +104,11 @@ LIFECYCLE_DETAIL_COLD void write_ownership_problem(const ownership_problem& p) n
 
 // Never destroyed: handles close during static destruction too.
 LIFECYCLE_DETAIL_EXPORT inline ownership_state& ownership_globals() noexcept {
-    static ownership_state* state = new ownership_state;
+    static ownership_state* state = [] {
+        ownership_state* st = new ownership_state;
+        ::pthread_atfork(nullptr, nullptr, [] { ownership_globals().seen.after_fork_in_child(); });
+        return st;
+    }();
     return *state;
 }
 

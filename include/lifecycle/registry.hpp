@@ -249,9 +249,12 @@ public:
     // --- fork ----------------------------------------------------------------
     void hold_all_shards() noexcept { shards_.hold_all_shards(); }
     void release_all_shards() noexcept { shards_.release_all_shards(); }
+    // The child's other threads are gone: a lock one of them held (a
+    // thread interning a stack or a name when another forked) is free.
     void after_fork_in_child() noexcept {
         kinds_.after_fork_in_child();
         names_.after_fork_in_child();
+        stacks_.after_fork_in_child();
     }
 
 private:

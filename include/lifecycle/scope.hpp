@@ -468,6 +468,11 @@ struct ur_ops {
     /// calls the deleter from noexcept functions) after reporting it.
     template <class Del, class Res>
     static void dispose(Del& del, Res& res, ur_token t) noexcept {
+#if LIFECYCLE_TRACKING
+        // Closed through another wrapper already: not closed again (reported
+        // as an ownership problem), as tracked's close does.
+        if (closed_elsewhere(t, source_site{})) return finish(t, {});
+#endif
         std::error_code ec;
         if constexpr (noexcept(del(res))) {
             ec = ur_call_deleter(del, res);

@@ -22,6 +22,8 @@
 #include <atomic>
 #include <cstdlib>
 
+#include <dlfcn.h>
+
 LIFECYCLE_BEGIN_NAMESPACE
 namespace detail {
 
@@ -45,6 +47,15 @@ public:
         handed_.compare_exchange_strong(none, h, std::memory_order_acq_rel);
     }
     const report_hooks* handed() const noexcept { return handed_.load(std::memory_order_acquire); }
+
+    /// Effects: the hooks handed over are out of reach from now on if they
+    /// live in the module that holds `code` (the module being unloaded).
+    void forget_module(const void* code) noexcept {
+        const report_hooks* h = handed();
+        Dl_info mine{}, theirs{};
+        if (h == nullptr || ::dladdr(code, &mine) == 0 || ::dladdr(h, &theirs) == 0) return;
+        if (mine.dli_fbase == theirs.dli_fbase) handed_.compare_exchange_strong(h, nullptr, std::memory_order_acq_rel);
+    }
 
     /// Effects: if requested and the process is exiting, runs the report
     /// once, with the hooks handed over, else `found` (the calling module's
@@ -100,8 +111,14 @@ inline const report_hooks* report_hooks_in_reach() noexcept {
 // Each module's finalizer. glibc runs the finalizers after the atexit list,
 // which holds every static destructor: resources that statics close are
 // closed before the at-exit report looks. At dlclose the process is not
-// exiting and this does nothing.
-__attribute__((destructor)) inline void run_at_exit_report_of_module() noexcept { hooks().run_at_exit(module_hooks()); }
+// exiting (unless the registry was created inside the unloaded module,
+// whose atexit registration then runs at its dlclose: plugins are the open
+// issue on loading modes) and this only forgets the module's hooks.
+__attribute__((destructor)) inline void run_at_exit_report_of_module() noexcept {
+    hooks().run_at_exit(module_hooks());
+    // At dlclose, hooks that this module handed over go with it.
+    hooks().forget_module(reinterpret_cast<const void*>(&run_at_exit_report_of_module));
+}
 
 } // namespace detail
 LIFECYCLE_END_NAMESPACE

@@ -80,9 +80,6 @@ public:
             if (Entry* e = t->slots[i].load(std::memory_order_acquire)) visit(*e);
     }
 
-    /// Returns: how many entries are interned (under the lock: exact; else a recent count).
-    std::size_t size() const noexcept { return count_; }
-
     /// Effects: the lock free again in a child of fork() (the parent's
     /// other threads, gone, may have held it).
     void after_fork_in_child() noexcept { new (&lock_) spin_lock(); }

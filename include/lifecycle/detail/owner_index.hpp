@@ -21,6 +21,8 @@
 #include <new>
 #include <string_view>
 
+#include <pthread.h>
+
 LIFECYCLE_BEGIN_NAMESPACE
 namespace detail {
 
@@ -135,12 +137,13 @@ public:
         });
     }
 
+    // Registered with pthread_atfork when the index is first used: a lock a
+    // vanished thread of the parent held is free in the child.
     void after_fork_in_child() noexcept {
         for (owner_lock& l : owner_locks_) new (&l.lock) spin_lock();
         tombstones_.after_fork_in_child();
-        owner_once_.~once_flag();
-        new (&owner_once_) once_flag();
     }
+    static void fork_child() noexcept;
 
 private:
     static bool same_site(const source_site& a, const source_site& b) noexcept {
@@ -174,6 +177,7 @@ private:
         owner_once_.call([this] {
             owner_heads_.store(static_cast<record**>(std::calloc(owner_bucket_count, sizeof(record*))),
                                std::memory_order_release);
+            ::pthread_atfork(nullptr, nullptr, &owner_index::fork_child);
         });
         return owner_heads_.load(std::memory_order_acquire);
     }
@@ -202,6 +206,7 @@ LIFECYCLE_DETAIL_EXPORT inline owner_index& owners() noexcept {
     static owner_index index;
     return index;
 }
+inline void owner_index::fork_child() noexcept { owners().after_fork_in_child(); }
 
 } // namespace detail
 LIFECYCLE_END_NAMESPACE

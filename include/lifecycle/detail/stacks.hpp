@@ -40,8 +40,7 @@ public:
         });
     }
 
-    /// Returns: the number of distinct stacks interned.
-    std::size_t size() const noexcept { return table_.size(); }
+    void after_fork_in_child() noexcept { table_.after_fork_in_child(); }
 
 private:
     intern_table<stack_entry> table_;

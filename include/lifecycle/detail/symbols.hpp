@@ -16,6 +16,8 @@
 #include <new>
 #include <vector>
 
+#include <pthread.h>
+
 LIFECYCLE_BEGIN_NAMESPACE
 namespace detail {
 
@@ -64,7 +66,12 @@ private:
 // object with a destructor).
 LIFECYCLE_DETAIL_EXPORT inline symbol_cache& symbols() noexcept {
     alignas(symbol_cache) static unsigned char storage[sizeof(symbol_cache)];
-    static symbol_cache* const cache = new (storage) symbol_cache;
+    static symbol_cache* const cache = [] {
+        symbol_cache* c = new (storage) symbol_cache;
+        // The symbolizer may be running on a thread that a fork leaves behind.
+        ::pthread_atfork(nullptr, nullptr, [] { symbols().after_fork_in_child(); });
+        return c;
+    }();
     return *cache;
 }
 
