@@ -132,12 +132,7 @@ public:
 
 private:
     friend class closer;
-    std::vector<close_entry> select(close_outcome o) const {
-        std::vector<close_entry> out;
-        for (const auto& e : entries_)
-            if (e.outcome == o) out.push_back(e);
-        return out;
-    }
+    std::vector<close_entry> select(close_outcome o) const;
     std::vector<close_entry> entries_;
 };
 
@@ -148,8 +143,7 @@ private:
 class close_error : public std::system_error {
 public:
     /// Requires: `result` has at least one failure.
-    explicit close_error(close_result result)
-        : close_error(std::make_shared<const data>(make_data(std::move(result)))) {}
+    explicit close_error(close_result result);
 
     /// Returns: the first failure in close order (the most recently added entry that failed).
     const close_entry& primary() const noexcept { return data_->failures.front(); }
@@ -211,6 +205,9 @@ LIFECYCLE_DETAIL_COLD std::string close_result::to_text() const {
     return out;
 }
 
+LIFECYCLE_DETAIL_COLD close_error::close_error(close_result result)
+    : close_error(std::make_shared<const data>(make_data(std::move(result)))) {}
+
 LIFECYCLE_DETAIL_COLD close_error::data close_error::make_data(close_result r) {
     data d;
     d.failures = r.failures();
@@ -232,6 +229,22 @@ LIFECYCLE_DETAIL_COLD std::string close_error::message(const data& d) {
     if (!p.what.empty()) m += ", threw '" + p.what + "'";
     if (d.failures.size() > 1) m += " (and " + std::to_string(d.failures.size() - 1) + " more in failures())";
     return m;
+}
+
+LIFECYCLE_END_NAMESPACE
+#endif // LIFECYCLE_DETAIL_DEFINE_COLD
+
+
+// ---- definitions of the cold paths (header-only, or the compiled library) ----
+#if LIFECYCLE_DETAIL_DEFINE_COLD
+
+LIFECYCLE_BEGIN_NAMESPACE
+
+LIFECYCLE_DETAIL_COLD std::vector<close_entry> close_result::select(close_outcome o) const {
+    std::vector<close_entry> out;
+    for (const auto& e : entries_)
+        if (e.outcome == o) out.push_back(e);
+    return out;
 }
 
 LIFECYCLE_END_NAMESPACE

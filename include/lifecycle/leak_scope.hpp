@@ -143,12 +143,10 @@ LIFECYCLE_DETAIL_COLD void write_report(const leak_report& r) noexcept;
 class leak_scope final {
 public:
     /// Effects: begins a scope named `name` with policy `policy`.
-    explicit leak_scope(std::string_view name = {}, leak_policy policy = leak_policy::print)
-        : leak_scope(name, options_with(policy, {})) {}
+    explicit leak_scope(std::string_view name = {}, leak_policy policy = leak_policy::print);
 
     /// Effects: begins a scope whose destructor calls `handler` with a non-empty report.
-    leak_scope(std::string_view name, leak_handler handler)
-        : leak_scope(name, options_with(leak_policy::call_handler, std::move(handler))) {}
+    leak_scope(std::string_view name, leak_handler handler);
 
     /// Effects: begins a scope with `options`.
     /// Throws: std::invalid_argument if the policy is call_handler and no handler is given.
@@ -173,12 +171,7 @@ public:
     const std::string& name() const noexcept { return name_; }
 
 private:
-    static leak_scope_options options_with(leak_policy policy, leak_handler handler) {
-        leak_scope_options o;
-        o.policy = policy;
-        o.handler = std::move(handler);
-        return o;
-    }
+    static leak_scope_options options_with(leak_policy policy, leak_handler handler);
 
 #if LIFECYCLE_TRACKING
     // Removes kept-alive and allowed records; returns the counts per rule.
@@ -551,6 +544,28 @@ LIFECYCLE_DETAIL_COLD void report_at_exit() noexcept {
 #if LIFECYCLE_TRACKING
     detail::install_at_exit_report();
 #endif
+}
+
+LIFECYCLE_END_NAMESPACE
+#endif // LIFECYCLE_DETAIL_DEFINE_COLD
+
+
+// ---- definitions of the cold paths (header-only, or the compiled library) ----
+#if LIFECYCLE_DETAIL_DEFINE_COLD
+
+LIFECYCLE_BEGIN_NAMESPACE
+
+LIFECYCLE_DETAIL_COLD leak_scope::leak_scope(std::string_view name, leak_policy policy)
+    : leak_scope(name, options_with(policy, {})) {}
+
+LIFECYCLE_DETAIL_COLD leak_scope::leak_scope(std::string_view name, leak_handler handler)
+    : leak_scope(name, options_with(leak_policy::call_handler, std::move(handler))) {}
+
+LIFECYCLE_DETAIL_COLD leak_scope_options leak_scope::options_with(leak_policy policy, leak_handler handler) {
+    leak_scope_options o;
+    o.policy = policy;
+    o.handler = std::move(handler);
+    return o;
 }
 
 LIFECYCLE_END_NAMESPACE

@@ -25,20 +25,7 @@ public:
     /// the name of the value space its handles live in (traits'
     /// identity_domain(); empty = the kind's own name): kinds of one domain
     /// share a domain number. Throws: std::bad_alloc.
-    const kind_info* register_kind(std::string_view name, std::string_view close_call, std::string_view domain = {}) {
-        if (domain.empty()) domain = name;
-        lock_guard<mutex> lock(mutex_);
-        for (const kind_info* k : kinds_)
-            if (k->name == name) return k;
-        std::uint32_t d = 0;
-        for (; d < domains_.size(); ++d)
-            if (domains_[d] == domain) break;
-        if (d == domains_.size()) domains_.emplace_back(domain);
-        kinds_.reserve(kinds_.size() + 1);
-        kind_info* k = new kind_info{std::string(name), std::string(close_call), static_cast<std::uint32_t>(kinds_.size()), d};
-        kinds_.push_back(k);
-        return k;
-    }
+    const kind_info* register_kind(std::string_view name, std::string_view close_call, std::string_view domain = {});
 
     /// Effects: calls `visit(const kind_info&)` for every kind, in registration order.
     template <class Visit>
@@ -86,5 +73,33 @@ private:
 
 } // namespace detail
 LIFECYCLE_END_NAMESPACE
+
+
+// ---- definitions of the cold paths (header-only, or the compiled library) ----
+#if LIFECYCLE_DETAIL_DEFINE_COLD
+
+LIFECYCLE_BEGIN_NAMESPACE
+
+namespace detail {
+
+LIFECYCLE_DETAIL_COLD const kind_info* kind_table::register_kind(std::string_view name, std::string_view close_call, std::string_view domain) {
+    if (domain.empty()) domain = name;
+    lock_guard<mutex> lock(mutex_);
+    for (const kind_info* k : kinds_)
+        if (k->name == name) return k;
+    std::uint32_t d = 0;
+    for (; d < domains_.size(); ++d)
+        if (domains_[d] == domain) break;
+    if (d == domains_.size()) domains_.emplace_back(domain);
+    kinds_.reserve(kinds_.size() + 1);
+    kind_info* k = new kind_info{std::string(name), std::string(close_call), static_cast<std::uint32_t>(kinds_.size()), d};
+    kinds_.push_back(k);
+    return k;
+}
+
+} // namespace detail
+
+LIFECYCLE_END_NAMESPACE
+#endif // LIFECYCLE_DETAIL_DEFINE_COLD
 
 #endif // LIFECYCLE_DETAIL_KINDS_HPP

@@ -27,7 +27,23 @@ struct os_snapshot {
 
 // Names of a /proc directory's numeric entries, without the fd the listing
 // itself uses.
-inline std::vector<int> proc_numbers(const char* path) {
+LIFECYCLE_DETAIL_COLD std::vector<int> proc_numbers(const char* path);
+
+LIFECYCLE_DETAIL_COLD os_snapshot take_os_snapshot();
+
+} // namespace detail
+LIFECYCLE_END_NAMESPACE
+
+
+// ---- definitions of the cold paths (header-only, or the compiled library) ----
+#if LIFECYCLE_DETAIL_DEFINE_COLD
+#    include <algorithm>
+
+LIFECYCLE_BEGIN_NAMESPACE
+
+namespace detail {
+
+LIFECYCLE_DETAIL_COLD std::vector<int> proc_numbers(const char* path) {
     std::vector<int> out;
     DIR* d = ::opendir(path);
     if (!d) return out;
@@ -42,7 +58,7 @@ inline std::vector<int> proc_numbers(const char* path) {
     return out;
 }
 
-inline os_snapshot take_os_snapshot() {
+LIFECYCLE_DETAIL_COLD os_snapshot take_os_snapshot() {
     os_snapshot s;
     DIR* probe = ::opendir("/proc/self/fd");
     if (!probe) return s;
@@ -61,6 +77,8 @@ inline os_snapshot take_os_snapshot() {
 }
 
 } // namespace detail
+
 LIFECYCLE_END_NAMESPACE
+#endif // LIFECYCLE_DETAIL_DEFINE_COLD
 
 #endif // LIFECYCLE_DETAIL_OS_SNAPSHOT_HPP

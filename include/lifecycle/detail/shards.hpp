@@ -144,24 +144,9 @@ struct alignas(64) shard {
     }
 
 private:
-    LIFECYCLE_DETAIL_NOINLINE void refill() {
-        std::size_t n = chunks.empty() ? 64 : std::min<std::size_t>(chunks.size() * 256, 4096);
-        chunks.emplace_back(new record[n]);
-        record* block = chunks.back().get();
-        for (std::size_t i = 0; i < n; ++i) {
-            block[i].home = this;
-            block[i].next = free;
-            free = &block[i];
-        }
-    }
+    void refill();
 
-    LIFECYCLE_DETAIL_NOINLINE void grow_counts(std::uint32_t kind) {
-        const std::uint32_t size = std::max<std::uint32_t>(kind + 1, counts_size * 2);
-        std::unique_ptr<kind_counts[]> bigger(new kind_counts[size]);
-        std::copy(counts.get(), counts.get() + counts_size, bigger.get());
-        counts = std::move(bigger);
-        counts_size = size;
-    }
+    void grow_counts(std::uint32_t kind);
 };
 
 /// Every shard of the process, and the protocol by which owners and readers
@@ -365,12 +350,7 @@ public:
     }
 
     /// A scope's starting point: every shard's next sequence number.
-    watermark mark() const {
-        watermark w;
-        for (shard* s = shards_.load(std::memory_order_acquire); s; s = s->next_shard)
-            w.marks.emplace_back(s, s->next_seq.load(std::memory_order_acquire));
-        return w;
-    }
+    watermark mark() const;
 
     static thread_local inline shard* tls_shard = nullptr;
     static thread_local inline bool tls_exiting = false;
@@ -451,5 +431,44 @@ private:
 
 } // namespace detail
 LIFECYCLE_END_NAMESPACE
+
+
+// ---- definitions of the cold paths (header-only, or the compiled library) ----
+#if LIFECYCLE_DETAIL_DEFINE_COLD
+
+LIFECYCLE_BEGIN_NAMESPACE
+
+namespace detail {
+
+LIFECYCLE_DETAIL_NOINLINE LIFECYCLE_DETAIL_COLD void shard::refill() {
+    std::size_t n = chunks.empty() ? 64 : std::min<std::size_t>(chunks.size() * 256, 4096);
+    chunks.emplace_back(new record[n]);
+    record* block = chunks.back().get();
+    for (std::size_t i = 0; i < n; ++i) {
+        block[i].home = this;
+        block[i].next = free;
+        free = &block[i];
+    }
+}
+
+LIFECYCLE_DETAIL_NOINLINE LIFECYCLE_DETAIL_COLD void shard::grow_counts(std::uint32_t kind) {
+    const std::uint32_t size = std::max<std::uint32_t>(kind + 1, counts_size * 2);
+    std::unique_ptr<kind_counts[]> bigger(new kind_counts[size]);
+    std::copy(counts.get(), counts.get() + counts_size, bigger.get());
+    counts = std::move(bigger);
+    counts_size = size;
+}
+
+LIFECYCLE_DETAIL_COLD watermark shard_set::mark() const {
+    watermark w;
+    for (shard* s = shards_.load(std::memory_order_acquire); s; s = s->next_shard)
+        w.marks.emplace_back(s, s->next_seq.load(std::memory_order_acquire));
+    return w;
+}
+
+} // namespace detail
+
+LIFECYCLE_END_NAMESPACE
+#endif // LIFECYCLE_DETAIL_DEFINE_COLD
 
 #endif // LIFECYCLE_DETAIL_SHARDS_HPP
