@@ -124,20 +124,27 @@ inline bool automatic_installed() {
     return st.automatic_installed;
 }
 
+/// Writes `text` to stderr after what the framework has written to stdout so
+/// far, so that a reader of both streams (a terminal, `2>&1`, a CI log) sees
+/// lifecycle's lines between the framework's, never inside one of them.
+inline void to_stderr(const char* text) {
+    std::fflush(stdout);
+    std::fputs(text, stderr);
+    std::fflush(stderr);
+}
+
 /// The self-test case's body. `expect_empty(problem)` is the framework's own
 /// assertion that nothing is wrong, so a failure reads as that framework's.
 template <class Expect>
 void self_test_case(Expect expect_empty) {
     const std::string problem = leak_check_self_test();
     expect_empty(problem);
-    if (problem.empty()) std::fputs("lifecycle: self-test passed: a planted leak was reported with its creation site\n", stderr);
+    if (problem.empty()) to_stderr("lifecycle: self-test passed: a planted leak was reported with its creation site\n");
 }
 
 /// Effects: prints the counts and the opt-outs. On stderr: the test reporters own stdout.
 inline void print_summary() {
-    const std::string text = summary();
-    std::fputs(text.c_str(), stderr);
-    std::fflush(stderr);
+    to_stderr(summary().c_str());
 }
 
 /// Appends `r` to LIFECYCLE_REPORT_FILE; returns it for rendering.
