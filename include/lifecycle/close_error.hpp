@@ -153,11 +153,13 @@ public:
     const close_result& result() const noexcept { return data_->result; }
 
 private:
+    friend class closer;
     struct data {
         close_result result;
         std::vector<close_entry> failures;
     };
-    static data make_data(close_result r);
+    // Moves `r` in only when nothing can throw any more: out of memory, `r` is intact.
+    static std::shared_ptr<const data> share(close_result& r);
     static std::string message(const data& d);
     explicit close_error(std::shared_ptr<const data> d)
         : std::system_error(d->failures.front().error, message(*d)), data_(std::move(d)) {}
@@ -205,19 +207,18 @@ LIFECYCLE_DETAIL_COLD std::string close_result::to_text() const {
     return out;
 }
 
-LIFECYCLE_DETAIL_COLD close_error::close_error(close_result result)
-    : close_error(std::make_shared<const data>(make_data(std::move(result)))) {}
+LIFECYCLE_DETAIL_COLD close_error::close_error(close_result result) : close_error(share(result)) {}
 
-LIFECYCLE_DETAIL_COLD close_error::data close_error::make_data(close_result r) {
-    data d;
-    d.failures = r.failures();
-    if (d.failures.empty()) { // contract violated: keep primary() valid
+LIFECYCLE_DETAIL_COLD std::shared_ptr<const close_error::data> close_error::share(close_result& r) {
+    auto d = std::make_shared<data>();
+    d->failures = r.failures();
+    if (d->failures.empty()) { // contract violated: keep primary() valid
         close_entry none;
         none.kind = "none";
         none.outcome = close_outcome::failed;
-        d.failures.push_back(std::move(none));
+        d->failures.push_back(std::move(none));
     }
-    d.result = std::move(r);
+    d->result = std::move(r);
     return d;
 }
 

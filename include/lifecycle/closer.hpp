@@ -58,6 +58,7 @@
 #include <cstdio>
 #include <exception>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -140,8 +141,15 @@ public:
     /// tracked handle) is accepted and recorded as `close_outcome::empty`.
     /// An entry added while a close_all() runs, or after it, is closed by the
     /// next close_all() or by the destructor.
-    /// Throws: std::bad_alloc; then the resource has been closed already
-    /// (failures to the close-error handler), as std::scope_exit does.
+    /// An owner that cannot give its object up without closing it (a value or
+    /// a unique_ptr moved in, a shared_ptr: their destructors may close it; a
+    /// tracked handle can be released) is the entry that closes its object,
+    /// whatever the order; a second such owner of one identity is refused.
+    /// Throws: std::invalid_argument, naming both entries, when an entry
+    /// already added owns another object of the same identity that it cannot
+    /// give up either (the resource is untouched: still the caller's);
+    /// std::bad_alloc, then the resource has been closed already (failures
+    /// to the close-error handler), as std::scope_exit does.
     template <class Resource>
     void add(Resource&& resource, std::string_view name = {}, source_site site = source_site::current()) {
         using R = std::remove_cv_t<std::remove_reference_t<Resource>>;
@@ -153,7 +161,9 @@ public:
                           "member or specialize lifecycle::close_traits<T> with `static auto close(T&)`");
             static_assert(!std::is_const_v<typename R::element_type>,
                           "lifecycle::closer::add: a shared_ptr<const T> cannot be closed; pass a shared_ptr<T>");
-            emplace<detail::shared_entry<T>>(std::shared_ptr<T>(std::forward<Resource>(resource)), name, site);
+            detail::owner_claim claim = claim_owner(resource, resource ? detail::closable_ops<T>::id(*resource) : identity{},
+                                            resource.get(), detail::closable_ops<T>::kind(), name, site);
+            emplace<detail::shared_entry<T>>(std::shared_ptr<T>(std::forward<Resource>(resource)), name, site, std::move(claim));
         } else if constexpr (detail::is_unique_ptr<R>::value) {
             static_assert(!lvalue, "lifecycle::closer::add: move a unique_ptr in (std::move(p)), or pass *p to keep it");
             using T = typename R::element_type;
@@ -164,6 +174,8 @@ public:
                 add(std::shared_ptr<T>(), name, site);
                 return;
             }
+            detail::owner_claim claim = claim_owner(*resource, detail::closable_ops<T>::id(*resource), resource.get(),
+                                            detail::closable_ops<T>::kind(), name, site);
             std::shared_ptr<T> shared;
             try {
                 shared = std::shared_ptr<T>(std::move(resource));
@@ -171,7 +183,7 @@ public:
                 close_now(*resource, name, site);
                 throw;
             }
-            add(std::move(shared), name, site);
+            emplace<detail::shared_entry<T>>(std::move(shared), name, site, std::move(claim));
         } else if constexpr (std::is_pointer_v<R>) {
             static_assert(detail::dependent_false<R>,
                           "lifecycle::closer::add: a raw pointer says nothing about ownership; pass *p (not owned), a "
@@ -180,12 +192,18 @@ public:
             static_assert(!std::is_const_v<std::remove_reference_t<Resource>>,
                           "lifecycle::closer::add: a const object cannot be closed; pass a non-const reference");
             if constexpr (lvalue) {
-                emplace<detail::reference_entry<R>>(resource, name, site);
+                emplace<detail::reference_entry<R>>(resource, name, site, detail::owner_claim{});
             } else {
                 static_assert(std::is_nothrow_move_constructible_v<R>,
                               "lifecycle::closer::add: an owned object is moved in and must be nothrow movable; "
                               "pass a shared_ptr or unique_ptr to it instead");
-                emplace<detail::value_entry<R>>(std::move(resource), name, site);
+                // A value's default identity is its own address: only a
+                // close_traits identity can make it one object with another entry.
+                detail::owner_claim claim;
+                if constexpr (!detail::is_tracked<R>::value && detail::ct_identity<R>::value)
+                    claim = claim_owner(resource, detail::closable_ops<R>::id(resource), &resource, detail::closable_ops<R>::kind(),
+                                        name, site);
+                emplace<detail::value_entry<R>>(std::move(resource), name, site, std::move(claim));
             }
         } else if constexpr (std::is_invocable_v<std::decay_t<Resource>&>) {
             add(identity{}, std::forward<Resource>(resource), name, site);
@@ -205,7 +223,7 @@ public:
     void add(identity id, F&& close_fn, std::string_view name = {}, source_site site = source_site::current()) {
         static_assert(std::is_invocable_v<std::decay_t<F>&>,
                       "lifecycle::closer::add(identity, f): f must be callable with no arguments");
-        emplace<detail::callable_entry<std::decay_t<F>>>(std::forward<F>(close_fn), name, site, id);
+        emplace<detail::callable_entry<std::decay_t<F>>>(std::forward<F>(close_fn), name, site, detail::owner_claim{}, id);
     }
 
     /// Effects: closes the entries added before this call, last added first.
@@ -240,11 +258,27 @@ public:
     bool empty() const { return size() == 0; }
 
 private:
+    // Throws: std::invalid_argument (another owner of `id`, `payload`
+    // untouched); std::bad_alloc (`payload` closed first).
+    template <class Payload>
+    detail::owner_claim claim_owner(Payload& payload, identity id, const void* owner, std::string_view kind, std::string_view name,
+                            const source_site& site) {
+        if (!id) return {};
+        try {
+            return reserve_owner(id, owner, kind, name, site);
+        } catch (const std::bad_alloc&) {
+            close_payload(payload, name, site);
+            throw;
+        }
+    }
+    detail::owner_claim reserve_owner(identity id, const void* owner, std::string_view kind, std::string_view name, const source_site& site);
+    void take_entries(batch_type& batch) noexcept; // under the lock
+
     // Builds the entry, then queues it. Entry constructors initialize the
     // payload last, from a reference: when building throws, `payload` is
     // intact and is closed here.
     template <class Entry, class Payload, class... Extra>
-    void emplace(Payload&& payload, std::string_view name, const source_site& site, Extra... extra) {
+    void emplace(Payload&& payload, std::string_view name, const source_site& site, detail::owner_claim&& claim, Extra... extra) {
         std::unique_ptr<detail::pending_entry> e;
         try {
             e.reset(new Entry(std::forward<Payload>(payload), name, site, extra...));
@@ -256,11 +290,13 @@ private:
             detail::lock_guard<detail::mutex> lock(mutex_);
             e->ordinal = ++ordinals_;
             entries_.push_back(std::move(e));
+            claim.commit(entries_.back().get());
         } catch (...) {
             if (e) close_entry_now(*e);
             throw;
         }
     }
+
 
     template <class Payload>
     static void close_payload(Payload& p, std::string_view name, const source_site& site) noexcept {
@@ -309,13 +345,20 @@ private:
     static void run_pass(batch_type& batch, close_result* out) noexcept;
 
     // Reads every entry's identity (at the start of the pass) and points each
-    // alias at the newest entry of the same identity, its primary: O(n) with
-    // a table of indexes, O(n^2) if that cannot be allocated.
+    // alias at its primary: of the entries of its identity, the newest,
+    // unless it closes another object than one an older entry owns and
+    // cannot give up: then that owner. An owner of another object than its
+    // primary's (an identity that changed since add()) is no alias: it closes
+    // its own. O(n) with a table of indexes, O(n^2) if that cannot be allocated.
     static void find_aliases(batch_type& batch) noexcept;
+    static std::string describe(const detail::pending_entry& e, const identity& id);
+    // Hands `r`'s failures to the close-error handler.
+    static void hand_over(const close_result& r) noexcept;
 
     mutable detail::mutex mutex_;
     detail::condition cv_;
     batch_type entries_;
+    detail::owner_claims owners_; // under mutex_
     std::uint64_t ordinals_ = 0;
     bool closing_ = false;
     pthread_t closing_thread_{}; // valid while closing_
@@ -333,9 +376,38 @@ LIFECYCLE_DETAIL_COLD closer::~closer() {
     batch_type batch;
     {
         detail::lock_guard<detail::mutex> lock(mutex_);
-        batch.swap(entries_);
+        take_entries(batch);
     }
     run_pass(batch, nullptr);
+}
+
+LIFECYCLE_DETAIL_COLD void closer::take_entries(batch_type& batch) noexcept {
+    batch.swap(entries_);
+    owners_.clear();
+}
+
+LIFECYCLE_DETAIL_COLD detail::owner_claim closer::reserve_owner(identity id, const void* owner, std::string_view kind,
+                                                                std::string_view name, const source_site& site) {
+    detail::lock_guard<detail::mutex> lock(mutex_);
+    auto it = owners_.map.find(id);
+    if (it == owners_.map.end()) {
+        owners_.map.emplace(id, detail::owner_claims::record{owner, nullptr});
+        return detail::owner_claim(&mutex_, &owners_, id);
+    }
+    if (it->second.owner == owner) return {}; // shared_ptrs to one object: one destructor
+    close_entry mine;
+    mine.name = std::string(name);
+    mine.kind = kind;
+    mine.id = id;
+    mine.ordinal = ordinals_ + 1;
+    std::string other = "an entry being added on another thread";
+    if (const detail::pending_entry* e = it->second.entry) {
+        other = describe(*e, id) + ", added at " + detail::site_text(e->added_at);
+    }
+    throw std::invalid_argument("lifecycle::closer::add: " + mine.describe() +
+                                ", added at " + detail::site_text(site) + ", is another owner of the object of " + other +
+                                "; neither can give it up without closing it, so one of them would close it twice. Add "
+                                "one owner, and the other by reference (not owned) or as a tracked handle");
 }
 
 LIFECYCLE_DETAIL_COLD close_result closer::close_all() {
@@ -346,7 +418,7 @@ LIFECYCLE_DETAIL_COLD close_result closer::close_all() {
         nested = closing_ && ::pthread_equal(closing_thread_, ::pthread_self());
         if (!nested) cv_.wait(mutex_, [this] { return !closing_; });
         if (entries_.empty()) return {};
-        batch.swap(entries_);
+        take_entries(batch);
         if (!nested) {
             closing_ = true;
             closing_thread_ = ::pthread_self();
@@ -378,8 +450,18 @@ LIFECYCLE_DETAIL_COLD close_result closer::close_all() {
 
 LIFECYCLE_DETAIL_COLD close_result closer::close_all_or_throw() {
     close_result r = close_all();
-    if (!r.ok()) throw close_error(std::move(r));
-    return r;
+    if (r.ok()) return r;
+    std::shared_ptr<const close_error::data> d;
+    try {
+        d = close_error::share(r);
+        close_error e(d);
+        throw e;
+    } catch (const close_error&) {
+        throw;
+    } catch (...) { // out of memory building close_error: nobody can be told but the handler
+        hand_over(d ? d->result : r);
+        throw;
+    }
 }
 
 LIFECYCLE_DETAIL_COLD void closer::close_entry_now(detail::pending_entry& e) noexcept {
@@ -422,10 +504,8 @@ LIFECYCLE_DETAIL_COLD void closer::run_pass(batch_type& batch, close_result* out
             try {
                 r.name = e.name;
                 r.what = std::move(what);
-                if (primary) {
-                    r.alias_of = out->entries_[primary->result_index].describe();
-                    r.alias_of_ordinal = primary->ordinal;
-                }
+                r.alias_of_ordinal = primary ? primary->ordinal : 0;
+                if (primary) r.alias_of = describe(*primary, primary->id);
             } catch (...) {
             }
             e.result_index = out->entries_.size();
@@ -442,37 +522,59 @@ LIFECYCLE_DETAIL_COLD void closer::find_aliases(batch_type& batch) noexcept {
         e->id = e->empty ? identity{} : e->current_identity();
         e->primary = nullptr;
     }
+    auto better = [](const detail::pending_entry& candidate, const detail::pending_entry& current) noexcept {
+        return candidate.owned_object() && !current.owned_object() && current.object() != candidate.owned_object();
+    };
+    auto link = [](detail::pending_entry& e, const detail::pending_entry& primary) noexcept {
+        if (&e != &primary && (!e.owned_object() || e.owned_object() == primary.object())) e.primary = &primary;
+    };
     std::size_t size = 16;
     while (size < batch.size() * 2) size *= 2;
     std::unique_ptr<std::size_t[]> slots(new (std::nothrow) std::size_t[size]);
     if (slots) {
         const std::size_t none = static_cast<std::size_t>(-1);
         std::fill(slots.get(), slots.get() + size, none);
+        auto slot_of = [&](const identity& id) noexcept -> std::size_t& {
+            for (std::size_t i = detail::identity_hash{}(id) & (size - 1);; i = (i + 1) & (size - 1))
+                if (slots[i] == none || batch[slots[i]]->id == id) return slots[i];
+        };
         for (std::size_t n = batch.size(); n-- > 0;) {
-            detail::pending_entry& e = *batch[n];
-            if (!e.id) continue;
-            std::size_t i = std::hash<std::string_view>{}(e.id.domain()) ^ (e.id.value() * 0x9E3779B97F4A7C15ull);
-            for (i &= size - 1;; i = (i + 1) & (size - 1)) {
-                if (slots[i] == none) {
-                    slots[i] = n;
-                    break;
-                }
-                if (batch[slots[i]]->id == e.id) {
-                    e.primary = batch[slots[i]].get();
-                    break;
-                }
-            }
+            if (!batch[n]->id) continue;
+            std::size_t& slot = slot_of(batch[n]->id);
+            if (slot == none || better(*batch[n], *batch[slot])) slot = n;
         }
+        for (auto& e : batch)
+            if (e->id) link(*e, *batch[slot_of(e->id)]);
         return;
     }
-    for (std::size_t n = batch.size(); n-- > 0;) {
-        detail::pending_entry& e = *batch[n];
-        if (!e.id) continue;
-        for (std::size_t m = batch.size(); m-- > n + 1;)
-            if (!batch[m]->primary && batch[m]->id == e.id) {
-                e.primary = batch[m].get();
-                break;
-            }
+    for (auto& e : batch) {
+        if (!e->id) continue;
+        const detail::pending_entry* primary = nullptr;
+        for (std::size_t m = batch.size(); m-- > 0;)
+            if (batch[m]->id == e->id && (!primary || better(*batch[m], *primary))) primary = batch[m].get();
+        link(*e, *primary);
+    }
+}
+
+LIFECYCLE_DETAIL_COLD std::string closer::describe(const detail::pending_entry& e, const identity& id) {
+    close_entry d;
+    d.name = e.name;
+    d.kind = e.kind;
+    d.id = id;
+    d.ordinal = e.ordinal;
+    return d.describe();
+}
+
+LIFECYCLE_DETAIL_COLD void closer::hand_over(const close_result& r) noexcept {
+    for (const close_entry& e : r.entries()) {
+        if (e.outcome != close_outcome::failed) continue;
+        close_failure f;
+        f.kind = e.kind;
+        f.label = e.name;
+        f.site = e.created_at.known() ? e.created_at : e.added_at;
+        f.error = e.error;
+        f.what = e.what;
+        report_close_failure(f);
     }
 }
 

@@ -10,14 +10,18 @@
 #include <lifecycle/close_failure.hpp>
 #include <lifecycle/handle.hpp>
 #include <lifecycle/identity.hpp>
+#include <lifecycle/detail/sync.hpp>
 #include <lifecycle/traits.hpp>
 
+#include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 
 LIFECYCLE_BEGIN_NAMESPACE
@@ -136,6 +140,13 @@ struct pending_entry {
     virtual std::error_code close() = 0;
     /// Gives the payload up without closing it (the entry is an alias).
     virtual void forget() noexcept {}
+    /// Returns: the object this entry owns and cannot give up without
+    /// destroying it (whose destructor may close it); null when it owns
+    /// nothing (a reference, a callable) or can release it (a tracked handle).
+    virtual const void* owned_object() const noexcept { return nullptr; }
+    /// Returns: the object closing this entry closes (null for a callable or
+    /// a released-on-alias tracked handle: not one an owner could hold).
+    virtual const void* object() const noexcept { return owned_object(); }
 
     std::string name;
     std::string_view kind;
@@ -166,6 +177,10 @@ struct value_entry final : pending_entry {
     void forget() noexcept override {
         if constexpr (is_tracked<T>::value) (void)payload.release();
     }
+    const void* owned_object() const noexcept override {
+        if constexpr (is_tracked<T>::value) return nullptr;
+        else return &payload;
+    }
     T payload;
 };
 
@@ -180,6 +195,7 @@ struct reference_entry final : pending_entry {
     identity current_identity() const noexcept override { return ops::id(*target); }
     open_state state() const noexcept override { return ops::state(*target); }
     std::error_code close() override { return ops::close(*target); }
+    const void* object() const noexcept override { return target; }
     T* target;
 };
 
@@ -195,6 +211,7 @@ struct shared_entry final : pending_entry {
     identity current_identity() const noexcept override { return target ? ops::id(*target) : identity{}; }
     open_state state() const noexcept override { return target ? ops::state(*target) : open_state::closed; }
     std::error_code close() override { return ops::close(*target); }
+    const void* owned_object() const noexcept override { return target.get(); }
     std::shared_ptr<T> target;
 };
 
@@ -209,6 +226,60 @@ struct callable_entry final : pending_entry {
     std::error_code close() override { return invoke_close(fn); }
     identity given;
     F fn;
+};
+
+struct identity_hash {
+    std::size_t operator()(const identity& id) const noexcept {
+        return std::hash<std::string_view>{}(id.domain()) ^ (id.value() * 0x9E3779B97F4A7C15ull);
+    }
+};
+
+/// A closer's pending owners that cannot give their object up (owned_object()
+/// not null), by identity, from add() until a pass takes them: a second owner
+/// of one identity is refused. Guarded by the closer's lock.
+struct owner_claims {
+    struct record {
+        const void* owner;
+        const pending_entry* entry; // null while being added
+    };
+    std::unordered_map<identity, record, identity_hash> map;
+    std::uint64_t generation = 0; // a claim taken before a pass is not given back after it
+    void clear() noexcept {
+        map.clear();
+        ++generation;
+    }
+};
+
+/// One add()'s claim: committed when its entry is queued, given back if not.
+class owner_claim {
+public:
+    owner_claim() = default;
+    owner_claim(mutex* m, owner_claims* c, identity id) noexcept : m_(m), c_(c), id_(id), generation_(c->generation) {}
+    owner_claim(const owner_claim&) = delete;
+    owner_claim& operator=(owner_claim&& o) noexcept {
+        std::swap(m_, o.m_), std::swap(c_, o.c_), std::swap(id_, o.id_), std::swap(generation_, o.generation_);
+        return *this;
+    }
+    ~owner_claim() {
+        if (!c_) return;
+        lock_guard<mutex> lock(*m_);
+        if (generation_ == c_->generation) c_->map.erase(id_);
+    }
+    /// Requires: the closer's lock held.
+    void commit(const pending_entry* e) noexcept {
+        if (!c_) return;
+        if (generation_ == c_->generation) {
+            auto it = c_->map.find(id_);
+            if (it != c_->map.end()) it->second.entry = e;
+        }
+        c_ = nullptr;
+    }
+
+private:
+    mutex* m_ = nullptr;
+    owner_claims* c_ = nullptr;
+    identity id_;
+    std::uint64_t generation_ = 0;
 };
 
 inline constexpr std::string_view non_std_exception = "an exception not derived from std::exception";
