@@ -4,7 +4,11 @@
 //
 // A report is a value: it is built from a snapshot of the registry and never
 // changes it. Stacks stay raw in the report; they are symbolized (once per
-// address per process, cached) only when the report is rendered.
+// address per process, cached) only when the report is rendered. Thread
+// safety: const members may be called from any number of threads at once
+// (the first render publishes a symbolized copy of the groups, lock-free; a
+// render that fails, out of memory, leaves nothing behind and the next one
+// starts over).
 //
 //   lifecycle::leak_report r = scope.check();
 //   if (!r.empty()) std::cerr << r;       // or r.to_text(), r.to_json()
@@ -35,8 +39,10 @@
 #include <lifecycle/source_site.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -99,6 +105,37 @@ struct limit_exceeded {
 
 class leak_scope;
 
+namespace detail {
+/// A value computed from an immutable object at most once and published
+/// lock-free: readers see null or the finished value, never a half-built one.
+/// A copy starts empty (it is recomputed from caches); a move takes it along.
+template <class T>
+class published {
+public:
+    published() = default;
+    published(const published&) noexcept {}
+    published(published&& o) noexcept : p_(o.take()) {}
+    published& operator=(const published& o) noexcept { return reset(this == &o ? take() : nullptr); }
+    published& operator=(published&& o) noexcept { return reset(this == &o ? take() : o.take()); }
+    ~published() { reset(nullptr); }
+    const T* get() const noexcept { return p_.load(std::memory_order_acquire); }
+    /// Returns: `fresh`, now published, or the value another thread published first.
+    const T& publish(std::unique_ptr<T> fresh) const noexcept {
+        const T* expected = nullptr;
+        if (p_.compare_exchange_strong(expected, fresh.get(), std::memory_order_acq_rel)) return *fresh.release();
+        return *expected;
+    }
+
+private:
+    const T* take() noexcept { return p_.exchange(nullptr, std::memory_order_acq_rel); }
+    published& reset(const T* p) noexcept {
+        delete p_.exchange(p, std::memory_order_acq_rel);
+        return *this;
+    }
+    mutable std::atomic<const T*> p_{nullptr};
+};
+} // namespace detail
+
 /// Leaked resources of one check, grouped and ranked.
 class leak_report {
 public:
@@ -108,8 +145,13 @@ public:
     bool empty() const noexcept { return count_ == 0; }
     /// Returns: the number of leaked resources.
     std::size_t count() const noexcept { return count_; }
-    /// Returns: the groups, largest total weight first, then largest count.
-    const std::vector<leak_group>& groups() const noexcept { return groups_; }
+    /// Returns: the groups, largest total weight first, then largest count;
+    /// their `stack`s symbolized (empty when that ran out of memory: a later
+    /// call tries again).
+    const std::vector<leak_group>& groups() const noexcept {
+        if (const auto* done = rendered_.get()) return *done;
+        return groups_or_raw();
+    }
     /// Returns: the name of the scope that was checked.
     const std::string& scope() const noexcept { return scope_; }
     /// Returns: the total weight in bytes.
@@ -150,7 +192,10 @@ public:
 
 private:
     friend class leak_scope;
-    void symbolize() const;
+    // The groups with their stacks symbolized: published on the first call,
+    // never changed after. Throws: std::bad_alloc (nothing is kept).
+    const std::vector<leak_group>& rendered() const;
+    const std::vector<leak_group>& groups_or_raw() const noexcept;
 
     std::string scope_;
     std::size_t count_ = 0;
@@ -158,8 +203,8 @@ private:
     capture tier_ = capture::off;
     std::vector<allowance> allowed_;
     std::vector<limit_exceeded> exceeded_;
-    mutable std::vector<leak_group> groups_;
-    [[maybe_unused]] mutable bool symbolized_ = false; // unused when LIFECYCLE_TRACKING=0
+    std::vector<leak_group> groups_; // as built: raw stacks; never changed once returned
+    detail::published<std::vector<leak_group>> rendered_;
 };
 
 namespace detail {
@@ -334,42 +379,41 @@ LIFECYCLE_DETAIL_COLD leak_report leak_report::from_records(std::string scope, s
     return r;
 }
 
-LIFECYCLE_DETAIL_COLD void leak_report::symbolize() const {
-    if (symbolized_) return;
-    symbolized_ = true;
-    for (leak_group& g : groups_) {
+LIFECYCLE_DETAIL_COLD const std::vector<leak_group>& leak_report::rendered() const {
+    if (const auto* done = rendered_.get()) return *done;
+    if (std::none_of(groups_.begin(), groups_.end(), [](const leak_group& g) { return g.raw_stack != nullptr; }))
+        return groups_;
+    auto fresh = std::make_unique<std::vector<leak_group>>(groups_);
+    for (leak_group& g : *fresh) {
         if (!g.raw_stack) continue;
-        std::vector<detail::frame_info> frames =
-            detail::symbols().symbols(const_cast<const void* const*>(g.raw_stack->frames), g.raw_stack->depth);
-        std::size_t first = 0;
-        while (first < frames.size() && detail::library_frame(frames[first])) ++first;
-        if (first == frames.size()) first = 0; // all internal: show everything rather than nothing
-        std::size_t last = frames.size();
-        while (last > first + 1 && detail::startup_frame(frames[last - 1].function)) --last;
-        g.stack.clear();
-        for (std::size_t i = first; i < last; ++i) {
-            auto& f = frames[i];
+        for (auto& f : detail::user_frames(const_cast<const void* const*>(g.raw_stack->frames), g.raw_stack->depth))
             g.stack.push_back(stack_frame{std::move(f.function), std::move(f.file), f.line, std::move(f.module), f.offset, f.address});
-        }
     }
+    return rendered_.publish(std::move(fresh));
 }
 
 #else
-
-LIFECYCLE_DETAIL_COLD void leak_report::symbolize() const {}
-
+LIFECYCLE_DETAIL_COLD const std::vector<leak_group>& leak_report::rendered() const { return groups_; }
 #endif // LIFECYCLE_TRACKING
+
+LIFECYCLE_DETAIL_COLD const std::vector<leak_group>& leak_report::groups_or_raw() const noexcept {
+    try {
+        return rendered();
+    } catch (...) {
+        return groups_;
+    }
+}
 
 LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
     if (empty()) return {};
-    symbolize();
+    const std::vector<leak_group>& all = rendered();
     std::string out;
     const std::string scope_part = scope_.empty() ? std::string() : " in scope '" + scope_ + "'";
     out += "lifecycle: " + detail::plural(count_, "leaked resource", "leaked resources") + scope_part + "\n";
     bool any_site = false, any_stack = false;
-    const std::size_t shown_groups = max_groups_ == 0 ? groups_.size() : std::min(max_groups_, groups_.size());
+    const std::size_t shown_groups = max_groups_ == 0 ? all.size() : std::min(max_groups_, all.size());
     for (std::size_t gi = 0; gi < shown_groups; ++gi) {
-        const leak_group& g = groups_[gi];
+        const leak_group& g = all[gi];
         out += '\n';
         if (!g.tracked) { // found by the OS cross-check: one line per resource
             out += std::to_string(g.count) + " x " + g.kind + " (not tracked)\n";
@@ -429,17 +473,17 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
         if (g.distinct_stacks > 1) out += "    (" + detail::plural(g.distinct_stacks - 1, "other stack", "other stacks") + " at this site)\n";
         if (g.with_stack && g.with_stack < g.count) out += "    (" + std::to_string(g.with_stack) + " of " + std::to_string(g.count) + " have a stack)\n";
     }
-    if (shown_groups < groups_.size()) {
+    if (shown_groups < all.size()) {
         std::size_t rest = 0;
-        for (std::size_t gi = shown_groups; gi < groups_.size(); ++gi) rest += groups_[gi].count;
-        out += "\n... and " + detail::plural(groups_.size() - shown_groups, "more group", "more groups") + " (" +
+        for (std::size_t gi = shown_groups; gi < all.size(); ++gi) rest += all[gi].count;
+        out += "\n... and " + detail::plural(all.size() - shown_groups, "more group", "more groups") + " (" +
                detail::plural(rest, "resource", "resources") + "); to_json() has every group\n";
     }
     bool any_tracked = false;
-    for (const leak_group& g : groups_) any_tracked = any_tracked || g.tracked;
+    for (const leak_group& g : all) any_tracked = any_tracked || g.tracked;
     if (any_tracked && !any_site)
         out += "\n(creation sites were not captured: set LIFECYCLE_CAPTURE=site or stack, or call lifecycle::set_capture)\n";
-    else if (any_tracked && !any_stack && shown_groups == groups_.size())
+    else if (any_tracked && !any_stack && shown_groups == all.size())
         out += "\n(creation stacks were not captured: set LIFECYCLE_CAPTURE=stack, or call lifecycle::set_capture(lifecycle::capture::stack))\n";
     out += '\n';
     for (const limit_exceeded& l : exceeded_) {
@@ -458,20 +502,20 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
         out += '\n';
     }
     out += "SUMMARY: lifecycle: " + detail::plural(count_, "leaked resource", "leaked resources") + " in " +
-           detail::plural(groups_.size(), "group", "groups");
+           detail::plural(all.size(), "group", "groups");
     if (total_weight()) out += " (" + detail::human_bytes(total_weight()) + ")";
     out += scope_part + "\n";
     return out;
 }
 
 LIFECYCLE_DETAIL_COLD std::string leak_report::to_json() const {
-    symbolize();
+    const std::vector<leak_group>& all = rendered();
     std::string out = "{\"schema\":1,\"scope\":";
     detail::json_string(out, scope_);
     out += ",\"count\":" + std::to_string(count_) + ",\"weight\":" + std::to_string(total_weight());
     out += ",\"capture\":\"" + std::string(detail::capture_name(tier_)) + "\",\"groups\":[";
     bool first_group = true;
-    for (const leak_group& g : groups_) {
+    for (const leak_group& g : all) {
         if (!first_group) out += ',';
         first_group = false;
         char fp[24];

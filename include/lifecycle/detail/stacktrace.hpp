@@ -8,9 +8,15 @@
 #include <lifecycle/config.hpp>
 #include <lifecycle/detail/frames.hpp>
 
+#include <cerrno>
 #include <cstdint>
+#include <cstdlib>
+#include <new>
 
+#include <cxxabi.h>
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #if LIFECYCLE_STACKTRACE
 #    include <boost/stacktrace/frame.hpp>
@@ -19,10 +25,9 @@
 LIFECYCLE_BEGIN_NAMESPACE
 namespace detail {
 
-/// Symbolizes one return address (as captured: the instruction after a
-/// call). May allocate and take libbacktrace's locks; never call it on the
-/// create/close path.
-inline frame_info symbolize_frame(const void* address) {
+/// Returns: `address` with its module and offset only (dladdr: no file
+/// opened). Throws: std::bad_alloc.
+inline frame_info module_frame(const void* address) {
     frame_info info;
     info.address = address;
     Dl_info dl{};
@@ -30,6 +35,32 @@ inline frame_info symbolize_frame(const void* address) {
         if (dl.dli_fname) info.module = dl.dli_fname;
         info.offset = reinterpret_cast<std::uintptr_t>(address) - reinterpret_cast<std::uintptr_t>(dl.dli_fbase);
     }
+    return info;
+}
+
+/// Returns: false when the symbolizer could not open the files it reads now
+/// (out of descriptors or memory). libbacktrace remembers a failed first
+/// read per thread for good, so it must not be asked then; the caller
+/// keeps module+offset without caching them, and asks again next time.
+inline bool symbolizer_can_read() noexcept {
+    int fds[2] = {-1, -1};
+    bool ok = true;
+    for (int& fd : fds) {
+        fd = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+        if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOMEM)) ok = false;
+    }
+    for (int fd : fds)
+        if (fd >= 0) ::close(fd);
+    return ok;
+}
+
+/// Symbolizes one return address (as captured: the instruction after a
+/// call). May allocate and take libbacktrace's locks; never call it on the
+/// create/close path.
+/// Throws: std::bad_alloc (a name lost to a failed allocation is never
+/// returned as if the frame had none: it would be cached).
+inline frame_info symbolize_frame(const void* address) {
+    frame_info info = module_frame(address);
 #if LIFECYCLE_STACKTRACE
     try {
         // Look up the call instruction, not the one after it: a call that ends
@@ -40,10 +71,27 @@ inline frame_info symbolize_frame(const void* address) {
         info.function = f.name();
         info.file = f.source_file();
         info.line = static_cast<unsigned>(f.source_line());
+    } catch (const std::bad_alloc&) {
+        throw;
     } catch (...) {
         // A frame that cannot be symbolized keeps its address and module.
     }
 #endif
+    // Boost hands back the mangled name when demangling ran out of memory.
+    if (info.function.compare(0, 2, "_Z") == 0) {
+        int status = 0;
+        char* plain = abi::__cxa_demangle(info.function.c_str(), nullptr, nullptr, &status);
+        if (status == -1) throw std::bad_alloc();
+        if (plain) {
+            try {
+                info.function = plain;
+            } catch (...) {
+                std::free(plain);
+                throw;
+            }
+            std::free(plain);
+        }
+    }
     return info;
 }
 

@@ -25,14 +25,17 @@ class symbol_cache {
 public:
     constexpr symbol_cache() noexcept = default;
 
-    /// Returns: `address` symbolized (a copy of the cached entry).
-    /// Throws: std::bad_alloc.
+    /// Returns: `address` symbolized (a copy of the cached entry); while the
+    /// symbolizer cannot read its files (EMFILE, ENOMEM), only its module and
+    /// offset, not cached: a later call tries again.
+    /// Throws: std::bad_alloc (nothing is cached).
     frame_info symbol(const void* address) {
         const std::uint64_t h = mix_hash(reinterpret_cast<std::uintptr_t>(address));
         auto same = [address](const entry& e) { return e.frame.address == address; };
         if (const entry* e = table_.find(h, same)) return e->frame;
         lock_guard<mutex> one_at_a_time(symbolizer_);
         if (const entry* e = table_.find(h, same)) return e->frame;
+        if (!symbolizer_can_read()) return module_frame(address);
         entry* fresh = new entry{0, symbolize_frame(address)};
         const entry* e = table_.intern(h, same, [fresh] { return fresh; });
         if (e != fresh) delete fresh;
@@ -73,6 +76,21 @@ LIFECYCLE_DETAIL_EXPORT inline symbol_cache& symbols() noexcept {
         return c;
     }();
     return *cache;
+}
+
+/// Returns: the `n` addresses symbolized, without lifecycle's own frames on
+/// top and the startup frames at the bottom (all of them when every frame is
+/// lifecycle's). Throws: std::bad_alloc.
+inline std::vector<frame_info> user_frames(const void* const* addresses, std::size_t n) {
+    std::vector<frame_info> frames = symbols().symbols(addresses, n);
+    std::size_t first = 0;
+    while (first < frames.size() && library_frame(frames[first])) ++first;
+    if (first == frames.size()) first = 0;
+    std::size_t last = frames.size();
+    while (last > first + 1 && startup_frame(frames[last - 1].function)) --last;
+    frames.erase(frames.begin() + static_cast<std::ptrdiff_t>(last), frames.end());
+    frames.erase(frames.begin(), frames.begin() + static_cast<std::ptrdiff_t>(first));
+    return frames;
 }
 
 /// The symbolizer the report layer lends to the layers below (detail/hooks.hpp).
