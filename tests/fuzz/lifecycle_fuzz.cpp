@@ -13,15 +13,18 @@
 // closer add of every entry kind (a tracked handle by value and by reference,
 // an object by reference, by value, by unique_ptr and by shared_ptr, a
 // callable with and without an identity) including aliases; close_all,
-// close_all_or_throw and closer destruction; nested leak scopes with check
-// and render; pause_tracking; the capture tier.
+// close_all_or_throw and closer destruction; nested leak scopes (plain,
+// with an allow rule by kind or label, with a per-kind limit) with check,
+// render and their destructors' handler; pause_tracking; the capture tier.
 //
 // Every operation is also applied to a plain reference model (no lifecycle
 // in it), and after every step the harness checks: each resource is closed at
 // most once, and exactly the resources the model closed are closed; each
 // wrapper's get(), bool and label() (its live record); stats() (live,
-// created, closed, released, failures per kind); each scope's report count
-// and keep_alive count; every close failure: the error explicit close()
+// created, closed, released, failures per kind); the ownership problems
+// reported, by issue (second owner, closed while owned, already closed, use
+// after close); each scope's report count, keep_alive count and exceeded
+// limits; every close failure: the error explicit close()
 // returns or throws, each close_all() entry's outcome and error,
 // close_all_or_throw's close_error, and what reaches the close-error handler.
 // At the end every resource must have been closed exactly once.
@@ -244,8 +247,11 @@ std::vector<failure_seen>& handler_failures() {
     static std::vector<failure_seen> v;
     return v;
 }
-std::size_t& ownership_problems() {
-    static std::size_t n = 0;
+// Ownership problems the handler received, by ownership_issue.
+constexpr int issue_count = 4;
+constexpr const char* issue_names[issue_count] = {"second_owner", "closed_while_owned", "already_closed", "use_after_close"};
+std::size_t* ownership_problems() {
+    static std::size_t n[issue_count] = {};
     return n;
 }
 
@@ -278,6 +284,7 @@ struct mwrap { // a tracked handle
     int number = -1; // -1: empty
     int res = -1;    // the resource it was given
     int rec = -1;    // its record; -1: untracked
+    int tomb = 0;    // what get() reports: 0 nothing, 1 closed or released (a tombstone), 2 moved from
     bool valid() const { return number >= 0; }
 };
 
@@ -326,6 +333,7 @@ class harness {
 public:
     harness() {
         for (int k = 0; k < kind_count; ++k) base_[k] = read_stats(k);
+        for (int i = 0; i < issue_count; ++i) problems_base_[i] = ownership_problems()[i];
         for (int s = 0; s < tslots; ++s) {
             emplace_slot(s);
             m_slots_[s].kind = kind_of_slot(s);
@@ -361,12 +369,19 @@ private:
     int m_sp_[sslots];
     std::vector<mentry> m_closer_[closers];
     std::uint64_t ordinal_[closers] = {0, 0};
-    std::vector<std::uint64_t> m_scopes_; // start seq
+    struct mscope {
+        std::uint64_t start = 0; // the first record's seq it sees
+        int options = 0;         // 4: allow kind fuzz.b; 5: allow label w?; 6: limit fuzz.c; 7: limit *
+        std::size_t max = 0;     // the limit's max_count
+    };
+    std::vector<mscope> m_scopes_;
     std::vector<int> pool_;               // released handles the user holds: resource ids
     std::uint64_t seq_ = 0;
     kcounts counts_[kind_count];
     lifecycle::kind_stats base_[kind_count];
     std::vector<expected_failure> expected_;
+    std::size_t problems_want_[issue_count] = {}; // ownership problems the model expects, by issue
+    std::size_t problems_base_[issue_count] = {};
     std::size_t handler_seen_ = 0;
     int label_counter_ = 0;
 
@@ -462,12 +477,23 @@ private:
     }
 
     // ---- model transitions ----
+    // A live record other than `except` claiming (domain of `kind`, number), not stale.
+    bool live_owner(int kind, int number, int except) const {
+        for (std::size_t i = 0; i < recs_.size(); ++i) {
+            const mrec& o = recs_[i];
+            if (static_cast<int>(i) != except && o.live && !o.stale && o.number == number &&
+                domain_of_kind[o.kind] == domain_of_kind[kind])
+                return true;
+        }
+        return false;
+    }
     mwrap enroll(int kind, int res, const std::string& label) {
         mwrap w;
         w.kind = kind;
         w.res = res;
         w.number = R(res).number;
         if (!paused()) {
+            if (live_owner(kind, w.number, -1)) ++problems_want_[0]; // second_owner
             mrec r;
             r.kind = kind;
             r.number = w.number;
@@ -507,10 +533,12 @@ private:
         w.res = -1;
         w.rec = -1;
         if (old.rec >= 0 && recs_[static_cast<std::size_t>(old.rec)].stale) {
+            ++problems_want_[2]; // already_closed
             retire(old.rec, false, false);
             return closed_how::elsewhere;
         }
         if (old.rec >= 0) {
+            if (live_owner(old.kind, old.number, old.rec)) ++problems_want_[1]; // closed_while_owned
             for (std::size_t i = 0; i < recs_.size(); ++i) {
                 mrec& o = recs_[i];
                 if (static_cast<int>(i) == old.rec || !o.live || o.stale || o.number != old.number ||
@@ -527,6 +555,22 @@ private:
         if (failed && quiet) expected_.push_back({kind_names[old.kind], error_of(m)});
         if (m == mode::ok) return closed_how::ok;
         return m == mode::fails ? closed_how::failed : closed_how::threw;
+    }
+    // tracked::close(): the wrapper keeps a tombstone unless the close threw.
+    closed_how close_explicit(mwrap& w) {
+        const bool valid = w.valid(), enrolled = w.rec >= 0;
+        const closed_how how = model_close(w, false);
+        if (valid) w.tomb = enrolled && how != closed_how::threw ? 1 : 0;
+        return how;
+    }
+    // A move out of `from` into `*to`: a live record moves and `from`
+    // remembers it was moved from; otherwise `from` keeps what it had.
+    void moved_from(mwrap& from, mwrap* to) {
+        const mwrap w = from;
+        *to = w;
+        to->tomb = 0;
+        from = mwrap{w.kind};
+        from.tomb = w.rec >= 0 ? 2 : w.tomb;
     }
     void model_release(mwrap& w) {
         if (!w.valid()) return;
@@ -616,7 +660,7 @@ private:
     int identity_of(const mentry& e) const; // the resource an entry reaches, -1: none
     std::pair<int, int> library_identity(const mentry& e) const; // (domain, value) as the closer sees it; -1: none
     void scope_count_check(std::size_t i, const lifecycle::leak_report& r, const char* when);
-    std::size_t model_scope_count(std::size_t i, std::size_t* kept) const;
+    std::size_t model_scope_count(std::size_t i, std::size_t* kept, std::size_t* exceeded = nullptr) const;
     void pop_scope_real_and_check();
     void log(std::string s) { oplog().push_back(std::move(s)); }
 };
@@ -677,8 +721,7 @@ void harness::op_move(FuzzedDataProvider& in) {
     else *c_[dst - 6] = std::move(*c_[src - 6]);
     if (src == dst) return;
     model_close(m_slots_[dst], true);
-    m_slots_[dst] = m_slots_[src];
-    m_slots_[src] = mwrap{kind_of_slot(src)};
+    moved_from(m_slots_[src], &m_slots_[dst]);
 }
 
 void harness::op_swap(FuzzedDataProvider& in) {
@@ -697,7 +740,9 @@ void harness::op_reset(FuzzedDataProvider& in) {
     const int s = in.ConsumeIntegralInRange(0, tslots - 1);
     log(fmt("reset slot %d", s));
     with(s, [](auto& t) { t.reset(); });
+    const mwrap w = m_slots_[s];
     model_close(m_slots_[s], true);
+    if (w.valid()) m_slots_[s].tomb = w.rec >= 0 ? 1 : 0; // a tombstone for an enrolled handle
 }
 
 void harness::op_reset_fresh(FuzzedDataProvider& in) {
@@ -732,7 +777,9 @@ void harness::op_release(FuzzedDataProvider& in) {
     mwrap& w = m_slots_[s];
     FZ_EXPECT(got == w.number, "release() of slot %d returned %d, model %d", s, got, w.number);
     if (w.valid() && !R(w.res).model_closed) pool_.push_back(w.res);
+    const int tomb = w.rec >= 0 ? 1 : 0; // even an empty wrapper forgets its tombstone
     model_release(w);
+    w.tomb = tomb;
 }
 
 void harness::op_close(FuzzedDataProvider& in) {
@@ -750,7 +797,7 @@ void harness::op_close(FuzzedDataProvider& in) {
         }
     });
     const int res = m_slots_[s].res;
-    const closed_how how = model_close(m_slots_[s], false);
+    const closed_how how = close_explicit(m_slots_[s]);
     switch (how) {
     case closed_how::none:
     case closed_how::ok: FZ_EXPECT(!ec && !threw, "close() slot %d: %s, threw %d", s, ec.message().c_str(), threw); break;
@@ -776,6 +823,7 @@ void harness::op_get(FuzzedDataProvider& in) {
     });
     FZ_EXPECT(got == m_slots_[s].number && b == m_slots_[s].valid(), "slot %d get() %d bool %d, model %d", s, got, b,
               m_slots_[s].number);
+    if (m_slots_[s].tomb) ++problems_want_[3]; // use_after_close
 }
 
 void harness::op_keep_alive(FuzzedDataProvider& in) {
@@ -791,6 +839,7 @@ void harness::op_destroy(FuzzedDataProvider& in) {
     log(fmt("destroy slot %d", s));
     destroy_real_slot(s);
     model_close(m_slots_[s], true);
+    m_slots_[s].tomb = 0;
     emplace_slot(s);
 }
 
@@ -827,9 +876,8 @@ void harness::op_add_tracked(FuzzedDataProvider& in, bool by_ref) {
     } else {
         with(s, [&](auto& t) { named ? cl.add(std::move(t), "val") : cl.add(std::move(t)); });
         e.k = ekind::val_t;
-        e.w = m_slots_[s];
-        e.empty = !e.w.valid();
-        m_slots_[s] = mwrap{kind_of_slot(s)};
+        e.empty = !m_slots_[s].valid();
+        moved_from(m_slots_[s], &e.w);
     }
     push_entry(c, e);
 }
@@ -911,8 +959,7 @@ void harness::op_add_tracked_and_callable(FuzzedDataProvider& in) {
     } else {
         with(s, [&](auto& t) { cl.add(std::move(t)); });
         e.k = ekind::val_t;
-        e.w = w;
-        m_slots_[s] = mwrap{kind_of_slot(s)};
+        moved_from(m_slots_[s], &e.w);
     }
     push_entry(c, e);
     if (!callable_first) add_call();
@@ -1223,7 +1270,7 @@ void harness::model_pass(int c, std::map<std::uint64_t, std::pair<expect, std::e
             int o = e.k == ekind::ref_o ? m_ov_[e.slot] : (e.k == ekind::val_o || e.k == ekind::shared) ? e.obj : -1;
             if (w) {
                 const mode m = w->valid() ? R(w->res).m : mode::ok;
-                switch (model_close(*w, false)) {
+                switch (close_explicit(*w)) {
                 case closed_how::none: x = expect::already_closed; break;
                 case closed_how::ok: x = expect::closed; break;
                 case closed_how::failed:
@@ -1335,18 +1382,36 @@ void harness::op_destroy_closer(FuzzedDataProvider& in) {
 
 // ---- scopes, pauses, capture ------------------------------------------------
 
-std::size_t harness::model_scope_count(std::size_t i, std::size_t* kept) const {
-    std::size_t n = 0;
+std::size_t harness::model_scope_count(std::size_t i, std::size_t* kept, std::size_t* exceeded) const {
+    const mscope& sc = m_scopes_[i];
+    std::size_t per_kind[kind_count] = {};
     *kept = 0;
-    for (const mrec& r : recs_)
-        if (r.live && r.seq >= m_scopes_[i]) (r.kept ? *kept : n) += 1;
+    for (const mrec& r : recs_) {
+        if (!r.live || r.seq < sc.start) continue;
+        if (r.kept) ++*kept;                                       // keep_alive, first
+        else if (sc.options == 4 && r.kind == 1) continue;         // allow kind fuzz.b
+        else if (sc.options == 5 && r.label.size() == 2) continue; // allow label "w?"
+        else ++per_kind[r.kind];
+    }
+    std::size_t n = 0, over = 0;
+    for (int k = 0; k < kind_count; ++k) {
+        const bool limited = sc.options == 7 || (sc.options == 6 && k == 2);
+        if (limited && per_kind[k] > 0) {
+            if (per_kind[k] <= sc.max) continue; // tolerated
+            ++over;
+        }
+        n += per_kind[k];
+    }
+    if (exceeded) *exceeded = over;
     return n;
 }
 
 void harness::scope_count_check(std::size_t i, const lifecycle::leak_report& r, const char* when) {
-    std::size_t kept = 0;
-    const std::size_t want = model_scope_count(i, &kept);
+    std::size_t kept = 0, exceeded = 0;
+    const std::size_t want = model_scope_count(i, &kept, &exceeded);
     FZ_EXPECT(r.count() == want, "scope %zu %s: %zu leaks, model %zu", i, when, r.count(), want);
+    FZ_EXPECT(r.limits_exceeded().size() == exceeded, "scope %zu %s: %zu limits exceeded, model %zu", i, when,
+              r.limits_exceeded().size(), exceeded);
     std::size_t got_kept = 0;
     for (const auto& a : r.allowed())
         if (a.rule == "keep_alive") got_kept += a.count;
@@ -1354,16 +1419,25 @@ void harness::scope_count_check(std::size_t i, const lifecycle::leak_report& r, 
 }
 
 void harness::op_scope_push(FuzzedDataProvider& in) {
+    mscope m;
+    m.start = seq_;
+    m.options = in.ConsumeIntegralInRange(0, 7);
+    if (m.options >= 6) m.max = in.ConsumeIntegralInRange<std::size_t>(0, 2);
     if (scopes_.size() >= max_scopes) return;
-    (void)in;
-    log(fmt("scope %zu begins", scopes_.size()));
+    static constexpr const char* what[] = {"", "", "", "", ", allow kind fuzz.b", ", allow label w?", ", limit fuzz.c", ", limit *"};
+    log(fmt("scope %zu begins%s%s", scopes_.size(), what[m.options], m.options >= 6 ? fmt(" <= %zu", m.max).c_str() : ""));
     real_scope s;
     s.handled = std::make_unique<std::size_t>(0);
     std::size_t* seen = s.handled.get();
-    s.scope = std::make_unique<lifecycle::leak_scope>("fuzz scope " + std::to_string(scopes_.size()),
-                                                      [seen](const lifecycle::leak_report& r) { *seen = r.count() + 1; });
+    lifecycle::leak_scope_options o;
+    o.policy = lifecycle::leak_policy::call_handler;
+    o.handler = [seen](const lifecycle::leak_report& r) { *seen = r.count() + 1; };
+    if (m.options == 4) o.allow.push_back(lifecycle::allow_rule::kind("fuzz.b", "fuzz: b is allowed"));
+    if (m.options == 5) o.allow.push_back(lifecycle::allow_rule::label("w?", "fuzz: short labels are allowed"));
+    if (m.options >= 6) o.limits.push_back(lifecycle::kind_limit{m.options == 6 ? "fuzz.c" : "*", m.max});
+    s.scope = std::make_unique<lifecycle::leak_scope>("fuzz scope " + std::to_string(scopes_.size()), std::move(o));
     scopes_.push_back(std::move(s));
-    m_scopes_.push_back(seq_);
+    m_scopes_.push_back(m);
 }
 
 void harness::pop_scope_real_and_check() {
@@ -1480,6 +1554,10 @@ void harness::check(const char*) {
             FZ_EXPECT(t.label() == want, "slot %d label '%s', model '%s'", s, std::string(t.label()).c_str(), want.c_str());
         });
     }
+    // Ownership problems, by issue.
+    for (int i = 0; i < issue_count; ++i)
+        FZ_EXPECT(ownership_problems()[i] - problems_base_[i] == problems_want_[i], "%zu %s problems, model %zu",
+                  ownership_problems()[i] - problems_base_[i], issue_names[i], problems_want_[i]);
     // Counters.
     for (int k = 0; k < kind_count; ++k) {
         const lifecycle::kind_stats st = read_stats(k);
@@ -1571,7 +1649,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     }
     if (const char* t = std::getenv("LIFECYCLE_FUZZ_TRACE")) fz::trace() = *t == '1';
     lifecycle::set_ownership_level(lifecycle::ownership_level::warn);
-    lifecycle::set_ownership_handler([](const lifecycle::ownership_problem&) { ++fz::ownership_problems(); });
+    lifecycle::set_ownership_handler([](const lifecycle::ownership_problem& p) {
+        ++fz::ownership_problems()[static_cast<int>(p.issue)];
+        if (p.message().empty()) fz::fail("MISMATCH", "an ownership problem without a message");
+    });
     lifecycle::set_close_error_handler([](const lifecycle::close_failure& f) {
         fz::handler_failures().push_back(fz::failure_seen{std::string(f.kind), f.error});
     });

@@ -53,11 +53,15 @@ SEEDS = {
                 ("close_all", 0), ("obj_create", 2, OK), ("add_obj", 1, 2, 2), ("shared_create", 2, FAIL),
                 ("shared_close", 2), ("obj_create", 0, THROW_OTHER), ("obj_close", 0), ("destroy_closer", 1),
                 ("shared_create", 1, OK), ("shared_drop", 1)],
-    # Nested scopes with check and render, keep_alive, pause_tracking, capture tiers.
-    "scopes": [("scope_push",), ("create", 0, OK), ("keep_alive", 0), ("scope_push",), ("create", 1, OK),
+    # Nested scopes (plain, allow label "w?", limit fuzz.c <= 1, allow kind
+    # fuzz.b, limit * <= 0) with check and render, keep_alive,
+    # pause_tracking, capture tiers.
+    "scopes": [("scope_push", 0), ("create", 0, OK), ("keep_alive", 0), ("scope_push", 5), ("create", 1, OK),
                ("pause", 1), ("create", 2, OK), ("scope_check", 1, 1), ("scope_check", 0, 2), ("pause", 0),
-               ("scope_pop",), ("close", 1), ("scope_check", 1), ("capture", 7), ("create", 3, OK),
-               ("scope_check", 1), ("capture", 1), ("scope_pop",)],
+               ("scope_push", 6, 1), ("create", 6, OK), ("create", 7, OK), ("scope_check", 2, 1), ("scope_pop",),
+               ("scope_pop",), ("close", 1), ("scope_check", 1), ("scope_push", 4), ("create", 3, OK),
+               ("scope_push", 7, 0), ("create", 4, OK), ("capture", 7), ("create", 5, OK), ("scope_check", 2, 0),
+               ("capture", 1), ("scope_pop",), ("scope_pop",), ("scope_pop",)],
     # Two callables with one identity; a tracked handle and a callable with
     # its identity, both orders.
     "callables": [("create", 0, OK), ("release", 0), ("add_callable_pair", 0), ("create", 1, FAIL),
