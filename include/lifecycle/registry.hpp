@@ -50,6 +50,7 @@
 #    include <lifecycle/detail/frames.hpp>
 #    include <lifecycle/detail/hooks.hpp>
 #    include <lifecycle/detail/kinds.hpp>
+#    include <lifecycle/detail/modules.hpp>
 #    include <lifecycle/detail/records.hpp>
 #    include <lifecycle/detail/shards.hpp>
 #    include <lifecycle/detail/stacks.hpp>
@@ -86,6 +87,16 @@ inline void fork_done_in_child() noexcept;
 class LIFECYCLE_DETAIL_EXPORT registry {
 public:
     registry();
+    /// Effects: once per process, by the registry that was published: the
+    /// settings' warnings, the at-exit request, the fork handlers.
+    void start() noexcept;
+
+    /// Effects: the module `m` is being unloaded: live records that point at
+    /// its text (site file and function names, where another wrapper closed
+    /// the handle) point at copies from now on, and their stack frames in it
+    /// are symbolized now, while it is still mapped, by the symbolizer in
+    /// reach (detail/hooks.hpp), whose cache later reports read.
+    void keep_module_text(const module_span& m) noexcept;
     registry(const registry&) = delete;
     registry& operator=(const registry&) = delete;
 
@@ -302,10 +313,18 @@ LIFECYCLE_DETAIL_EXPORT inline std::atomic<registry*>& registry_slot() noexcept 
 }
 
 #    if LIFECYCLE_DETAIL_DEFINE_COLD
+// Not a function-local static: a signal handler that interrupted the first
+// creation on this thread, or another thread at the same moment, makes a
+// registry of its own; the first to publish one wins, and the others' is
+// never used (nor freed: shard_set holds a thread-specific key). Only the
+// winner warns about settings and installs the fork handlers.
 LIFECYCLE_DETAIL_NOINLINE LIFECYCLE_DETAIL_COLD registry& create_registry() noexcept {
-    static registry* const r = make_registry();
-    registry_slot().store(r, std::memory_order_release);
-    return *r;
+    registry* fresh = make_registry();
+    registry* published = nullptr;
+    if (!registry_slot().compare_exchange_strong(published, fresh, std::memory_order_acq_rel, std::memory_order_acquire))
+        return *published;
+    fresh->start();
+    return *fresh;
 }
 #    else
 registry& create_registry() noexcept; // in the compiled library
@@ -318,6 +337,18 @@ LIFECYCLE_DETAIL_ALWAYS_INLINE registry& instance() noexcept {
     return LIFECYCLE_DETAIL_LIKELY(r != nullptr) ? *r : create_registry();
 }
 
+
+// Each module's finalizer: a shared object unloaded while records still
+// point into it (dlclose) leaves them copies. It runs at exit too, where the
+// copies are not needed (the main program is skipped; a shared object linked
+// at start-up pays one pass over the live records).
+// Hidden, as run_at_exit_report_of_module is: it must name its own module.
+__attribute__((destructor, visibility("hidden"))) inline void keep_text_of_unloading_module() noexcept {
+    registry* r = registry_slot().load(std::memory_order_acquire);
+    module_span m;
+    if (r == nullptr || !module_of(reinterpret_cast<const void*>(&keep_text_of_unloading_module), m) || m.main_program) return;
+    r->keep_module_text(m);
+}
 
 inline void fork_prepare() noexcept { instance().hold_all_shards(); }
 inline void fork_done_in_parent() noexcept { instance().release_all_shards(); }
@@ -402,14 +433,49 @@ LIFECYCLE_BEGIN_NAMESPACE
 namespace detail {
 
 LIFECYCLE_DETAIL_COLD registry::registry() {
-    const process_settings s = read_process_settings(stderr);
+    const process_settings s = read_process_settings(nullptr); // said by start(), once
     capture_.store(static_cast<int>(s.tier), std::memory_order_relaxed);
     depth_.store(s.depth, std::memory_order_relaxed);
     sample_.store(s.sample, std::memory_order_relaxed);
     break_on_.store(s.break_on, std::memory_order_relaxed);
     ownership_.store(static_cast<int>(s.ownership), std::memory_order_relaxed);
+}
+
+LIFECYCLE_DETAIL_COLD void registry::start() noexcept {
+    const process_settings s = read_process_settings(stderr);
     if (s.report_at_exit) hooks().request_at_exit();
     ::pthread_atfork(&fork_prepare, &fork_done_in_parent, &fork_done_in_child);
+}
+
+LIFECYCLE_DETAIL_COLD void registry::keep_module_text(const module_span& m) noexcept {
+    std::vector<void*> frames; // to symbolize once the shards are let go
+    auto copy = [&](const char*& text) {
+        if (!m.contains(text)) return;
+        try {
+            text = intern_name(text);
+        } catch (...) {
+            text = "(text of an unloaded module)";
+        }
+    };
+    shards_.read_all([&](shard& s) {
+        for (record* r = s.head; r; r = r->next) {
+            copy(r->site.file);
+            copy(r->site.function);
+            copy(r->closed_elsewhere.file);
+            copy(r->closed_elsewhere.function);
+            for (std::uint32_t i = 0; r->stack && i < r->stack->depth; ++i) {
+                if (!m.contains(r->stack->frames[i])) continue;
+                try {
+                    frames.push_back(r->stack->frames[i]);
+                } catch (...) {
+                }
+            }
+        }
+    });
+    const report_hooks* h = report_hooks_in_reach();
+    if (h == nullptr || h->symbolize == nullptr) return;
+    frame_info info;
+    for (void* f : frames) h->symbolize(f, info);
 }
 
 LIFECYCLE_DETAIL_COLD std::vector<record_view> registry::live_since(const watermark& from, int thread) {
@@ -426,7 +492,9 @@ LIFECYCLE_DETAIL_COLD std::vector<record_view> registry::live_since(const waterm
     shard* own = shard_set::tls_shard;
     if (thread != 0 && thread == shard_set::tls_thread_id && own != nullptr) {
         // Only the calling thread's records: all in its own shard, which
-        // it reads as its owner, with no barrier.
+        // it reads as its owner, with no barrier (none, from a signal
+        // handler that interrupted it inside).
+        if (shard_set::interrupted_inside(*own)) return out;
         shard_set::shard_section section(shards_, *own);
         visit(*own);
         return out;

@@ -64,3 +64,21 @@ add_test(NAME program.mixed_modes_do_not_link
   COMMAND ${CMAKE_COMMAND} -DBUILD_DIR=${PROJECT_BINARY_DIR} -DTARGET=program_mixed_modes
           "-DPATTERN=undefined reference to .*use.*v0_tracking"
           -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/expect-build-failure.cmake)
+
+# dlclose() with live handles: the plugin's text is copied when it unloads.
+# The program exports its symbols (-rdynamic), so that the plugin shares its
+# registry whatever the compiler (one registry per process is tested above).
+add_library(lifecycle_unload_plugin MODULE ${CMAKE_CURRENT_SOURCE_DIR}/programs/unload/plugin.cpp)
+target_link_libraries(lifecycle_unload_plugin PRIVATE lifecycle::lifecycle lifecycle_dev_flags)
+set_target_properties(lifecycle_unload_plugin PROPERTIES PREFIX "" OUTPUT_NAME unload_plugin)
+# Without STB_GNU_UNIQUE symbols, as clang builds them (g++'s make dlclose a
+# no-op: a module that defines one is never unloaded).
+add_library(lifecycle_unload_plugin_nounique MODULE ${CMAKE_CURRENT_SOURCE_DIR}/programs/unload/plugin.cpp)
+target_link_libraries(lifecycle_unload_plugin_nounique PRIVATE lifecycle::lifecycle lifecycle_dev_flags)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  target_compile_options(lifecycle_unload_plugin_nounique PRIVATE -fno-gnu-unique)
+endif()
+set_target_properties(lifecycle_unload_plugin_nounique PROPERTIES PREFIX "" OUTPUT_NAME unload_plugin_nounique)
+set_target_properties(program_unload PROPERTIES ENABLE_EXPORTS ON)
+target_compile_definitions(program_unload PRIVATE LIFECYCLE_TEST_PLUGIN_DIR="$<TARGET_FILE_DIR:lifecycle_unload_plugin>")
+add_dependencies(program_unload lifecycle_unload_plugin lifecycle_unload_plugin_nounique)

@@ -114,7 +114,9 @@ inline const report_hooks* report_hooks_in_reach() noexcept {
 // exiting (unless the registry was created inside the unloaded module,
 // whose atexit registration then runs at its dlclose: plugins are the open
 // issue on loading modes) and this only forgets the module's hooks.
-__attribute__((destructor)) inline void run_at_exit_report_of_module() noexcept {
+// Hidden: each module runs its own copy, which names its own module (a copy
+// of another module, bound by symbol interposition, would name that one).
+__attribute__((destructor, visibility("hidden"))) inline void run_at_exit_report_of_module() noexcept {
     hooks().run_at_exit(module_hooks());
     // At dlclose, hooks that this module handed over go with it.
     hooks().forget_module(reinterpret_cast<const void*>(&run_at_exit_report_of_module));

@@ -27,9 +27,12 @@ public:
     /// share a domain number. Throws: std::bad_alloc.
     const kind_info* register_kind(std::string_view name, std::string_view close_call, std::string_view domain = {});
 
-    /// Effects: calls `visit(const kind_info&)` for every kind, in registration order.
+    /// Effects: calls `visit(const kind_info&)` for every kind, in
+    /// registration order; none from a signal handler that interrupted this
+    /// thread registering a kind (its table is half written).
     template <class Visit>
     void for_each(Visit visit) const {
+        if (tls_registering) return;
         lock_guard<mutex> lock(mutex_);
         for (const kind_info* k : kinds_) visit(*k);
     }
@@ -37,6 +40,7 @@ public:
     void after_fork_in_child() noexcept { mutex_.reinitialize(); }
 
 private:
+    static thread_local inline volatile bool tls_registering = false; // inside register_kind, with mutex_
     mutable mutex mutex_;
     std::vector<kind_info*> kinds_; // never destroyed: records point at them
     std::vector<std::string> domains_;
@@ -84,6 +88,10 @@ namespace detail {
 
 LIFECYCLE_DETAIL_COLD const kind_info* kind_table::register_kind(std::string_view name, std::string_view close_call, std::string_view domain) {
     if (domain.empty()) domain = name;
+    struct registering { // set before the lock is taken, cleared after it is let go
+        registering() noexcept { tls_registering = true; }
+        ~registering() { tls_registering = false; }
+    } marked;
     lock_guard<mutex> lock(mutex_);
     for (const kind_info* k : kinds_)
         if (k->name == name) return k;

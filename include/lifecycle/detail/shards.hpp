@@ -116,6 +116,10 @@ inline void fallback_barrier() noexcept {
 struct alignas(64) shard {
     spin_lock lock;                       // readers, the owner when a reader is about, ownerless shards
     std::atomic<bool> busy{false};        // the owner is writing without the lock
+    // The owner is in a shard_section (set before it takes the shard, cleared
+    // after it lets go): read only by the owner itself, from a signal handler
+    // that interrupted it, which must then not wait for the shard.
+    std::atomic<bool> owner_inside{false};
     bool ownerless = false;               // immutable once published
     std::atomic<record*> remote{nullptr}; // retired by other threads, not yet unlinked
     record* head = nullptr; // oldest live record (all below: owner section or lock held)
@@ -156,6 +160,7 @@ public:
     shard_set() noexcept {
         if (register_process_barrier()) mode_.store(owners_lock_free, std::memory_order_relaxed);
         else readers_.store(1, std::memory_order_relaxed); // pinned: owners always lock
+        lease_key_ready_ = ::pthread_key_create(&lease_key_, &end_lease) == 0;
     }
     shard_set(const shard_set&) = delete;
     shard_set& operator=(const shard_set&) = delete;
@@ -165,6 +170,8 @@ public:
     class shard_section {
     public:
         LIFECYCLE_DETAIL_ALWAYS_INLINE shard_section(shard_set& set, shard& s) noexcept : s_(&s) {
+            s.owner_inside.store(true, std::memory_order_relaxed);
+            std::atomic_signal_fence(std::memory_order_seq_cst);
             if (LIFECYCLE_DETAIL_LIKELY(!s.ownerless)) {
                 s.busy.store(true, std::memory_order_relaxed);
                 std::atomic_signal_fence(std::memory_order_seq_cst); // the store stays before the load
@@ -178,6 +185,8 @@ public:
             if (!s_) return;
             if (fast_) s_->busy.store(false, std::memory_order_release);
             else s_->lock.unlock();
+            std::atomic_signal_fence(std::memory_order_seq_cst);
+            s_->owner_inside.store(false, std::memory_order_relaxed);
             s_ = nullptr;
         }
         shard_section(const shard_section&) = delete;
@@ -318,17 +327,15 @@ public:
     }
 
     // A thread leases a shard for its lifetime and hands it back when it ends,
-    // so a later thread reuses it (sequence numbers keep growing).
-    struct lease {
-        shard* s = nullptr;
-        ~lease() {
-            if (s) {
-                tls_shard = nullptr;
-                tls_exiting = true;
-                s->leased.store(false, std::memory_order_release);
-            }
-        }
-    };
+    // so a later thread reuses it (sequence numbers keep growing). The
+    // hand-back is a thread-specific value's destructor, not a thread_local
+    // object's: registering a thread_local destructor allocates, and glibc
+    // ends the process when that fails; pthread_setspecific reports it.
+    static void end_lease(void* leased) noexcept {
+        tls_shard = nullptr;
+        tls_exiting = true;
+        static_cast<shard*>(leased)->leased.store(false, std::memory_order_release);
+    }
 
     /// The calling thread's OS id (gettid), as records store it.
     static int thread_id() noexcept {
@@ -339,14 +346,29 @@ public:
     /// Returns: true if owners write their shards without a lock.
     bool lock_free_owners() const noexcept { return mode_.load(std::memory_order_relaxed) == owners_lock_free; }
 
-    /// Effects: calls `visit(shard&)` for every shard, each held as a reader holds it.
+    /// Returns: true if the calling thread is inside `s` as its owner: a
+    /// signal handler interrupted it there, and must not wait for the shard.
+    static bool interrupted_inside(const shard& s) noexcept {
+        return &s == tls_shard && s.owner_inside.load(std::memory_order_relaxed);
+    }
+
+    /// Effects: calls `visit(shard&)` for every shard, each held as a reader
+    /// holds it, except the calling thread's own shard when a signal handler
+    /// interrupted it inside (async-signal-safe as far as `visit` is).
+    /// Returns: false if that shard was skipped (an incomplete answer).
     template <class Visit>
-    void read_all(Visit visit) {
+    bool read_all(Visit visit) {
         reading guard(*this);
+        bool complete = true;
         for (shard* s = shards_.load(std::memory_order_acquire); s; s = s->next_shard) {
+            if (interrupted_inside(*s)) {
+                complete = false;
+                continue;
+            }
             held_shard hold(*s);
             visit(*s);
         }
+        return complete;
     }
 
     /// A scope's starting point: every shard's next sequence number.
@@ -379,12 +401,10 @@ public:
         return adopt(fresh);
     }
 
+    // Without a lease (no key, or no memory to set it) the thread still owns
+    // the shard; it is not handed back when the thread ends.
     shard* adopt(shard* s) noexcept {
-        try {
-            static thread_local lease l;
-            l.s = s;
-        } catch (...) {
-        }
+        if (lease_key_ready_) ::pthread_setspecific(lease_key_, s);
         tls_shard = s;
         return s;
     }
@@ -427,6 +447,8 @@ private:
     std::uint32_t shard_count_ = 0;
     shard* exit_shard_ = nullptr;
     once_flag exit_once_;
+    ::pthread_key_t lease_key_{};
+    bool lease_key_ready_ = false;
 };
 
 } // namespace detail

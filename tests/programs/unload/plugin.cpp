@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: BSL-1.0
+// A plugin that creates handles and hands them to its loader, which unloads
+// it while they are live (tests/programs/unload.cpp).
+#include <lifecycle/tracked.hpp>
+
+#include <fcntl.h>
+
+namespace {
+__attribute__((noinline)) lifecycle::tracked_fd* open_in_plugin(int i) {
+    return new lifecycle::tracked_fd{::open("/dev/null", O_RDONLY | O_CLOEXEC), "plugin handle " + std::to_string(i)};
+}
+} // namespace
+
+extern "C" __attribute__((visibility("default"))) lifecycle::tracked_fd* plugin_open(int i) { return open_in_plugin(i); }
