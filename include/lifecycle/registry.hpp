@@ -95,7 +95,8 @@ public:
     /// its text (site file and function names, where another wrapper closed
     /// the handle) point at copies from now on, and their stack frames in it
     /// are symbolized now, while it is still mapped, by the symbolizer in
-    /// reach (detail/hooks.hpp), whose cache later reports read.
+    /// reach (detail/hooks.hpp), whose cache later reports read. If the
+    /// shards' lease hand-back is its code, threads stop handing them back.
     void keep_module_text(const module_span& m) noexcept;
     registry(const registry&) = delete;
     registry& operator=(const registry&) = delete;
@@ -457,6 +458,7 @@ LIFECYCLE_DETAIL_COLD void registry::keep_module_text(const module_span& m) noex
             text = "(text of an unloaded module)";
         }
     };
+    if (m.contains(shards_.lease_code())) shards_.stop_leasing();
     shards_.read_all([&](shard& s) {
         for (record* r = s.head; r; r = r->next) {
             copy(r->site.file);

@@ -82,3 +82,5 @@ set_target_properties(lifecycle_unload_plugin_nounique PROPERTIES PREFIX "" OUTP
 set_target_properties(program_unload PROPERTIES ENABLE_EXPORTS ON)
 target_compile_definitions(program_unload PRIVATE LIFECYCLE_TEST_PLUGIN_DIR="$<TARGET_FILE_DIR:lifecycle_unload_plugin>")
 add_dependencies(program_unload lifecycle_unload_plugin lifecycle_unload_plugin_nounique)
+target_compile_definitions(program_unload_thread PRIVATE LIFECYCLE_TEST_PLUGIN_DIR="$<TARGET_FILE_DIR:lifecycle_unload_plugin>")
+add_dependencies(program_unload_thread lifecycle_unload_plugin_nounique)

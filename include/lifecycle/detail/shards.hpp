@@ -160,7 +160,15 @@ public:
     shard_set() noexcept {
         if (register_process_barrier()) mode_.store(owners_lock_free, std::memory_order_relaxed);
         else readers_.store(1, std::memory_order_relaxed); // pinned: owners always lock
-        lease_key_ready_ = ::pthread_key_create(&lease_key_, &end_lease) == 0;
+        lease_key_ready_.store(::pthread_key_create(&lease_key_, &end_lease) == 0, std::memory_order_release);
+    }
+
+    /// Returns: the code that hands leases back (run at every thread's exit).
+    const void* lease_code() const noexcept { return reinterpret_cast<const void*>(&end_lease); }
+    /// Effects: leases are no longer handed back (the module that holds
+    /// lease_code() is being unloaded: a thread's exit must not call into it).
+    void stop_leasing() noexcept {
+        if (lease_key_ready_.exchange(false, std::memory_order_acq_rel)) ::pthread_key_delete(lease_key_);
     }
     shard_set(const shard_set&) = delete;
     shard_set& operator=(const shard_set&) = delete;
@@ -404,7 +412,7 @@ public:
     // Without a lease (no key, or no memory to set it) the thread still owns
     // the shard; it is not handed back when the thread ends.
     shard* adopt(shard* s) noexcept {
-        if (lease_key_ready_) ::pthread_setspecific(lease_key_, s);
+        if (lease_key_ready_.load(std::memory_order_acquire)) ::pthread_setspecific(lease_key_, s);
         tls_shard = s;
         return s;
     }
@@ -448,7 +456,7 @@ private:
     shard* exit_shard_ = nullptr;
     once_flag exit_once_;
     ::pthread_key_t lease_key_{};
-    bool lease_key_ready_ = false;
+    std::atomic<bool> lease_key_ready_{false};
 };
 
 } // namespace detail
