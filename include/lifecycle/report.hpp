@@ -106,9 +106,8 @@ struct limit_exceeded {
 class leak_scope;
 
 namespace detail {
-/// A value computed from an immutable object at most once and published
-/// lock-free: readers see null or the finished value, never a half-built one.
-/// A copy starts empty (it is recomputed from caches); a move takes it along.
+/// A value computed from an immutable object once and published lock-free: readers see null or the
+/// finished value, never a half-built one. A copy starts empty (recomputed from caches); a move takes it.
 template <class T>
 class published {
 public:
@@ -145,9 +144,8 @@ public:
     bool empty() const noexcept { return count_ == 0; }
     /// Returns: the number of leaked resources.
     std::size_t count() const noexcept { return count_; }
-    /// Returns: the groups, largest total weight first, then largest count;
-    /// their `stack`s symbolized (empty when that ran out of memory: a later
-    /// call tries again).
+    /// Returns: the groups, largest total weight first, then largest count; their `stack`s
+    /// symbolized (empty when out of memory or descriptors: a later call tries again).
     const std::vector<leak_group>& groups() const noexcept {
         if (const auto* done = rendered_.get()) return *done;
         return groups_or_raw();
@@ -192,9 +190,9 @@ public:
 
 private:
     friend class leak_scope;
-    // The groups with their stacks symbolized: published on the first call,
-    // never changed after. Throws: std::bad_alloc (nothing is kept).
-    const std::vector<leak_group>& rendered() const;
+    // The groups, stacks symbolized: published by the first call that symbolized every frame, never
+    // changed after; else kept in `scratch`. Throws: std::bad_alloc (nothing is kept).
+    const std::vector<leak_group>& rendered(std::unique_ptr<std::vector<leak_group>>& scratch) const;
     const std::vector<leak_group>& groups_or_raw() const noexcept;
 
     std::string scope_;
@@ -379,34 +377,39 @@ LIFECYCLE_DETAIL_COLD leak_report leak_report::from_records(std::string scope, s
     return r;
 }
 
-LIFECYCLE_DETAIL_COLD const std::vector<leak_group>& leak_report::rendered() const {
+LIFECYCLE_DETAIL_COLD const std::vector<leak_group>& leak_report::rendered(std::unique_ptr<std::vector<leak_group>>& scratch) const {
     if (const auto* done = rendered_.get()) return *done;
     if (std::none_of(groups_.begin(), groups_.end(), [](const leak_group& g) { return g.raw_stack != nullptr; }))
         return groups_;
     auto fresh = std::make_unique<std::vector<leak_group>>(groups_);
+    bool complete = true; // false: out of descriptors (EMFILE), the next render tries again
     for (leak_group& g : *fresh) {
         if (!g.raw_stack) continue;
-        for (auto& f : detail::user_frames(const_cast<const void* const*>(g.raw_stack->frames), g.raw_stack->depth))
+        for (auto& f : detail::user_frames(const_cast<const void* const*>(g.raw_stack->frames), g.raw_stack->depth, &complete))
             g.stack.push_back(stack_frame{std::move(f.function), std::move(f.file), f.line, std::move(f.module), f.offset, f.address});
     }
+    if (!complete) return *(scratch = std::move(fresh));
     return rendered_.publish(std::move(fresh));
 }
 
 #else
-LIFECYCLE_DETAIL_COLD const std::vector<leak_group>& leak_report::rendered() const { return groups_; }
+LIFECYCLE_DETAIL_COLD const std::vector<leak_group>& leak_report::rendered(std::unique_ptr<std::vector<leak_group>>&) const { return groups_; }
 #endif // LIFECYCLE_TRACKING
 
 LIFECYCLE_DETAIL_COLD const std::vector<leak_group>& leak_report::groups_or_raw() const noexcept {
     try {
-        return rendered();
+        std::unique_ptr<std::vector<leak_group>> incomplete; // not kept: the raw groups then
+        const std::vector<leak_group>& g = rendered(incomplete);
+        if (!incomplete) return g;
     } catch (...) {
-        return groups_;
     }
+    return groups_;
 }
 
 LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
     if (empty()) return {};
-    const std::vector<leak_group>& all = rendered();
+    std::unique_ptr<std::vector<leak_group>> scratch;
+    const std::vector<leak_group>& all = rendered(scratch);
     std::string out;
     const std::string scope_part = scope_.empty() ? std::string() : " in scope '" + scope_ + "'";
     out += "lifecycle: " + detail::plural(count_, "leaked resource", "leaked resources") + scope_part + "\n";
@@ -509,7 +512,8 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
 }
 
 LIFECYCLE_DETAIL_COLD std::string leak_report::to_json() const {
-    const std::vector<leak_group>& all = rendered();
+    std::unique_ptr<std::vector<leak_group>> scratch;
+    const std::vector<leak_group>& all = rendered(scratch);
     std::string out = "{\"schema\":1,\"scope\":";
     detail::json_string(out, scope_);
     out += ",\"count\":" + std::to_string(count_) + ",\"weight\":" + std::to_string(total_weight());

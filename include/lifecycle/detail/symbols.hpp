@@ -27,15 +27,18 @@ public:
 
     /// Returns: `address` symbolized (a copy of the cached entry); while the
     /// symbolizer cannot read its files (EMFILE, ENOMEM), only its module and
-    /// offset, not cached: a later call tries again.
+    /// offset, not cached: a later call tries again (and `*complete` = false).
     /// Throws: std::bad_alloc (nothing is cached).
-    frame_info symbol(const void* address) {
+    frame_info symbol(const void* address, bool* complete = nullptr) {
         const std::uint64_t h = mix_hash(reinterpret_cast<std::uintptr_t>(address));
         auto same = [address](const entry& e) { return e.frame.address == address; };
         if (const entry* e = table_.find(h, same)) return e->frame;
         lock_guard<mutex> one_at_a_time(symbolizer_);
         if (const entry* e = table_.find(h, same)) return e->frame;
-        if (!symbolizer_can_read()) return module_frame(address);
+        if (!symbolizer_can_read()) {
+            if (complete) *complete = false;
+            return module_frame(address);
+        }
         entry* fresh = new entry{0, symbolize_frame(address)};
         const entry* e = table_.intern(h, same, [fresh] { return fresh; });
         if (e != fresh) delete fresh;
@@ -43,11 +46,11 @@ public:
         return e->frame;
     }
 
-    /// Returns: the `n` addresses symbolized. Throws: std::bad_alloc.
-    std::vector<frame_info> symbols(const void* const* addresses, std::size_t n) {
+    /// Returns: the `n` addresses symbolized, as symbol(). Throws: std::bad_alloc.
+    std::vector<frame_info> symbols(const void* const* addresses, std::size_t n, bool* complete = nullptr) {
         std::vector<frame_info> out;
         out.reserve(n);
-        for (std::size_t i = 0; i < n; ++i) out.push_back(symbol(addresses[i]));
+        for (std::size_t i = 0; i < n; ++i) out.push_back(symbol(addresses[i], complete));
         return out;
     }
 
@@ -80,9 +83,10 @@ LIFECYCLE_DETAIL_EXPORT inline symbol_cache& symbols() noexcept {
 
 /// Returns: the `n` addresses symbolized, without lifecycle's own frames on
 /// top and the startup frames at the bottom (all of them when every frame is
-/// lifecycle's). Throws: std::bad_alloc.
-inline std::vector<frame_info> user_frames(const void* const* addresses, std::size_t n) {
-    std::vector<frame_info> frames = symbols().symbols(addresses, n);
+/// lifecycle's); `*complete` = false when some could not be symbolized now.
+/// Throws: std::bad_alloc.
+inline std::vector<frame_info> user_frames(const void* const* addresses, std::size_t n, bool* complete) {
+    std::vector<frame_info> frames = symbols().symbols(addresses, n, complete);
     std::size_t first = 0;
     while (first < frames.size() && library_frame(frames[first])) ++first;
     if (first == frames.size()) first = 0;
