@@ -119,9 +119,8 @@ public:
     closer(const closer&) = delete;
     closer& operator=(const closer&) = delete;
 
-    /// Effects: closes the entries left, as close_all() does; each failure
-    /// goes to the close-error handler (kind, name as label, the tracked
-    /// handle's creation site or else the add site). Never throws.
+    /// Effects: closes the entries left, as close_all() does; each failure goes to the close-error
+    /// handler (kind, name as label, the tracked handle's creation site or else the add site). Never throws.
     ~closer();
 
     /// Effects: adds an entry; `name` names it in results and reports (a
@@ -279,11 +278,19 @@ private:
     // intact and is closed here.
     template <class Entry, class Payload, class... Extra>
     void emplace(Payload&& payload, std::string_view name, const source_site& site, detail::owner_claim&& claim, Extra... extra) {
+        using P = std::remove_cv_t<std::remove_reference_t<Payload>>;
         std::unique_ptr<detail::pending_entry> e;
         try {
             e.reset(new Entry(std::forward<Payload>(payload), name, site, extra...));
         } catch (...) {
-            close_payload(payload, name, site);
+            // Queued, it would have been an alias: give it up, not close it twice.
+            identity id{};
+            if constexpr (sizeof...(Extra) != 0) id = identity(extra...);
+            else if constexpr (detail::is_shared_ptr<P>::value) id = payload ? detail::closable_ops<typename P::element_type>::id(*payload) : identity{};
+            else id = detail::closable_ops<P>::id(payload);
+            constexpr bool owns_value = std::is_same_v<Entry, detail::value_entry<P>> && !detail::is_tracked<P>::value;
+            if (owns_value || !holds(id)) close_payload(payload, name, site);
+            else if constexpr (detail::is_tracked<P>::value) (void)payload.release();
             throw;
         }
         try {
@@ -292,9 +299,19 @@ private:
             entries_.push_back(std::move(e));
             claim.commit(entries_.back().get());
         } catch (...) {
-            if (e) close_entry_now(*e);
+            if (e && !e->owned_object() && holds(e->current_identity())) e->forget();
+            else if (e) close_entry_now(*e);
             throw;
         }
+    }
+
+    // Returns: whether a queued entry has identity `id` (a scan: out of memory only).
+    bool holds(const identity& id) const noexcept {
+        if (!id) return false;
+        detail::lock_guard<detail::mutex> lock(mutex_);
+        for (const auto& e : entries_)
+            if (!e->empty && e->current_identity() == id) return true;
+        return false;
     }
 
 
