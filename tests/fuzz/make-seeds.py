@@ -78,12 +78,16 @@ SEEDS = {
 }
 
 
+# Each seed starts with a license line, which the fuzzer skips.
+SPDX = b"# SPDX-License-Identifier: BSL-1.0\n"
+
+
 def encode(ops, tier=1):
     read = [tier]  # the capture tier: 0 off, 15 stack, else site
     for op in ops:
         read.append(OPS[op[0]])
         read.extend(op[1:])
-    return bytes(reversed(read))
+    return SPDX + bytes(reversed(read))
 
 
 def main():
