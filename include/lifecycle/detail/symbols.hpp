@@ -54,6 +54,11 @@ public:
         return out;
     }
 
+    // fork() waits for a symbolization under way: the symbolizer walks the
+    // loaded modules under the dynamic loader's lock, which a child forked
+    // meanwhile would find held forever (its first symbolization hung).
+    void before_fork() noexcept { symbolizer_.lock(); }
+    void after_fork_in_parent() noexcept { symbolizer_.unlock(); }
     void after_fork_in_child() noexcept {
         symbolizer_.reinitialize();
         table_.after_fork_in_child();
@@ -74,8 +79,8 @@ LIFECYCLE_DETAIL_EXPORT inline symbol_cache& symbols() noexcept {
     alignas(symbol_cache) static unsigned char storage[sizeof(symbol_cache)];
     static symbol_cache* const cache = [] {
         symbol_cache* c = new (storage) symbol_cache;
-        // The symbolizer may be running on a thread that a fork leaves behind.
-        ::pthread_atfork(nullptr, nullptr, [] { symbols().after_fork_in_child(); });
+        ::pthread_atfork([] { symbols().before_fork(); }, [] { symbols().after_fork_in_parent(); },
+                         [] { symbols().after_fork_in_child(); });
         return c;
     }();
     return *cache;
