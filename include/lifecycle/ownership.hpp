@@ -104,8 +104,11 @@ LIFECYCLE_DETAIL_COLD void write_ownership_problem(const ownership_problem& p) n
 
 // Never destroyed: handles close during static destruction too.
 LIFECYCLE_DETAIL_EXPORT inline ownership_state& ownership_globals() noexcept {
+    // In static storage, as symbols() is: this runs at the first ownership
+    // problem, which must not end the process when memory is short.
+    alignas(ownership_state) static unsigned char storage[sizeof(ownership_state)];
     static ownership_state* state = [] {
-        ownership_state* st = new ownership_state;
+        ownership_state* st = new (storage) ownership_state;
         ::pthread_atfork(nullptr, nullptr, [] { ownership_globals().seen.after_fork_in_child(); });
         return st;
     }();
