@@ -109,12 +109,14 @@
 // is used from several shared objects built with -fvisibility=hidden.
 #if defined(__GNUC__) || defined(__clang__)
 #    define LIFECYCLE_DETAIL_EXPORT __attribute__((visibility("default")))
+#    define LIFECYCLE_DETAIL_HIDDEN __attribute__((visibility("hidden")))
 #    define LIFECYCLE_DETAIL_NOINLINE __attribute__((noinline))
 #    define LIFECYCLE_DETAIL_ALWAYS_INLINE inline __attribute__((always_inline))
 #    define LIFECYCLE_DETAIL_LIKELY(x) __builtin_expect(!!(x), 1)
 #    define LIFECYCLE_DETAIL_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
 #    define LIFECYCLE_DETAIL_EXPORT
+#    define LIFECYCLE_DETAIL_HIDDEN
 #    define LIFECYCLE_DETAIL_NOINLINE
 #    define LIFECYCLE_DETAIL_ALWAYS_INLINE inline
 #    define LIFECYCLE_DETAIL_LIKELY(x) (x)
@@ -133,5 +135,8 @@
 #ifndef LIFECYCLE_DETAIL_TSAN
 #    define LIFECYCLE_DETAIL_TSAN 0
 #endif
+
+// Every module built with lifecycle says so, and in which mode (an ELF note).
+#include <lifecycle/detail/module_note.hpp>
 
 #endif // LIFECYCLE_CONFIG_HPP

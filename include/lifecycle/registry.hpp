@@ -80,16 +80,21 @@ struct kind_stats {
 
 namespace detail {
 
-inline void fork_prepare() noexcept; // pthread_atfork handlers, defined after instance()
-inline void fork_done_in_parent() noexcept;
-inline void fork_done_in_child() noexcept;
+LIFECYCLE_DETAIL_HIDDEN inline void fork_prepare() noexcept; // pthread_atfork handlers, defined after instance()
+LIFECYCLE_DETAIL_HIDDEN inline void fork_done_in_parent() noexcept;
+LIFECYCLE_DETAIL_HIDDEN inline void fork_done_in_child() noexcept;
 
 class LIFECYCLE_DETAIL_EXPORT registry {
 public:
     registry();
-    /// Effects: once per process, by the registry that was published: the
-    /// settings' warnings, the at-exit request, the fork handlers.
+    /// Effects: once per process, by the module that made the registry: the
+    /// settings' warnings, the at-exit request.
     void start() noexcept;
+    /// Effects: once per module that uses the registry: its fork handlers.
+    void attach_module() noexcept;
+    /// Effects: if the loaded modules changed since the last call, says once
+    /// on stderr when they mix tracking modes or use several registries.
+    void check_modules() noexcept;
 
     /// Effects: the module `m` is being unloaded: live records that point at
     /// its text (site file and function names, where another wrapper closed
@@ -261,6 +266,16 @@ public:
     // --- fork ----------------------------------------------------------------
     void hold_all_shards() noexcept { shards_.hold_all_shards(); }
     void release_all_shards() noexcept { shards_.release_all_shards(); }
+    // Every module's prepare handler runs, then every module's parent or
+    // child handler: the first holds the shards, the last lets them go.
+    void before_fork() noexcept {
+        if (fork_holds_++ == 0) hold_all_shards();
+    }
+    void after_fork(bool in_child) noexcept {
+        if (--fork_holds_ != 0) return;
+        release_all_shards();
+        if (in_child) after_fork_in_child();
+    }
     // The child's other threads are gone: a lock one of them held (a
     // thread interning a stack or a name when another forked) is free.
     void after_fork_in_child() noexcept {
@@ -292,6 +307,9 @@ private:
     std::atomic<unsigned> sample_{1};
     std::atomic<std::uint64_t> break_on_{0};
     std::atomic<int> ownership_{static_cast<int>(ownership_level::warn_once)};
+    int fork_holds_ = 0; // written by the forking thread only, while it holds every shard
+    std::atomic<unsigned long long> modules_seen_{~0ull};
+    std::atomic<bool> said_mixed_{false}, said_split_{false};
     shard_set shards_;
     kind_table kinds_;
     name_table names_;
@@ -306,26 +324,45 @@ private:
 LIFECYCLE_DETAIL_NOINLINE LIFECYCLE_DETAIL_COLD registry* make_registry() noexcept { return new registry; }
 #    endif
 
-// The registry once it exists: constant-initialized, so reading it needs no
-// guard; default visibility keeps it one per process across shared objects.
+// The registry this module's files use once it exists: constant-initialized,
+// so reading it needs no guard. One per module (hidden), found by the other
+// modules through the module's ELF note (detail/module_note.hpp), so that
+// the process has one registry whatever the symbol visibility, RTLD_LOCAL or
+// -rdynamic; without notes (not ELF), one per module that symbols bind.
+#    if LIFECYCLE_DETAIL_MODULE_NOTES
+inline registry* own_registry() noexcept { return static_cast<registry*>(own_shared(shared_object::registry)); }
+#    else
 LIFECYCLE_DETAIL_EXPORT inline std::atomic<registry*>& registry_slot() noexcept {
     static std::atomic<registry*> slot{nullptr};
     return slot;
 }
+inline registry* own_registry() noexcept { return registry_slot().load(std::memory_order_acquire); }
+#    endif
 
 #    if LIFECYCLE_DETAIL_DEFINE_COLD
-// Not a function-local static: a signal handler that interrupted the first
-// creation on this thread, or another thread at the same moment, makes a
-// registry of its own; the first to publish one wins, and the others' is
-// never used (nor freed: shard_set holds a thread-specific key). Only the
-// winner warns about settings and installs the fork handlers.
+// The first use in a module: the process's registry, made here if no module
+// made one yet (detail/modules.hpp). Not a function-local static: a signal
+// handler that interrupted the first use on this thread, or another thread
+// at the same moment, makes a registry of its own; the first to publish one
+// wins, and the others' is never used (nor freed: shard_set holds a
+// thread-specific key). Only the registry's maker warns about settings; but
+// every module installs its own fork handlers (they go when it is unloaded).
+// A module that uses the registry more than once here (a signal handler
+// again) installs them twice; the registry counts them.
 LIFECYCLE_DETAIL_NOINLINE LIFECYCLE_DETAIL_COLD registry& create_registry() noexcept {
-    registry* fresh = make_registry();
-    registry* published = nullptr;
-    if (!registry_slot().compare_exchange_strong(published, fresh, std::memory_order_acq_rel, std::memory_order_acquire))
-        return *published;
-    fresh->start();
-    return *fresh;
+    bool made = false;
+#        if LIFECYCLE_DETAIL_MODULE_NOTES
+    registry* mine = static_cast<registry*>(shared_of_process(shared_object::registry, [] { return make_registry(); }, made));
+#        else
+    registry* mine = make_registry();
+    registry* before = nullptr;
+    made = registry_slot().compare_exchange_strong(before, mine, std::memory_order_acq_rel);
+    if (!made) return *before;
+#        endif
+    if (made) mine->start();
+    mine->attach_module();
+    mine->check_modules();
+    return *mine;
 }
 #    else
 registry& create_registry() noexcept; // in the compiled library
@@ -334,7 +371,7 @@ registry& create_registry() noexcept; // in the compiled library
 // One per process, never destroyed, so resources closed during static
 // destruction still retire. Inlined, it costs a load and a test.
 LIFECYCLE_DETAIL_ALWAYS_INLINE registry& instance() noexcept {
-    registry* r = registry_slot().load(std::memory_order_acquire);
+    registry* r = own_registry();
     return LIFECYCLE_DETAIL_LIKELY(r != nullptr) ? *r : create_registry();
 }
 
@@ -345,18 +382,17 @@ LIFECYCLE_DETAIL_ALWAYS_INLINE registry& instance() noexcept {
 // at start-up pays one pass over the live records).
 // Hidden, as run_at_exit_report_of_module is: it must name its own module.
 __attribute__((destructor, visibility("hidden"))) inline void keep_text_of_unloading_module() noexcept {
-    registry* r = registry_slot().load(std::memory_order_acquire);
+    registry* r = own_registry();
     module_span m;
     if (r == nullptr || !module_of(reinterpret_cast<const void*>(&keep_text_of_unloading_module), m) || m.main_program) return;
     r->keep_module_text(m);
 }
 
-inline void fork_prepare() noexcept { instance().hold_all_shards(); }
-inline void fork_done_in_parent() noexcept { instance().release_all_shards(); }
-inline void fork_done_in_child() noexcept {
-    instance().release_all_shards();
-    instance().after_fork_in_child();
-}
+// Hidden, one set per module that uses the registry: glibc drops a module's
+// handlers when it is unloaded, and the registry counts how many ran.
+LIFECYCLE_DETAIL_HIDDEN inline void fork_prepare() noexcept { instance().before_fork(); }
+LIFECYCLE_DETAIL_HIDDEN inline void fork_done_in_parent() noexcept { instance().after_fork(false); }
+LIFECYCLE_DETAIL_HIDDEN inline void fork_done_in_child() noexcept { instance().after_fork(true); }
 
 } // namespace detail
 
@@ -445,7 +481,30 @@ LIFECYCLE_DETAIL_COLD registry::registry() {
 LIFECYCLE_DETAIL_COLD void registry::start() noexcept {
     const process_settings s = read_process_settings(stderr);
     if (s.report_at_exit) hooks().request_at_exit();
+}
+
+LIFECYCLE_DETAIL_COLD void registry::attach_module() noexcept {
     ::pthread_atfork(&fork_prepare, &fork_done_in_parent, &fork_done_in_child);
+}
+
+LIFECYCLE_DETAIL_COLD void registry::check_modules() noexcept {
+#    if LIFECYCLE_DETAIL_MODULE_NOTES
+    const unsigned long long generation = module_generation();
+    if (modules_seen_.exchange(generation, std::memory_order_acq_rel) == generation) return;
+    const module_modes m = modes_of_modules();
+    if (m.mixed() && !said_mixed_.exchange(true))
+        std::fprintf(stderr,
+                     "lifecycle: this process mixes tracking modes: LIFECYCLE_TRACKING=1 in %s; LIFECYCLE_TRACKING=0 in %s. "
+                     "Handles created by files built with 0 are not tracked, and a lifecycle type that files of both "
+                     "modes share has two layouts: build every file of every module with one LIFECYCLE_TRACKING\n",
+                     m.tracking, m.untracked);
+    if (m.registries > 1 && !said_split_.exchange(true))
+        std::fprintf(stderr,
+                     "lifecycle: this process has %d registries (modules with tracking: %s): a scope sees only the "
+                     "handles of its own registry's modules; they were built with different versions of lifecycle, or "
+                     "used it first at the same moment\n",
+                     m.registries, m.tracking);
+#    endif
 }
 
 LIFECYCLE_DETAIL_COLD void registry::keep_module_text(const module_span& m) noexcept {
@@ -481,6 +540,7 @@ LIFECYCLE_DETAIL_COLD void registry::keep_module_text(const module_span& m) noex
 }
 
 LIFECYCLE_DETAIL_COLD std::vector<record_view> registry::live_since(const watermark& from, int thread) {
+    check_modules(); // a scope's check is where a module loaded since is first noticed
     std::vector<record_view> out;
     auto visit = [&](shard& s) {
         const std::uint64_t start = from.of(&s);

@@ -68,19 +68,58 @@ add_test(NAME program.mixed_modes_do_not_link
 # dlclose() with live handles: the plugin's text is copied when it unloads.
 # The program exports its symbols (-rdynamic), so that the plugin shares its
 # registry whatever the compiler (one registry per process is tested above).
-add_library(lifecycle_unload_plugin MODULE ${CMAKE_CURRENT_SOURCE_DIR}/programs/unload/plugin.cpp)
+add_library(lifecycle_unload_plugin MODULE ${CMAKE_CURRENT_SOURCE_DIR}/programs/unload/unload_plugin.cpp)
 target_link_libraries(lifecycle_unload_plugin PRIVATE lifecycle::lifecycle lifecycle_dev_flags)
 set_target_properties(lifecycle_unload_plugin PROPERTIES PREFIX "" OUTPUT_NAME unload_plugin)
-# Without STB_GNU_UNIQUE symbols, as clang builds them (g++'s make dlclose a
-# no-op: a module that defines one is never unloaded).
-add_library(lifecycle_unload_plugin_nounique MODULE ${CMAKE_CURRENT_SOURCE_DIR}/programs/unload/plugin.cpp)
-target_link_libraries(lifecycle_unload_plugin_nounique PRIVATE lifecycle::lifecycle lifecycle_dev_flags)
-if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-  target_compile_options(lifecycle_unload_plugin_nounique PRIVATE -fno-gnu-unique)
-endif()
-set_target_properties(lifecycle_unload_plugin_nounique PROPERTIES PREFIX "" OUTPUT_NAME unload_plugin_nounique)
+# lifecycle_unload_plugin_<variant>: unload/<source>.cpp built as <source>_<variant>.so.
+#   nounique: without STB_GNU_UNIQUE symbols, as clang builds them (g++'s make
+#             dlclose a no-op: a module that defines one is never unloaded, and
+#             bind modules' inline statics together, which hides a split);
+#   hidden:   that, and -fvisibility=hidden.
+function(lifecycle_test_plugin source variant)
+  set(target lifecycle_test_plugin_${source}_${variant})
+  add_library(${target} MODULE ${CMAKE_CURRENT_SOURCE_DIR}/programs/unload/${source}.cpp)
+  target_link_libraries(${target} PRIVATE lifecycle::lifecycle lifecycle_dev_flags)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${target} PRIVATE -fno-gnu-unique)
+  endif()
+  if(variant STREQUAL "hidden")
+    set_target_properties(${target} PROPERTIES CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
+  endif()
+  set_target_properties(${target} PROPERTIES PREFIX "" OUTPUT_NAME ${source}_${variant}
+                        LIBRARY_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+  set(lifecycle_test_plugins ${lifecycle_test_plugins} ${target} PARENT_SCOPE)
+endfunction()
+set(lifecycle_test_plugins lifecycle_unload_plugin)
+lifecycle_test_plugin(unload_plugin nounique)
+lifecycle_test_plugin(unload_plugin hidden)
+lifecycle_test_plugin(observer nounique)
+lifecycle_test_plugin(observer hidden)
+lifecycle_test_plugin(untracked_plugin nounique)
+target_compile_definitions(lifecycle_test_plugin_untracked_plugin_nounique PRIVATE LIFECYCLE_TRACKING=0)
+set_target_properties(lifecycle_test_plugin_untracked_plugin_nounique PROPERTIES OUTPUT_NAME untracked_plugin)
+set_target_properties(lifecycle_unload_plugin PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+
+# The programs that load them.
+foreach(program unload unload_thread plugins_only mixed_plugin unload_noexport)
+  if(NOT TARGET program_${program})
+    continue()
+  endif()
+  target_compile_definitions(program_${program} PRIVATE LIFECYCLE_TEST_PLUGIN_DIR="${CMAKE_CURRENT_BINARY_DIR}")
+  add_dependencies(program_${program} ${lifecycle_test_plugins})
+endforeach()
+# unload exports its symbols (-rdynamic); unload_noexport, the same program,
+# does not, so that only the modules' notes can join the plugin to its registry.
 set_target_properties(program_unload PROPERTIES ENABLE_EXPORTS ON)
-target_compile_definitions(program_unload PRIVATE LIFECYCLE_TEST_PLUGIN_DIR="$<TARGET_FILE_DIR:lifecycle_unload_plugin>")
-add_dependencies(program_unload lifecycle_unload_plugin lifecycle_unload_plugin_nounique)
-target_compile_definitions(program_unload_thread PRIVATE LIFECYCLE_TEST_PLUGIN_DIR="$<TARGET_FILE_DIR:lifecycle_unload_plugin>")
-add_dependencies(program_unload_thread lifecycle_unload_plugin_nounique)
+
+# Mixed modes in one program that links (no lifecycle type in a signature):
+# both modules' notes are in it, and the program says so.
+add_executable(program_mixed_struct ${CMAKE_CURRENT_SOURCE_DIR}/programs/mixed/struct_main.cpp
+                                    ${CMAKE_CURRENT_SOURCE_DIR}/programs/mixed/struct_untracked.cpp)
+target_include_directories(program_mixed_struct PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(program_mixed_struct PRIVATE lifecycle::lifecycle Threads::Threads)
+set_source_files_properties(${CMAKE_CURRENT_SOURCE_DIR}/programs/mixed/struct_main.cpp PROPERTIES COMPILE_DEFINITIONS LIFECYCLE_TRACKING=1)
+set_source_files_properties(${CMAKE_CURRENT_SOURCE_DIR}/programs/mixed/struct_untracked.cpp PROPERTIES COMPILE_DEFINITIONS LIFECYCLE_TRACKING=0)
+add_test(NAME program.mixed_struct
+  COMMAND ${CMAKE_COMMAND} -DPROGRAM=$<TARGET_FILE:program_mixed_struct>
+          -DEXPECT=${CMAKE_CURRENT_SOURCE_DIR}/programs/mixed/struct.expect -P ${PROJECT_SOURCE_DIR}/cmake/run-and-match.cmake)

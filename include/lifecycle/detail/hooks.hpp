@@ -18,9 +18,11 @@
 
 #include <lifecycle/config.hpp>
 #include <lifecycle/detail/frames.hpp>
+#include <lifecycle/detail/modules.hpp>
 
 #include <atomic>
 #include <cstdlib>
+#include <new>
 
 #include <dlfcn.h>
 
@@ -75,10 +77,20 @@ private:
     std::atomic<const report_hooks*> handed_{nullptr};
 };
 
-// Constant-initialized (no guard); one per process like the registry.
-LIFECYCLE_DETAIL_EXPORT inline hook_state& hooks() noexcept {
+// One per process like the registry (detail/modules.hpp), so that a module
+// that uses no report still reaches the symbolizer another module lends; the
+// module's own, constant-initialized, until it can have one.
+inline hook_state& hooks() noexcept {
+#    if LIFECYCLE_DETAIL_MODULE_NOTES && LIFECYCLE_TRACKING
+    if (void* p = own_shared(shared_object::hooks)) return *static_cast<hook_state*>(p);
+    static hook_state fallback;
+    bool made = false;
+    void* p = shared_of_process(shared_object::hooks, [] { return new (std::nothrow) hook_state; }, made);
+    return p ? *static_cast<hook_state*>(p) : fallback;
+#    else
     static hook_state state;
     return state;
+#    endif
 }
 inline void hook_state::mark_exiting() noexcept { hooks().exiting_.store(true, std::memory_order_release); }
 

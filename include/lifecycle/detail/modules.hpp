@@ -8,7 +8,11 @@
 
 #include <lifecycle/config.hpp>
 
+#include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <new>
 
 #include <link.h>
 
@@ -63,6 +67,157 @@ inline bool module_of(const void* address, module_span& out) noexcept {
         },
         &s);
     return s.found;
+}
+
+/// Effects: calls `visit(const dl_phdr_info&, unsigned type, const char* desc,
+/// unsigned desc_size)` for every lifecycle note (detail/module_note.hpp) of
+/// every loaded module, the program first.
+template <class Visit>
+void for_each_module_note(Visit visit) noexcept {
+    ::dl_iterate_phdr(
+        [](dl_phdr_info* info, std::size_t, void* data) -> int {
+            Visit& visit = *static_cast<Visit*>(data);
+            for (int i = 0; i < info->dlpi_phnum; ++i) {
+                const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+                if (ph.p_type != PT_NOTE) continue;
+                const char* p = reinterpret_cast<const char*>(info->dlpi_addr + ph.p_vaddr);
+                const char* const end = p + ph.p_memsz;
+                while (end - p >= 12) {
+                    std::uint32_t name_size, desc_size, type;
+                    std::memcpy(&name_size, p, 4);
+                    std::memcpy(&desc_size, p + 4, 4);
+                    std::memcpy(&type, p + 8, 4);
+                    const char* name = p + 12;
+                    const char* desc = name + ((name_size + 3) & ~3u);
+                    const char* next = desc + ((desc_size + 3) & ~3u);
+                    if (next > end) break;
+                    if (name_size == 10 && std::memcmp(name, "lifecycle", 10) == 0) visit(*info, type, desc, desc_size);
+                    p = next;
+                }
+            }
+            return 0;
+        },
+        &visit);
+}
+
+/// Returns: the root a tracking note points at.
+inline lifecycle_v0_registry_root* root_of_note(const char* desc) noexcept {
+    std::int64_t offset;
+    std::memcpy(&offset, desc, sizeof offset);
+    return reinterpret_cast<lifecycle_v0_registry_root*>(const_cast<char*>(desc) + offset);
+}
+
+/// The process-wide objects, one of each per process. A module's root holds
+/// in objects[0] the process's directory of them (on the heap, made by the
+/// first module that needed one and found by the others through its note,
+/// so it outlives that module), and in objects[1 + which] its own copy of
+/// each pointer (read on every use: one load).
+enum class shared_object { registry = 0, owner_index = 1, hooks = 2 };
+
+struct shared_directory {
+    unsigned long long magic = LIFECYCLE_DETAIL_ROOT_MAGIC;
+    void* objects[3] = {nullptr, nullptr, nullptr};
+};
+
+#    if LIFECYCLE_DETAIL_MODULE_NOTES && LIFECYCLE_TRACKING
+inline void* own_shared(shared_object which) noexcept {
+    return __atomic_load_n(&lifecycle_v0_registry_root_of_module.objects[1 + static_cast<int>(which)], __ATOMIC_ACQUIRE);
+}
+
+/// Returns: the directory another module made, or nullptr.
+inline shared_directory* directory_elsewhere() noexcept {
+    shared_directory* found = nullptr;
+    const lifecycle_v0_registry_root* own = &lifecycle_v0_registry_root_of_module;
+    for_each_module_note([&](const dl_phdr_info&, unsigned type, const char* desc, unsigned size) {
+        if (found || type != LIFECYCLE_DETAIL_NOTE_TRACKING || size != 8) return;
+        const lifecycle_v0_registry_root* root = root_of_note(desc);
+        if (root == own || root->magic != LIFECYCLE_DETAIL_ROOT_MAGIC || root->layout != LIFECYCLE_DETAIL_REGISTRY_LAYOUT) return;
+        found = static_cast<shared_directory*>(__atomic_load_n(&root->objects[0], __ATOMIC_ACQUIRE));
+    });
+    return found;
+}
+
+/// Returns: the process's directory (this module's own, constant-initialized,
+/// if there is no memory for one).
+LIFECYCLE_DETAIL_NOINLINE inline shared_directory& process_directory() noexcept {
+    void** slot = &lifecycle_v0_registry_root_of_module.objects[0];
+    if (void* d = __atomic_load_n(slot, __ATOMIC_ACQUIRE)) return *static_cast<shared_directory*>(d);
+    static shared_directory fallback;
+    void* candidate = directory_elsewhere();
+    if (candidate == nullptr) candidate = new (std::nothrow) shared_directory;
+    if (candidate == nullptr) candidate = &fallback;
+    void* before = nullptr;
+    if (!__atomic_compare_exchange_n(slot, &before, candidate, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) candidate = before;
+    return *static_cast<shared_directory*>(candidate);
+}
+
+/// Returns: the process's `which`, published by `make()` (which returns a
+/// new object, or nullptr) if no module did yet; `made` tells which.
+template <class Make>
+void* shared_of_process(shared_object which, Make make, bool& made) noexcept {
+    made = false;
+    void** entry = &process_directory().objects[static_cast<int>(which)];
+    void* p = __atomic_load_n(entry, __ATOMIC_ACQUIRE);
+    if (p == nullptr) {
+        void* fresh = make();
+        if (fresh == nullptr) return nullptr;
+        void* before = nullptr;
+        made = __atomic_compare_exchange_n(entry, &before, fresh, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+        p = made ? fresh : before; // a loser's object is never used (nor freed)
+    }
+    void* before = nullptr;
+    void** cache = &lifecycle_v0_registry_root_of_module.objects[1 + static_cast<int>(which)];
+    if (!__atomic_compare_exchange_n(cache, &before, p, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) return before;
+    return p;
+}
+#    endif
+
+/// Returns: how many times modules were loaded and unloaded so far (a
+/// number that changes when the set of modules does).
+inline unsigned long long module_generation() noexcept {
+    unsigned long long g = 0;
+    ::dl_iterate_phdr(
+        [](dl_phdr_info* info, std::size_t size, void* data) -> int {
+            if (size >= offsetof(dl_phdr_info, dlpi_subs) + sizeof info->dlpi_subs)
+                *static_cast<unsigned long long*>(data) = info->dlpi_adds + info->dlpi_subs;
+            return 1;
+        },
+        &g);
+    return g;
+}
+
+/// What the modes of the loaded modules are: names of modules with files
+/// built with tracking on, off, and those with both (a module's name is
+/// "the program" for the main program).
+struct module_modes {
+    char tracking[512] = "";
+    char untracked[512] = "";
+    int registries = 0; // distinct registries in use
+    bool mixed() const noexcept { return tracking[0] != '\0' && untracked[0] != '\0'; }
+};
+
+inline void append_name(char (&list)[512], const char* name) noexcept {
+    const std::size_t used = std::strlen(list);
+    if (used + 8 >= sizeof list) return;
+    std::snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "", *name ? name : "the program");
+}
+
+/// Returns: the modes of the loaded modules.
+inline module_modes modes_of_modules() noexcept {
+    module_modes m;
+    void* seen[8] = {};
+    for_each_module_note([&](const dl_phdr_info& info, unsigned type, const char* desc, unsigned size) {
+        if (type == LIFECYCLE_DETAIL_NOTE_UNTRACKED) return append_name(m.untracked, info.dlpi_name);
+        if (type != LIFECYCLE_DETAIL_NOTE_TRACKING || size != 8) return;
+        append_name(m.tracking, info.dlpi_name);
+        void* r = __atomic_load_n(&root_of_note(desc)->objects[1 + static_cast<int>(shared_object::registry)], __ATOMIC_ACQUIRE);
+        if (r == nullptr) return;
+        for (int i = 0; i < m.registries && i < 8; ++i)
+            if (seen[i] == r) return;
+        if (m.registries < 8) seen[m.registries] = r;
+        ++m.registries;
+    });
+    return m;
 }
 
 } // namespace detail

@@ -9,6 +9,7 @@
 
 #include <lifecycle/config.hpp>
 #include <lifecycle/detail/intern_table.hpp>
+#include <lifecycle/detail/modules.hpp>
 #include <lifecycle/detail/records.hpp>
 #include <lifecycle/detail/sync.hpp>
 #include <lifecycle/source_site.hpp>
@@ -200,11 +201,26 @@ private:
     intern_table<tombstone> tombstones_;
 };
 
-// One per process; constant-initialized and trivially destructible: usable
-// during static destruction, never torn down.
-LIFECYCLE_DETAIL_EXPORT inline owner_index& owners() noexcept {
+// One per process, shared by every module like the registry (its root in
+// the module's note, detail/module_note.hpp); never torn down, so usable
+// during static destruction. On the heap, so that it outlives the module
+// that made it; the module's own, constant-initialized, if that fails.
+#    if LIFECYCLE_DETAIL_MODULE_NOTES && LIFECYCLE_TRACKING
+LIFECYCLE_DETAIL_NOINLINE inline owner_index& adopt_owners() noexcept {
+    static owner_index fallback;
+    bool made = false;
+    void* p = shared_of_process(shared_object::owner_index, [] { return new (std::nothrow) owner_index; }, made);
+    return p ? *static_cast<owner_index*>(p) : fallback;
+}
+#    endif
+LIFECYCLE_DETAIL_ALWAYS_INLINE owner_index& owners() noexcept {
+#    if LIFECYCLE_DETAIL_MODULE_NOTES && LIFECYCLE_TRACKING
+    void* p = own_shared(shared_object::owner_index);
+    return LIFECYCLE_DETAIL_LIKELY(p != nullptr) ? *static_cast<owner_index*>(p) : adopt_owners();
+#    else
     static owner_index index;
     return index;
+#    endif
 }
 inline void owner_index::fork_child() noexcept { owners().after_fork_in_child(); }
 
