@@ -8,9 +8,7 @@
 // the machine code of the two *_once functions below.
 #include "fake_handle.hpp"
 
-// handle.hpp, not tracked.hpp: all this file needs (with clang 14 and
-// LIFECYCLE_TRACKING=0, report.hpp trips -Wunused-private-field on
-// leak_report::symbolized_).
+// handle.hpp, not tracked.hpp: all this file needs.
 #include <lifecycle/handle.hpp>
 
 #include <benchmark/benchmark.h>
