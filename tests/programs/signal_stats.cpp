@@ -31,8 +31,8 @@ struct counter_traits {
 using counter = lifecycle::tracked<counter_traits>;
 
 const lifecycle::leak_scope* scope = nullptr;
-volatile sig_atomic_t handled = 0;
-volatile sig_atomic_t incomplete = 0;
+std::atomic<int> handled{0}; // lock-free: safe in a signal handler
+std::atomic<int> incomplete{0};
 
 void on_timer(int) {
     const int saved = errno;
@@ -91,6 +91,6 @@ int main() {
     closed -= 1; // the first
     std::printf("creates: %ld, closed: %ld, live at the end: %ld, handler calls: %s\n", created, closed, live,
                 handled > 1000 ? "over 1000" : "too few");
-    std::fprintf(stderr, "handler calls: %d, incomplete answers: %d\n", static_cast<int>(handled), static_cast<int>(incomplete));
+    std::fprintf(stderr, "handler calls: %d, incomplete answers: %d\n", handled.load(), incomplete.load());
     return 0;
 }
