@@ -172,3 +172,49 @@ TEST_CASE("closer: a second owner that cannot give the object up is refused, nam
         CHECK(backend_closes[1] == 1);
     }
 }
+
+TEST_CASE("closer: two values moved in from one variable (a loop) are two owners: the second is refused") {
+    reset();
+    {
+        lifecycle::closer c;
+        int refused = 0;
+        for (int i = 0; i < 2; ++i) {
+            wrapper v{1}; // the same address each time round
+            try {
+                c.add(std::move(v), i ? "second" : "first");
+            } catch (const std::invalid_argument&) {
+                ++refused;
+                v.open = false; // the caller's, given up
+            }
+        }
+        CHECK(refused == 1);
+        CHECK(c.size() == 1);
+        CHECK(c.close_all().count(lifecycle::close_outcome::closed) == 1);
+    }
+    CHECK(backend_closes[1] == 1);
+}
+
+TEST_CASE("closer: an owner whose object closed since it was added no longer blocks its identity") {
+    reset();
+    SUBCASE("a shared_ptr closed by its other holder, then a unique_ptr over the backend again") {
+        auto first = std::make_shared<wrapper>(2);
+        {
+            lifecycle::closer c;
+            c.add(first, "first");
+            CHECK(!first->close());
+            CHECK_NOTHROW(c.add(std::make_unique<wrapper>(2), "again"));
+            const lifecycle::close_result r = c.close_all();
+            REQUIRE(r.find("again") != nullptr);
+            CHECK(r.find("again")->outcome == lifecycle::close_outcome::closed);
+            CHECK(r.find("first")->outcome == lifecycle::close_outcome::already_closed);
+        }
+        CHECK(backend_closes[2] == 2); // once by each object
+    }
+    SUBCASE("an open one still does") {
+        auto first = std::make_shared<wrapper>(3);
+        lifecycle::closer c;
+        c.add(first, "first");
+        CHECK_THROWS_AS(c.add(std::make_unique<wrapper>(3), "again"), std::invalid_argument);
+        first.reset();
+    }
+}

@@ -200,8 +200,8 @@ public:
                 // close_traits identity can make it one object with another entry.
                 detail::owner_claim claim;
                 if constexpr (!detail::is_tracked<R>::value && detail::ct_identity<R>::value)
-                    claim = claim_owner(resource, detail::closable_ops<R>::id(resource), &resource, detail::closable_ops<R>::kind(),
-                                        name, site);
+                    claim = claim_owner(resource, detail::closable_ops<R>::id(resource), nullptr, detail::closable_ops<R>::kind(),
+                                        name, site); // no owner address: a caller's variable is reused (a loop)
                 emplace<detail::value_entry<R>>(std::move(resource), name, site, std::move(claim));
             }
         } else if constexpr (std::is_invocable_v<std::decay_t<Resource>&>) {
@@ -314,7 +314,6 @@ private:
         return false;
     }
 
-
     template <class Payload>
     static void close_payload(Payload& p, std::string_view name, const source_site& site) noexcept {
         if constexpr (detail::is_shared_ptr<std::remove_cv_t<Payload>>::value) {
@@ -407,20 +406,20 @@ LIFECYCLE_DETAIL_COLD detail::owner_claim closer::reserve_owner(identity id, con
                                                                 std::string_view name, const source_site& site) {
     detail::lock_guard<detail::mutex> lock(mutex_);
     auto it = owners_.map.find(id);
-    if (it == owners_.map.end()) {
-        owners_.map.emplace(id, detail::owner_claims::record{owner, nullptr});
+    const detail::pending_entry* held = it == owners_.map.end() ? nullptr : it->second.entry;
+    // A claim whose entry's object has closed since it was added no longer holds the number.
+    if (it == owners_.map.end() || (held && (held->state() == detail::open_state::closed || held->current_identity() != id))) {
+        owners_.map[id] = detail::owner_claims::record{owner, nullptr};
         return detail::owner_claim(&mutex_, &owners_, id);
     }
-    if (it->second.owner == owner) return {}; // shared_ptrs to one object: one destructor
+    if (owner && it->second.owner == owner) return {}; // shared_ptrs to one object: one destructor
     close_entry mine;
     mine.name = std::string(name);
     mine.kind = kind;
     mine.id = id;
     mine.ordinal = ordinals_ + 1;
     std::string other = "an entry being added on another thread";
-    if (const detail::pending_entry* e = it->second.entry) {
-        other = describe(*e, id) + ", added at " + detail::site_text(e->added_at);
-    }
+    if (held) other = describe(*held, id) + ", added at " + detail::site_text(held->added_at);
     throw std::invalid_argument("lifecycle::closer::add: " + mine.describe() +
                                 ", added at " + detail::site_text(site) + ", is another owner of the object of " + other +
                                 "; neither can give it up without closing it, so one of them would close it twice. Add "
@@ -449,7 +448,6 @@ LIFECYCLE_DETAIL_COLD close_result closer::close_all() {
             {
                 detail::lock_guard<detail::mutex> lock(self->mutex_);
                 self->closing_ = false;
-
             }
             self->cv_.notify_all();
         }
