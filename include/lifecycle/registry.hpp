@@ -90,8 +90,6 @@ public:
     /// Effects: once per process, by the module that made the registry: the
     /// settings' warnings, the at-exit request.
     void start() noexcept;
-    /// Effects: once per module that uses the registry: its fork handlers.
-    void attach_module() noexcept;
     /// Effects: if the loaded modules changed since the last call, says once
     /// on stderr when they mix tracking modes or use several registries.
     void check_modules() noexcept;
@@ -330,7 +328,9 @@ LIFECYCLE_DETAIL_NOINLINE LIFECYCLE_DETAIL_COLD registry* make_registry() noexce
 // the process has one registry whatever the symbol visibility, RTLD_LOCAL or
 // -rdynamic; without notes (not ELF), one per module that symbols bind.
 #    if LIFECYCLE_DETAIL_MODULE_NOTES
-inline registry* own_registry() noexcept { return static_cast<registry*>(own_shared(shared_object::registry)); }
+LIFECYCLE_DETAIL_HIDDEN inline registry* own_registry() noexcept {
+    return static_cast<registry*>(own_shared(shared_object::registry));
+}
 #    else
 LIFECYCLE_DETAIL_EXPORT inline std::atomic<registry*>& registry_slot() noexcept {
     static std::atomic<registry*> slot{nullptr};
@@ -349,7 +349,11 @@ inline registry* own_registry() noexcept { return registry_slot().load(std::memo
 // every module installs its own fork handlers (they go when it is unloaded).
 // A module that uses the registry more than once here (a signal handler
 // again) installs them twice; the registry counts them.
-LIFECYCLE_DETAIL_NOINLINE LIFECYCLE_DETAIL_COLD registry& create_registry() noexcept {
+/// Effects: once per module that uses the registry: its fork handlers and
+/// its finalizer (keep_text_of_unloading_module).
+LIFECYCLE_DETAIL_HIDDEN LIFECYCLE_DETAIL_COLD void attach_module() noexcept;
+
+LIFECYCLE_DETAIL_NOINLINE LIFECYCLE_DETAIL_HIDDEN LIFECYCLE_DETAIL_COLD registry& create_registry() noexcept {
     bool made = false;
 #        if LIFECYCLE_DETAIL_MODULE_NOTES
     registry* mine = static_cast<registry*>(shared_of_process(shared_object::registry, [] { return make_registry(); }, made));
@@ -360,12 +364,12 @@ LIFECYCLE_DETAIL_NOINLINE LIFECYCLE_DETAIL_COLD registry& create_registry() noex
     if (!made) return *before;
 #        endif
     if (made) mine->start();
-    mine->attach_module();
+    attach_module();
     mine->check_modules();
     return *mine;
 }
 #    else
-registry& create_registry() noexcept; // in the compiled library
+LIFECYCLE_DETAIL_HIDDEN registry& create_registry() noexcept; // in the compiled library
 #    endif
 
 // One per process, never destroyed, so resources closed during static
@@ -376,12 +380,13 @@ LIFECYCLE_DETAIL_ALWAYS_INLINE registry& instance() noexcept {
 }
 
 
-// Each module's finalizer: a shared object unloaded while records still
-// point into it (dlclose) leaves them copies. It runs at exit too, where the
-// copies are not needed (the main program is skipped; a shared object linked
-// at start-up pays one pass over the live records).
-// Hidden, as run_at_exit_report_of_module is: it must name its own module.
-__attribute__((destructor, visibility("hidden"))) inline void keep_text_of_unloading_module() noexcept {
+// Each module's finalizer, registered by attach_module() with the module's
+// __dso_handle (so a file that only includes this header emits none of it):
+// a shared object unloaded while records still point into it (dlclose)
+// leaves them copies. It runs at exit too, where the copies are not needed
+// (the main program is skipped; a shared object linked at start-up pays one
+// pass over the live records). Hidden: it must name its own module.
+LIFECYCLE_DETAIL_HIDDEN inline void keep_text_of_unloading_module(void*) noexcept {
     registry* r = own_registry();
     module_span m;
     if (r == nullptr || !module_of(reinterpret_cast<const void*>(&keep_text_of_unloading_module), m) || m.main_program) return;
@@ -465,6 +470,10 @@ LIFECYCLE_END_NAMESPACE
 // ---- definitions of the cold paths (header-only, or the compiled library) ----
 #if LIFECYCLE_DETAIL_DEFINE_COLD && LIFECYCLE_TRACKING
 
+#    include <cxxabi.h>
+
+extern void* __dso_handle __attribute__((visibility("hidden"))); // this module's, from the C runtime (as the compiler declares it)
+
 LIFECYCLE_BEGIN_NAMESPACE
 
 namespace detail {
@@ -483,8 +492,9 @@ LIFECYCLE_DETAIL_COLD void registry::start() noexcept {
     if (s.report_at_exit) hooks().request_at_exit();
 }
 
-LIFECYCLE_DETAIL_COLD void registry::attach_module() noexcept {
+LIFECYCLE_DETAIL_HIDDEN LIFECYCLE_DETAIL_COLD void attach_module() noexcept {
     ::pthread_atfork(&fork_prepare, &fork_done_in_parent, &fork_done_in_child);
+    abi::__cxa_atexit(&keep_text_of_unloading_module, nullptr, &__dso_handle);
 }
 
 LIFECYCLE_DETAIL_COLD void registry::check_modules() noexcept {

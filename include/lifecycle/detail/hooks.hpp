@@ -80,7 +80,7 @@ private:
 // One per process like the registry (detail/modules.hpp), so that a module
 // that uses no report still reaches the symbolizer another module lends; the
 // module's own, constant-initialized, until it can have one.
-inline hook_state& hooks() noexcept {
+LIFECYCLE_DETAIL_HIDDEN inline hook_state& hooks() noexcept {
 #    if LIFECYCLE_DETAIL_MODULE_NOTES && LIFECYCLE_TRACKING
     if (void* p = own_shared(shared_object::hooks)) return *static_cast<hook_state*>(p);
     static hook_state fallback;

@@ -107,7 +107,9 @@ inline lifecycle_v0_registry_root* root_of_note(const char* desc) noexcept {
     return reinterpret_cast<lifecycle_v0_registry_root*>(const_cast<char*>(desc) + offset);
 }
 
-/// The process-wide objects, one of each per process. A module's root holds
+/// The process-wide objects, one of each per process. Every function that
+/// reads this module's root is hidden: bound to another module's copy (symbol
+/// interposition, -rdynamic) it would read that module's root instead. A module's root holds
 /// in objects[0] the process's directory of them (on the heap, made by the
 /// first module that needed one and found by the others through its note,
 /// so it outlives that module), and in objects[1 + which] its own copy of
@@ -120,12 +122,12 @@ struct shared_directory {
 };
 
 #    if LIFECYCLE_DETAIL_MODULE_NOTES && LIFECYCLE_TRACKING
-inline void* own_shared(shared_object which) noexcept {
+LIFECYCLE_DETAIL_HIDDEN inline void* own_shared(shared_object which) noexcept {
     return __atomic_load_n(&lifecycle_v0_registry_root_of_module.objects[1 + static_cast<int>(which)], __ATOMIC_ACQUIRE);
 }
 
 /// Returns: the directory another module made, or nullptr.
-inline shared_directory* directory_elsewhere() noexcept {
+LIFECYCLE_DETAIL_HIDDEN inline shared_directory* directory_elsewhere() noexcept {
     shared_directory* found = nullptr;
     const lifecycle_v0_registry_root* own = &lifecycle_v0_registry_root_of_module;
     for_each_module_note([&](const dl_phdr_info&, unsigned type, const char* desc, unsigned size) {
@@ -139,7 +141,7 @@ inline shared_directory* directory_elsewhere() noexcept {
 
 /// Returns: the process's directory (this module's own, constant-initialized,
 /// if there is no memory for one).
-LIFECYCLE_DETAIL_NOINLINE inline shared_directory& process_directory() noexcept {
+LIFECYCLE_DETAIL_NOINLINE LIFECYCLE_DETAIL_HIDDEN inline shared_directory& process_directory() noexcept {
     void** slot = &lifecycle_v0_registry_root_of_module.objects[0];
     if (void* d = __atomic_load_n(slot, __ATOMIC_ACQUIRE)) return *static_cast<shared_directory*>(d);
     static shared_directory fallback;
@@ -154,7 +156,7 @@ LIFECYCLE_DETAIL_NOINLINE inline shared_directory& process_directory() noexcept 
 /// Returns: the process's `which`, published by `make()` (which returns a
 /// new object, or nullptr) if no module did yet; `made` tells which.
 template <class Make>
-void* shared_of_process(shared_object which, Make make, bool& made) noexcept {
+LIFECYCLE_DETAIL_HIDDEN void* shared_of_process(shared_object which, Make make, bool& made) noexcept {
     made = false;
     void** entry = &process_directory().objects[static_cast<int>(which)];
     void* p = __atomic_load_n(entry, __ATOMIC_ACQUIRE);
