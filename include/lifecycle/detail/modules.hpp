@@ -26,7 +26,6 @@ struct module_span {
     std::uintptr_t hi[max_segments] = {};
     int segments = 0;
     bool main_program = false;
-    const char* name = ""; // as the dynamic loader has it (valid while the module is loaded)
 
     bool contains(const void* p) const noexcept {
         const auto a = reinterpret_cast<std::uintptr_t>(p);
@@ -52,7 +51,6 @@ inline bool module_of(const void* address, module_span& out) noexcept {
             s.first = false;
             module_span m;
             m.main_program = main_program;
-            m.name = info->dlpi_name ? info->dlpi_name : "";
             for (int i = 0; i < info->dlpi_phnum && m.segments < module_span::max_segments; ++i) {
                 const ElfW(Phdr)& ph = info->dlpi_phdr[i];
                 if (ph.p_type != PT_LOAD) continue;
@@ -117,7 +115,6 @@ inline lifecycle_v0_registry_root* root_of_note(const char* desc) noexcept {
 enum class shared_object { registry = 0, owner_index = 1, hooks = 2 };
 
 struct shared_directory {
-    unsigned long long magic = LIFECYCLE_DETAIL_ROOT_MAGIC;
     void* objects[3] = {nullptr, nullptr, nullptr};
 };
 
