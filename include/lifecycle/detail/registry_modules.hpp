@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: BSL-1.0
+// lifecycle/detail/registry_modules.hpp — private. What the registry does
+// as modules come and go and the process forks: each module's fork handlers
+// and finalizer (attach_module), the copies of an unloading module's text
+// that live records still point to (keep_module_text), and the one warning
+// about mixed tracking modes or several registries (check_modules).
+// Included at the end of registry.hpp.
+#ifndef LIFECYCLE_DETAIL_REGISTRY_MODULES_HPP
+#define LIFECYCLE_DETAIL_REGISTRY_MODULES_HPP
+
+#include <lifecycle/config.hpp>
+#include <lifecycle/detail/hooks.hpp>
+#include <lifecycle/detail/modules.hpp>
+#include <lifecycle/registry.hpp>
+
+#include <cstdio>
+#include <vector>
+
+LIFECYCLE_BEGIN_NAMESPACE
+namespace detail {
+// Each module's finalizer, registered by attach_module() with the module's
+// __dso_handle (so a file that only includes this header emits none of it):
+// a shared object unloaded while records still point into it (dlclose)
+// leaves them copies. It runs at exit too, where the copies are not needed
+// (the main program is skipped; a shared object linked at start-up pays one
+// pass over the live records). Hidden: it must name its own module.
+LIFECYCLE_DETAIL_HIDDEN inline void keep_text_of_unloading_module(void*) noexcept {
+    registry* r = own_registry();
+    module_span m;
+    if (r == nullptr || !module_of(reinterpret_cast<const void*>(&keep_text_of_unloading_module), m) || m.main_program) return;
+    r->keep_module_text(m);
+}
+
+// Hidden, one set per module that uses the registry: glibc drops a module's
+// handlers when it is unloaded, and the registry counts how many ran.
+LIFECYCLE_DETAIL_HIDDEN inline void fork_prepare() noexcept { instance().before_fork(); }
+LIFECYCLE_DETAIL_HIDDEN inline void fork_done_in_parent() noexcept { instance().after_fork(false); }
+LIFECYCLE_DETAIL_HIDDEN inline void fork_done_in_child() noexcept { instance().after_fork(true); }
+
+} // namespace detail
+LIFECYCLE_END_NAMESPACE
+
+// ---- definitions of the cold paths (header-only, or the compiled library) ----
+#if LIFECYCLE_DETAIL_DEFINE_COLD
+
+#    include <cxxabi.h>
+
+extern void* __dso_handle __attribute__((visibility("hidden"))); // this module's, from the C runtime (as the compiler declares it)
+
+LIFECYCLE_BEGIN_NAMESPACE
+namespace detail {
+
+LIFECYCLE_DETAIL_HIDDEN LIFECYCLE_DETAIL_COLD void attach_module() noexcept {
+    ::pthread_atfork(&fork_prepare, &fork_done_in_parent, &fork_done_in_child);
+    abi::__cxa_atexit(&keep_text_of_unloading_module, nullptr, &__dso_handle);
+}
+
+LIFECYCLE_DETAIL_COLD void registry::check_modules() noexcept {
+#    if LIFECYCLE_DETAIL_MODULE_NOTES
+    const unsigned long long generation = module_generation();
+    if (modules_seen_.exchange(generation, std::memory_order_acq_rel) == generation) return;
+    const module_modes m = modes_of_modules();
+    if (m.mixed() && !said_mixed_.exchange(true))
+        std::fprintf(stderr,
+                     "lifecycle: this process mixes tracking modes: LIFECYCLE_TRACKING=1 in %s; LIFECYCLE_TRACKING=0 in %s. "
+                     "Handles created by files built with 0 are not tracked, and a lifecycle type that files of both "
+                     "modes share has two layouts: build every file of every module with one LIFECYCLE_TRACKING\n",
+                     m.tracking, m.untracked);
+    if (m.registries > 1 && !said_split_.exchange(true))
+        std::fprintf(stderr,
+                     "lifecycle: this process has %d registries (modules with tracking: %s): a scope sees only the "
+                     "handles of its own registry's modules; they were built with different versions of lifecycle, or "
+                     "used it first at the same moment\n",
+                     m.registries, m.tracking);
+#    endif
+}
+
+LIFECYCLE_DETAIL_COLD void registry::keep_module_text(const module_span& m) noexcept {
+    std::vector<void*> frames; // to symbolize once the shards are let go
+    auto copy = [&](const char*& text) {
+        if (!m.contains(text)) return;
+        try {
+            text = intern_name(text);
+        } catch (...) {
+            text = "(text of an unloaded module)";
+        }
+    };
+    if (m.contains(shards_.lease_code())) shards_.stop_leasing();
+    shards_.read_all([&](shard& s) {
+        for (record* r = s.head; r; r = r->next) {
+            copy(r->site.file);
+            copy(r->site.function);
+            copy(r->closed_elsewhere.file);
+            copy(r->closed_elsewhere.function);
+            for (std::uint32_t i = 0; r->stack && i < r->stack->depth; ++i) {
+                if (!m.contains(r->stack->frames[i])) continue;
+                try {
+                    frames.push_back(r->stack->frames[i]);
+                } catch (...) {
+                }
+            }
+        }
+    });
+    const report_hooks* h = report_hooks_in_reach();
+    if (h == nullptr || h->symbolize == nullptr) return;
+    frame_info info;
+    for (void* f : frames) h->symbolize(f, info);
+}
+
+} // namespace detail
+LIFECYCLE_END_NAMESPACE
+#endif // LIFECYCLE_DETAIL_DEFINE_COLD
+
+#endif // LIFECYCLE_DETAIL_REGISTRY_MODULES_HPP
