@@ -385,6 +385,47 @@ TEST_CASE("closer: a resource closed elsewhere is recorded as already closed, no
         (void)raw;
         ::close(reused);
     }
+#if LIFECYCLE_TRACKING
+    SUBCASE("a stale tracked handle (closed through another wrapper) and the number's new owner: not aliases") {
+        lifecycle_test::with_ownership warn{lifecycle::ownership_level::warn};
+        int problems = 0;
+        const auto previous = lifecycle::set_ownership_handler([&](const lifecycle::ownership_problem&) { ++problems; });
+        lifecycle::tracked_fd stale{::open("/dev/null", O_RDONLY), "stale"};
+        lifecycle::tracked_fd intruder{stale.get(), "intruder"};
+        CHECK_FALSE(intruder.close()); // `stale` holds a closed number now
+        lifecycle::tracked_fd fresh{::open("/dev/null", O_RDONLY), "fresh"};
+        REQUIRE(fresh.get() == stale.get()); // the lowest free number
+        const int n = fresh.get();
+        lifecycle::closer closer;
+        closer.add(std::move(fresh));
+        closer.add(std::move(stale)); // the newest: it was taken for the primary, `fresh` for its alias
+        const auto r = closer.close_all();
+        CHECK(r.find("stale")->outcome == close_outcome::already_closed); // not "failed", not an alias
+        CHECK(r.find("fresh")->outcome == close_outcome::closed);
+        CHECK(r.ok());
+        CHECK_FALSE(fd_is_open(n)); // the new resource is closed, not released as an alias
+        CHECK(problems == 3); // the second owner, its close while owned, the stale owner's end
+        lifecycle::set_ownership_handler(previous);
+    }
+#endif
+    SUBCASE("a tracked handle by reference, aliased to a callable that closes it: released, not closed again") {
+        lifecycle::tracked_fd fd{::open("/dev/null", O_RDONLY), "by ref"};
+        const int n = fd.get();
+        int calls = 0;
+        lifecycle::closer closer;
+        closer.add(fd);
+        closer.add(lifecycle::identity(lifecycle::fd_traits::identity_domain(), static_cast<std::uintptr_t>(n)),
+                   [&] { ++calls; return ::close(n); }, "call");
+        const auto r = closer.close_all();
+        CHECK(calls == 1);
+        CHECK(r.find("by ref")->outcome == close_outcome::alias);
+        CHECK_FALSE(fd); // it gave its handle up
+        const int reused = ::open("/dev/null", O_RDONLY);
+        REQUIRE(reused == n);
+        fd.reset(); // nothing to close: the reused number is not touched
+        CHECK(fd_is_open(reused));
+        ::close(reused);
+    }
     SUBCASE("an object whose is_open() says it is closed") {
         openable o;
         o.close();

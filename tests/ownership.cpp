@@ -146,6 +146,34 @@ TEST_CASE("close() on a handle another wrapper already closed returns closed_els
     ::close(reused);
 }
 
+TEST_CASE("reset(h) of a stale owner with its old number takes h: the number's new resource, closed once") {
+    capture_ownership problems;
+    lifecycle::tracked_fd first{open_null(), "first"};
+    const int fd = first.get();
+    lifecycle::tracked_fd second{fd, "second"};
+    CHECK_FALSE(second.close()); // first is stale now
+    const int reused = open_null();
+    REQUIRE(reused == fd);
+    problems.entries.clear();
+    first.reset(reused, "new"); // not "the handle already held": that one is closed
+    CHECK(first.get() == reused);
+    CHECK(first.label() == "new");
+    REQUIRE(problems.entries.size() == 1); // the stale owner's end, as when it is destroyed
+    CHECK(problems.entries[0].issue == ownership_issue::already_closed);
+    CHECK(fd_is_open(reused));
+    CHECK_FALSE(first.close());
+    CHECK_FALSE(fd_is_open(reused)); // closed by the reset wrapper: not leaked
+    CHECK(problems.entries.size() == 1);
+}
+
+TEST_CASE("reset(h) with the handle already held (not stale) closes nothing (control)") {
+    lifecycle::tracked_fd a{open_null(), "a"};
+    const int fd = a.get();
+    a.reset(fd, "again");
+    CHECK(a.get() == fd);
+    CHECK(fd_is_open(fd));
+}
+
 TEST_CASE("without ownership checks the double close happens and fails (control)") {
     capture_ownership problems{ownership_level::ignore};
     lifecycle::tracked_fd first{open_null(), "first"};

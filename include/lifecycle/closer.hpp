@@ -22,7 +22,8 @@
 // reference and a shared_ptr to one object, or what a `close_traits`
 // specialization says) are closed once; the others are recorded as aliases
 // naming the entry that closed it, and owning aliases are dropped without
-// closing (a tracked alias is `release()`d). Order: last added, first closed.
+// closing (a tracked alias is `release()`d, by value or by reference when
+// another object closes it). Order: last added, first closed.
 // Errors: a close that returns an error code, returns false or a non-zero
 // int, or throws anything, is kept in the result with the entry's name,
 // kind, identity and the site of the `add` call; the next entry is closed
@@ -87,19 +88,22 @@ LIFECYCLE_BEGIN_NAMESPACE
 /// lifecycle specializes it for `tracked<Traits>`: kind = Traits::kind_name(),
 /// identity = the handle value (or the traits' identity) within the traits'
 /// identity_domain() (an fd and a socket of one number are one object),
-/// open = holds a handle, close = `tracked::close()`.
+/// open = holds a handle, close = `tracked::close()`. A wrapper whose handle
+/// another wrapper closed (a stale owner) is not open and has no identity:
+/// recorded as already closed, never taken for an alias of the number's new
+/// owner.
 template <class T>
 struct close_traits {};
 
 template <class Traits>
 struct close_traits<tracked<Traits>> {
     static std::string_view kind_name() noexcept { return Traits::kind_name(); }
-    static bool is_open(const tracked<Traits>& h) noexcept { return static_cast<bool>(h); }
+    static bool is_open(const tracked<Traits>& h) noexcept { return h && !detail::holds_stale(h); }
     static identity identity_of(const tracked<Traits>& h) noexcept {
         using handle_type = typename tracked<Traits>::handle_type;
         if constexpr (detail::has_identity<Traits>::value || std::is_pointer_v<handle_type> ||
                       std::is_integral_v<handle_type> || std::is_enum_v<handle_type>) {
-            if (h) return identity(traits_ops<Traits>::identity_domain(), traits_ops<Traits>::identity(h.get()));
+            if (h && !detail::holds_stale(h)) return identity(traits_ops<Traits>::identity_domain(), traits_ops<Traits>::identity(h.get()));
         }
         return {}; // a handle type without an identity: never an alias
     }

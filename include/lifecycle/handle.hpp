@@ -166,6 +166,16 @@ struct handle_ops {
 
 } // namespace detail
 
+template <class Traits>
+class tracked;
+
+namespace detail {
+/// Returns: true if `h` holds a handle that another wrapper already closed
+/// (a stale owner: the number may belong to a new resource by now).
+template <class Traits>
+bool holds_stale(const tracked<Traits>& h) noexcept;
+} // namespace detail
+
 /// The move-only owner of one handle described by `Traits` (lifecycle/traits.hpp).
 template <class Traits>
 class tracked {
@@ -252,9 +262,11 @@ public:
 
     /// Effects: if `h` is the handle already held, nothing (it is never closed
     /// twice); otherwise closes the held handle as `reset()` does and takes
-    /// ownership of `h` as the constructor does.
+    /// ownership of `h` as the constructor does. A wrapper whose handle
+    /// another wrapper closed holds a number that a new resource may have
+    /// by now: `h` equal to it is that new resource, and is taken.
     void reset(handle_type h, std::string_view label = {}, source_site site = source_site::current()) noexcept {
-        if (ops::is_valid(handle_) && ops::same(h, handle_)) return;
+        if (ops::is_valid(handle_) && ops::same(h, handle_) && !detail::holds_stale(*this)) return;
         if (ops::is_valid(handle_)) {
             handle_type old = std::exchange(handle_, Traits::invalid());
             closer_type::close_quietly(std::move(old), take_token(), site);
@@ -292,6 +304,8 @@ public:
 
     template <class T>
     friend void keep_alive(const tracked<T>& h, std::string_view reason);
+    template <class T>
+    friend bool detail::holds_stale(const tracked<T>& h) noexcept;
 
     /// Returns: the label given at creation; empty when untracked or empty.
     std::string_view label() const noexcept {
@@ -383,6 +397,16 @@ private:
     static void check_use() noexcept {}
 #endif
 };
+
+template <class Traits>
+bool detail::holds_stale(const tracked<Traits>& h) noexcept {
+#if LIFECYCLE_TRACKING
+    return h && detail::stale(h.live_record());
+#else
+    (void)h;
+    return false;
+#endif
+}
 
 /// Effects: marks the resource `h` holds as intentionally long-lived: leak
 /// scopes and the at-exit report count it under `reason` instead of

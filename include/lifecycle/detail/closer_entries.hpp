@@ -169,7 +169,9 @@ struct value_entry final : pending_entry {
     value_entry(T&& t, std::string_view n, const source_site& s)
         : pending_entry(n.empty() ? ops::label(t) : n, ops::kind(), s), payload(std::move(t)) {
         created_at = ops::created_at(payload);
-        empty = ops::state(payload) == open_state::closed;
+        // A stale tracked handle is not empty: it is already closed.
+        if constexpr (is_tracked<T>::value) empty = !payload;
+        else empty = ops::state(payload) == open_state::closed;
     }
     identity current_identity() const noexcept override { return ops::id(payload); }
     open_state state() const noexcept override { return ops::state(payload); }
@@ -195,6 +197,12 @@ struct reference_entry final : pending_entry {
     identity current_identity() const noexcept override { return ops::id(*target); }
     open_state state() const noexcept override { return ops::state(*target); }
     std::error_code close() override { return ops::close(*target); }
+    /// An alias closed through an entry over another object: a referenced
+    /// tracked handle gives its handle up, or it would close it again later.
+    void forget() noexcept override {
+        if constexpr (is_tracked<T>::value)
+            if (primary && primary->object() != target) (void)target->release(source_site{}); // no site of lifecycle's own
+    }
     const void* object() const noexcept override { return target; }
     T* target;
 };

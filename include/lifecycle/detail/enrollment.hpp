@@ -91,6 +91,12 @@ inline bool closed_elsewhere(token t, const source_site& at) noexcept {
     return false;
 }
 
+/// Returns: true if `t`'s wrapper is a stale owner: another wrapper closed
+/// the handle it holds (nothing is reported; closing it will be).
+inline bool stale(const record* t) noexcept {
+    return LIFECYCLE_DETAIL_UNLIKELY(t != nullptr && t->claimed) && owners().was_closed_elsewhere(t);
+}
+
 /// Effects: the one close_failure builder: hands the handler a failure with
 /// what the record knows (`kind` names an untracked resource).
 LIFECYCLE_DETAIL_COLD void report_failure(token t, std::string_view kind, const std::error_code& ec,

@@ -112,6 +112,15 @@ public:
         return closing_state::still_owned;
     }
 
+    /// Returns: true if another wrapper closed the handle `r` claimed (its
+    /// wrapper is a stale owner: the number may belong to a new resource).
+    bool was_closed_elsewhere(const record* r) noexcept {
+        if (!r->claimed) return false;
+        const std::size_t b = owner_bucket(r->kind->domain, r->identity);
+        lock_guard<spin_lock> lock(owner_locks_[b % owner_lock_count].lock);
+        return r->was_closed_elsewhere;
+    }
+
     /// Effects: takes `r` out of the index (before it retires).
     void unclaim(record* r) noexcept {
         record** heads = owner_heads_.load(std::memory_order_acquire);
