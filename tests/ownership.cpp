@@ -312,6 +312,30 @@ TEST_CASE("fds and sockets share a domain; other kinds do not") {
     CHECK(problems.entries.size() == 1);
 }
 
+TEST_CASE("the owner index grows: among 200,000 claimed handles every second owner is found, every close once") {
+    capture_ownership problems;
+    using fake = lifecycle::tracked<lifecycle_test::fake_traits<tag_a>>;
+    const long closes_before = lifecycle_test::fake_traits<tag_a>::closes().load();
+    constexpr int n = 200000;
+    std::vector<fake> owners;
+    owners.reserve(n);
+    for (int i = 0; i < n; ++i) owners.emplace_back(i, "owner"); // the table doubles many times meanwhile
+    CHECK(problems.entries.empty());
+    {
+        std::vector<fake> intruders;
+        for (int i = 0; i < n; i += 997) intruders.emplace_back(i, "intruder");
+        CHECK(problems.entries.size() == intruders.size()); // each found through its bucket after the growth
+        for (const auto& e : problems.entries) CHECK(e.issue == ownership_issue::second_owner);
+        problems.entries.clear();
+        for (auto& f : intruders) CHECK_FALSE(f.close()); // closed while owned: the owners become stale
+        CHECK(problems.entries.size() == intruders.size());
+    }
+    problems.entries.clear();
+    owners.clear(); // the stale owners do not close again
+    CHECK(lifecycle_test::fake_traits<tag_a>::closes().load() - closes_before == n);
+    CHECK(problems.entries.size() == (n + 996) / 997); // each stale owner's end: already closed
+}
+
 TEST_CASE("warn_once reports each distinct problem once; warn reports every time") {
     auto twice = [] {
         for (int i = 0; i < 2; ++i) {

@@ -54,29 +54,41 @@ public:
     owner_index& operator=(const owner_index&) = delete;
 
     // Records whose wrappers claimed their handle, hashed by (domain, identity)
-    // into buckets chained through the records; one spin lock per 256th of
-    // the buckets. A record is unclaimed before it retires, so a record seen
-    // under its bucket's lock is live and its fields are stable.
+    // into buckets chained through the records; one spin lock per stripe,
+    // bucket % 256, whatever the table's size (a power of two >= 256). A
+    // record is unclaimed before it retires, so a record seen under its
+    // stripe's lock is live and its fields are stable. The table doubles
+    // when a stripe has more claims than half its buckets (grow() holds
+    // every stripe): a claim then walks half a record on average, so its
+    // cost at a million claimed handles is that with none (8-16 B per
+    // claimed handle; a load of 1 halves that but costs 1.4x at 1M, 2: 3x).
 
     /// Effects: indexes `r` (already enrolled with `identity`).
     /// Returns: true, and the oldest other live record claiming the same
     /// handle in `other`, if there is one.
     bool claim(record* r, owner_view& other) noexcept {
-        record** heads = owner_buckets();
-        if (!heads) return false;
-        const std::size_t b = owner_bucket(r->kind->domain, r->identity);
-        lock_guard<spin_lock> lock(owner_locks_[b % owner_lock_count].lock);
+        if (!first_table()) return false;
+        const std::uint64_t h = owner_hash(r);
+        owner_lock& stripe = stripe_of(h);
+        table* grown_from = nullptr;
         const record* oldest = nullptr;
-        for (const record* o = heads[b]; o; o = o->owner_next) // newest first
-            if (o->identity == r->identity && o->kind->domain == r->kind->domain && !o->was_closed_elsewhere) oldest = o;
-        if (oldest) describe(*oldest, other);
-        r->owner_prev = nullptr;
-        r->owner_next = heads[b];
-        if (heads[b]) heads[b]->owner_prev = r;
-        heads[b] = r;
-        r->claimed = true;
-        r->was_closed_elsewhere = false;
-        r->closed_elsewhere = source_site{};
+        {
+            lock_guard<spin_lock> lock(stripe.lock);
+            table* t = table_.load(std::memory_order_relaxed); // stable: grow() holds every stripe
+            record*& head = t->heads[h & t->mask];
+            for (const record* o = head; o; o = o->owner_next) // newest first
+                if (o->identity == r->identity && o->kind->domain == r->kind->domain && !o->was_closed_elsewhere) oldest = o;
+            if (oldest) describe(*oldest, other);
+            r->owner_prev = nullptr;
+            r->owner_next = head;
+            if (head) head->owner_prev = r;
+            head = r;
+            r->claimed = true;
+            r->was_closed_elsewhere = false;
+            r->closed_elsewhere = source_site{};
+            if (2 * ++stripe.claims > (t->mask + 1) / owner_lock_count) grown_from = t;
+        }
+        if (LIFECYCLE_DETAIL_UNLIKELY(grown_from != nullptr)) grow(grown_from);
         return oldest != nullptr;
     }
 
@@ -91,16 +103,16 @@ public:
     enum class closing_state { alone, already_closed, still_owned };
     closing_state closing(record* r, const source_site& at, owner_view& who) noexcept {
         if (!r->claimed) return closing_state::alone;
-        record** heads = owner_heads_.load(std::memory_order_acquire);
-        const std::size_t b = owner_bucket(r->kind->domain, r->identity);
-        lock_guard<spin_lock> lock(owner_locks_[b % owner_lock_count].lock);
-        unlink_claim(r, heads, b);
+        const std::uint64_t h = owner_hash(r);
+        owner_lock& stripe = stripe_of(h);
+        lock_guard<spin_lock> lock(stripe.lock);
+        record*& head = unlink_claim(r, stripe, h);
         if (r->was_closed_elsewhere) {
             describe(*r, who);
             return closing_state::already_closed;
         }
         const record* oldest = nullptr;
-        for (record* o = heads[b]; o; o = o->owner_next) {
+        for (record* o = head; o; o = o->owner_next) {
             if (o == r || o->identity != r->identity || o->kind->domain != r->kind->domain) continue;
             if (o->was_closed_elsewhere) continue; // a stale owner: its handle was closed before, not by r
             o->was_closed_elsewhere = true;
@@ -116,17 +128,16 @@ public:
     /// wrapper is a stale owner: the number may belong to a new resource).
     bool was_closed_elsewhere(const record* r) noexcept {
         if (!r->claimed) return false;
-        const std::size_t b = owner_bucket(r->kind->domain, r->identity);
-        lock_guard<spin_lock> lock(owner_locks_[b % owner_lock_count].lock);
+        lock_guard<spin_lock> lock(stripe_of(owner_hash(r)).lock);
         return r->was_closed_elsewhere;
     }
 
     /// Effects: takes `r` out of the index (before it retires).
     void unclaim(record* r) noexcept {
-        record** heads = owner_heads_.load(std::memory_order_acquire);
-        const std::size_t b = owner_bucket(r->kind->domain, r->identity);
-        lock_guard<spin_lock> lock(owner_locks_[b % owner_lock_count].lock);
-        unlink_claim(r, heads, b);
+        const std::uint64_t h = owner_hash(r);
+        owner_lock& stripe = stripe_of(h);
+        lock_guard<spin_lock> lock(stripe.lock);
+        unlink_claim(r, stripe, h);
     }
 
     /// Returns: the interned tombstone for a wrapper that stopped owning
@@ -150,7 +161,7 @@ public:
     // Registered with pthread_atfork when the index is first used: a lock a
     // vanished thread of the parent held is free in the child.
     void after_fork_in_child() noexcept {
-        for (owner_lock& l : owner_locks_) new (&l.lock) spin_lock();
+        for (owner_lock& l : owner_locks_) new (&l.lock) spin_lock(); // claims counts stay: the chains do
         tombstones_.after_fork_in_child();
     }
     static void fork_child() noexcept;
@@ -172,40 +183,86 @@ private:
         v.label[n] = '\0';
     }
 
-    static constexpr std::size_t owner_bucket_count = std::size_t(1) << 16;
+    struct table {
+        std::size_t mask; // buckets - 1
+        record* heads[1]; // `mask + 1` of them (allocated so)
+    };
+    struct alignas(64) owner_lock {
+        spin_lock lock;
+        std::size_t claims = 0; // claimed records in the stripe's buckets
+    };
     static constexpr std::size_t owner_lock_count = 256;
+    static constexpr std::size_t first_buckets = 4096;
 
-    std::size_t owner_bucket(std::uint32_t domain, std::uintptr_t identity) const noexcept {
-        std::uint64_t h = (std::uint64_t(identity) ^ (std::uint64_t(domain) << 56)) * 0x9E3779B97F4A7C15ull;
-        return static_cast<std::size_t>(h >> 48); // 16 bits
+    static std::uint64_t owner_hash(const record* r) noexcept {
+        std::uint64_t h = std::uint64_t(r->identity) ^ (std::uint64_t(r->kind->domain) << 56);
+        h ^= h >> 33;
+        h *= 0xFF51AFD7ED558CCDull;
+        h ^= h >> 33; // the low bits pick the stripe and the bucket: mixed from all of them
+        return h;
+    }
+    owner_lock& stripe_of(std::uint64_t h) noexcept { return owner_locks_[h % owner_lock_count]; }
+
+    static table* new_table(std::size_t buckets) noexcept {
+        // calloc: the pages of a large table stay untouched until used
+        void* p = std::calloc(1, sizeof(table) + (buckets - 1) * sizeof(record*));
+        if (p == nullptr) return nullptr;
+        table* t = static_cast<table*>(p);
+        t->mask = buckets - 1;
+        return t;
     }
 
-    // Allocated on first claim (calloc: pages stay untouched until used).
-    record** owner_buckets() noexcept {
-        record** b = owner_heads_.load(std::memory_order_acquire);
-        if (LIFECYCLE_DETAIL_LIKELY(b != nullptr)) return b;
+    // Allocated on first claim.
+    table* first_table() noexcept {
+        table* t = table_.load(std::memory_order_acquire);
+        if (LIFECYCLE_DETAIL_LIKELY(t != nullptr)) return t;
         owner_once_.call([this] {
-            owner_heads_.store(static_cast<record**>(std::calloc(owner_bucket_count, sizeof(record*))),
-                               std::memory_order_release);
+            table_.store(new_table(first_buckets), std::memory_order_release);
             ::pthread_atfork(nullptr, nullptr, &owner_index::fork_child);
         });
-        return owner_heads_.load(std::memory_order_acquire);
+        return table_.load(std::memory_order_acquire);
     }
 
-    // Requires: the bucket's lock held, r claimed.
-    static void unlink_claim(record* r, record** heads, std::size_t b) noexcept {
+    // Doubles `from` (unless another claim did already), holding every
+    // stripe; out of memory keeps the table as it is (longer chains).
+    void grow(table* from) noexcept {
+        for (owner_lock& l : owner_locks_) l.lock.lock();
+        table* t = table_.load(std::memory_order_relaxed);
+        table* bigger = t == from ? new_table(2 * (t->mask + 1)) : nullptr;
+        if (bigger != nullptr) {
+            for (std::size_t b = 0; b <= t->mask; ++b) {
+                for (record* r = t->heads[b]; r;) {
+                    record* next = r->owner_next;
+                    record*& head = bigger->heads[owner_hash(r) & bigger->mask];
+                    r->owner_prev = nullptr;
+                    r->owner_next = head;
+                    if (head) head->owner_prev = r;
+                    head = r;
+                    r = next;
+                }
+            }
+            table_.store(bigger, std::memory_order_release);
+            std::free(t); // nobody reads it: every reader holds a stripe
+        }
+        for (std::size_t i = owner_lock_count; i-- > 0;) owner_locks_[i].lock.unlock();
+    }
+
+    // Requires: `stripe` (the stripe of `h`, r's hash) held, r claimed.
+    // Returns: the head of r's bucket.
+    record*& unlink_claim(record* r, owner_lock& stripe, std::uint64_t h) noexcept {
+        table* t = table_.load(std::memory_order_relaxed);
+        record*& head = t->heads[h & t->mask];
         if (r->owner_prev) r->owner_prev->owner_next = r->owner_next;
-        else heads[b] = r->owner_next;
+        else head = r->owner_next;
         if (r->owner_next) r->owner_next->owner_prev = r->owner_prev;
         r->owner_prev = r->owner_next = nullptr;
         r->claimed = false;
+        --stripe.claims;
+        return head;
     }
 
-    std::atomic<record**> owner_heads_{nullptr};
+    std::atomic<table*> table_{nullptr};
     once_flag owner_once_;
-    struct alignas(64) owner_lock {
-        spin_lock lock;
-    };
     owner_lock owner_locks_[owner_lock_count];
     intern_table<tombstone> tombstones_;
 };
