@@ -138,3 +138,43 @@ endif()
 # Run it by hand: tests/program_fork_storm [forks]. Disabled so that CI does
 # not fail at random; enable it with the fix.
 set_tests_properties(program.fork_storm PROPERTIES DISABLED TRUE)
+
+# The frameworks' XML reports, read by a real XML parser: a leaking test case
+# is a failure there too (doctest's JUnit reporter ignores messages), and
+# lifecycle writes nothing to stdout (doctest's reports go there).
+find_package(Python3 COMPONENTS Interpreter)
+if(Python3_FOUND)
+  set(lifecycle_reporter_xml ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/programs/reporter_xml.py)
+  set(lifecycle_doctest_cases --fail "leaking test case" --fail "fixture test case that leaks"
+                              --fail "leaking test case with subcases" --pass "clean test case" --pass "decorated opt-out")
+  foreach(reporter junit xml)
+    add_test(NAME program.doctest_auto.report_${reporter}
+      COMMAND ${lifecycle_reporter_xml} --xml stdout --summary ${lifecycle_doctest_cases}
+              -- $<TARGET_FILE:program_doctest_auto> --lifecycle-detect-leaks -r=${reporter})
+  endforeach()
+  add_test(NAME program.doctest_leaks.report_junit
+    COMMAND ${lifecycle_reporter_xml} --xml stdout --fail "fixture test case that leaks"
+            --fail "check macro on a leaking scope" --fail "require macro on a leaking scope" --pass "clean test case"
+            -- $<TARGET_FILE:program_doctest_leaks> -r=junit)
+  if(TARGET program_gtest_auto)
+    add_test(NAME program.gtest_auto.report_xml
+      COMMAND ${lifecycle_reporter_xml} --xml ${CMAKE_CURRENT_BINARY_DIR}/gtest_auto.report.xml
+              --summary --fail leaking.test_case --fail leaky_fixture.leaks --pass clean.test_case --pass opt_out.in_test
+              -- $<TARGET_FILE:program_gtest_auto> --lifecycle-detect-leaks
+                 --gtest_output=xml:${CMAKE_CURRENT_BINARY_DIR}/gtest_auto.report.xml)
+  endif()
+  if(TARGET program_catch2_auto)
+    foreach(reporter junit xml)
+      # Catch2's JUnit report lists only test cases with assertions: no --pass there.
+      set(passes)
+      if(reporter STREQUAL "xml")
+        set(passes --pass "clean test case")
+      endif()
+      add_test(NAME program.catch2_auto.report_${reporter}
+        COMMAND ${lifecycle_reporter_xml} --xml ${CMAKE_CURRENT_BINARY_DIR}/catch2_auto.report.${reporter}
+                --summary --fail "leaking test case" --fail "fixture test case that leaks" ${passes}
+                -- $<TARGET_FILE:program_catch2_auto> --lifecycle-detect-leaks -r ${reporter}
+                   -o ${CMAKE_CURRENT_BINARY_DIR}/catch2_auto.report.${reporter})
+    endforeach()
+  endif()
+endif()
