@@ -178,3 +178,6 @@ if(Python3_FOUND)
     endforeach()
   endif()
 endif()
+
+# Allowed tests skip the grace wait: a run that waits exceeds this timeout.
+set_tests_properties(program.doctest_auto.allowed_grace PROPERTIES TIMEOUT 15)

@@ -287,6 +287,12 @@ inline void configure(int* argc, char** argv) {
         if (!s.detect && (s.max_leaks || s.max_weight || !s.max_live.empty() || s.grace_ms))
             std::fputs("lifecycle: leak thresholds and the grace period have no effect without --lifecycle-detect-leaks "
                        "or LIFECYCLE_DETECT_LEAKS=1\n", stderr);
+#if !LIFECYCLE_TRACKING
+        if (s.detect)
+            std::fputs("lifecycle: leak detection was requested, but this binary is built with LIFECYCLE_TRACKING=0 "
+                       "(NDEBUG is defined, e.g. a CMake Release build): nothing is tracked and no leak can be reported; "
+                       "build the tests with LIFECYCLE_TRACKING=1\n", stderr);
+#endif
     }
     if (argc && argv) {
         int kept = 0;
@@ -403,7 +409,7 @@ public:
         leak_report r = scope_.check();
         bool over = over_thresholds(settings_, r);
         std::string waited;
-        if (over && settings_.grace_ms > 0) {
+        if (over && settings_.grace_ms > 0 && !allowed()) { // an allowed test's leaks fail nothing: no wait
             const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(settings_.grace_ms);
             auto step = std::chrono::milliseconds(1);
             while (over && std::chrono::steady_clock::now() < deadline) {
@@ -454,6 +460,13 @@ public:
     }
 
 private:
+    // The current test case opted out (a decorator, a tag or allow_leaks()).
+    bool allowed() const {
+        state& st = global();
+        std::lock_guard<std::mutex> lock(st.mutex);
+        return attached_ && st.current && st.current->allowed;
+    }
+
     test_leak_settings settings_;
     leak_scope scope_;
     std::map<std::string, kind_peak> before_;
