@@ -28,7 +28,7 @@
 #
 # EXPECT_FAILURES (the negative control): the test passes only when exactly the
 # blocks opening at those lines fail.
-cmake_minimum_required(VERSION 3.21)
+cmake_minimum_required(VERSION 3.16)
 
 foreach(var IN ITEMS README BUILD_DIR TARGET SOURCE PRELUDE OUT_DIR)
   if(NOT DEFINED ${var})
@@ -54,29 +54,9 @@ foreach(arg IN LISTS with_source)
   endif()
 endforeach()
 
-# ---- README as a list of lines ---------------------------------------------
-# A CMake list splits at ';' and treats '\', '[' and ']' specially: they are
-# stood in for by control characters while the lines are lists, and restored
-# in the files written.
-string(ASCII 1 semicolon)
-string(ASCII 2 backslash)
-string(ASCII 3 open_bracket)
-string(ASCII 4 close_bracket)
-file(READ "${README}" text)
-string(REPLACE "\r" "" text "${text}")
-string(REPLACE "\\" "${backslash}" text "${text}")
-string(REPLACE ";" "${semicolon}" text "${text}")
-string(REPLACE "[" "${open_bracket}" text "${text}")
-string(REPLACE "]" "${close_bracket}" text "${text}")
-string(REPLACE "\n" ";" lines "${text}")
-
-function(restore out value)
-  string(REPLACE "${semicolon}" ";" value "${value}")
-  string(REPLACE "${open_bracket}" "[" value "${value}")
-  string(REPLACE "${close_bracket}" "]" value "${value}")
-  string(REPLACE "${backslash}" "\\" value "${value}")
-  set(${out} "${value}" PARENT_SCOPE)
-endfunction()
+# ---- README as a list of lines (script-helpers.cmake) ----------------------
+include(${CMAKE_CURRENT_LIST_DIR}/script-helpers.cmake)
+lifecycle_read_lines(lines "${README}")
 
 file(REMOVE_RECURSE "${OUT_DIR}")
 file(MAKE_DIRECTORY "${OUT_DIR}")
@@ -112,7 +92,7 @@ function(compile_block open_line mode block_lines)
   else()
     set(content "${header}#line ${first_line} \"${README}\"\n${code}")
   endif()
-  restore(content "${content}")
+  lifecycle_literal(content "${content}")
   set(block_file "${OUT_DIR}/line_${open_line}.cpp")
   file(WRITE "${block_file}" "${content}")
 
@@ -211,7 +191,7 @@ if(marker_mode)
 endif()
 
 foreach(p IN LISTS problems)
-  restore(p "${p}")
+  lifecycle_literal(p "${p}")
   message("readme-blocks: ${p}")
 endforeach()
 list(LENGTH failed failed_count)

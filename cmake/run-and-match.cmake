@@ -16,7 +16,7 @@
 # line. CMake regular expressions have no \d or {n}: use [0-9]+. A missing
 # EXPECT file is an error (every example states what it prints). Used by
 # CMake (examples/CMakeLists.txt) and meson (examples/meson.build).
-cmake_minimum_required(VERSION 3.21)
+cmake_minimum_required(VERSION 3.16)
 
 if(NOT DEFINED PROGRAM)
   message(FATAL_ERROR "run-and-match: PROGRAM is not set")
@@ -27,24 +27,9 @@ if(NOT DEFINED EXPECT OR NOT EXISTS "${EXPECT}")
 endif()
 
 # Read the expectations line by line, keeping ';', '[' and ']' literal (CMake
-# lists would split on the first and group on the others).
-file(READ "${EXPECT}" content)
-string(ASCII 1 semi)
-string(ASCII 2 open)
-string(ASCII 3 close)
-string(REPLACE ";" "${semi}" content "${content}")
-string(REPLACE "[" "${open}" content "${content}")
-string(REPLACE "]" "${close}" content "${content}")
-string(REPLACE "\r" "" content "${content}")
-string(REPLACE "\n" ";" lines "${content}")
-
-# Lists keep the placeholders; literal() restores a line just before use.
-function(literal out in)
-  string(REPLACE "${semi}" ";" value "${in}")
-  string(REPLACE "${open}" "[" value "${value}")
-  string(REPLACE "${close}" "]" value "${value}")
-  set(${out} "${value}" PARENT_SCOPE)
-endfunction()
+# lists would split on the first and group on the others): script-helpers.cmake.
+include(${CMAKE_CURRENT_LIST_DIR}/script-helpers.cmake)
+lifecycle_read_lines(lines "${EXPECT}")
 
 set(expected_rc 0)
 set(env_args)
@@ -56,7 +41,7 @@ foreach(line IN LISTS lines)
   elseif(line MATCHES "^#[ \t]*exit-code:[ \t]*(-?[0-9]+)[ \t]*$")
     set(expected_rc ${CMAKE_MATCH_1})
   elseif(line MATCHES "^#[ \t]*env:[ \t]*([A-Za-z_][A-Za-z0-9_]*=.*)$")
-    literal(assignment "${CMAKE_MATCH_1}")
+    lifecycle_literal(assignment "${CMAKE_MATCH_1}")
     list(APPEND env_args "${assignment}")
   elseif(line MATCHES "^#")
     continue()
@@ -85,13 +70,13 @@ if(NOT "${rc}" STREQUAL "${expected_rc}")
   list(APPEND failures "exit code ${rc}, expected ${expected_rc}")
 endif()
 foreach(raw IN LISTS must)
-  literal(p "${raw}")
+  lifecycle_literal(p "${raw}")
   if(NOT output MATCHES "${p}")
     list(APPEND failures "no match for: ${p}")
   endif()
 endforeach()
 foreach(raw IN LISTS must_not)
-  literal(p "${raw}")
+  lifecycle_literal(p "${raw}")
   if(output MATCHES "${p}")
     list(APPEND failures "forbidden match for: !${p}  (matched: ${CMAKE_MATCH_0})")
   endif()

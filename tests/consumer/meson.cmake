@@ -6,7 +6,7 @@
 # gets the project (tests/consumer/meson/meson.build and ../main.cpp) and
 # subprojects/lifecycle, a symlink to LIFECYCLE_SOURCE_DIR: nothing is
 # downloaded, no wrap file is needed. Then meson setup, compile, run.
-cmake_minimum_required(VERSION 3.21)
+cmake_minimum_required(VERSION 3.16)
 if(NOT MESON)
   find_program(MESON meson)
 endif()
@@ -24,15 +24,9 @@ file(CREATE_LINK "${LIFECYCLE_SOURCE_DIR}" "${src}/subprojects/lifecycle" SYMBOL
 if(CXX)
   set(ENV{CXX} "${CXX}")
 endif()
-function(step what)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "meson consumer: ${what} failed (exit code ${rc}):\n${out}")
-  endif()
-  message("meson consumer: ${what}: ok")
-endfunction()
-step("meson setup" "${MESON}" setup "${build}" "${src}")
-step("meson compile" "${MESON}" compile -C "${build}")
+include(${CMAKE_CURRENT_LIST_DIR}/../../cmake/script-helpers.cmake)
+lifecycle_step("meson consumer" "meson setup" "${MESON}" setup "${build}" "${src}")
+lifecycle_step("meson consumer" "meson compile" "${MESON}" compile -C "${build}")
 execute_process(COMMAND "${build}/consumer" ${ARGS} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out TIMEOUT 60)
 message("${out}")
 if(NOT rc EQUAL 0)
