@@ -6,6 +6,11 @@
 # -fsyntax-only, and the directory to run it in. <who> names the caller in the
 # error when the build tree has no such command. Used by compile-fail.cmake
 # and readme-blocks.cmake.
+#
+# cmake-3.16: allow string(JSON) (tests/CMakeLists.txt registers the tests that run this only with CMake 3.20 or later)
+if(CMAKE_VERSION VERSION_LESS 3.19)
+  message(FATAL_ERROR "compile-command.cmake reads compile_commands.json with string(JSON): CMake 3.19 or later")
+endif()
 function(lifecycle_compile_command build_dir source target out_command out_dir who)
   file(READ "${build_dir}/compile_commands.json" commands)
   string(JSON count LENGTH "${commands}")

@@ -16,7 +16,7 @@
 # would then pass too. The command line comes from BUILD_DIR's
 # compile_commands.json and runs with -fsyntax-only, outside the build tool, so
 # the tests run in parallel. tests/CMakeLists.txt registers one test per file.
-cmake_minimum_required(VERSION 3.21)
+cmake_minimum_required(VERSION 3.16)
 
 get_filename_component(name "${SOURCE}" NAME)
 file(STRINGS "${SOURCE}" expectations REGEX "^[ \t]*//[ \t]*expected-error:")

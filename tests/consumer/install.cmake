@@ -3,7 +3,7 @@
 #
 # The consumer tests' fixture: a fresh `cmake --install` of the build tree into
 # PREFIX, then a check that the layout is what the README promises.
-cmake_minimum_required(VERSION 3.21)
+cmake_minimum_required(VERSION 3.16)
 file(REMOVE_RECURSE "${PREFIX}")
 execute_process(COMMAND "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${PREFIX}"
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)

@@ -4,7 +4,7 @@
 #
 # Consumer test: compiles SOURCE with nothing but `pkg-config --cflags --libs
 # lifecycle`, runs it, and checks that the .pc file carries the backend's flags.
-cmake_minimum_required(VERSION 3.21)
+cmake_minimum_required(VERSION 3.16)
 find_program(PKG_CONFIG NAMES pkg-config pkgconf)
 if(NOT PKG_CONFIG)
   message(FATAL_ERROR "pkg-config was not found (apt-get install pkg-config)")

@@ -6,6 +6,8 @@
 # readme_blocks is never built: its one source gives compile_commands.json the
 # command line (compiler, standard, include paths, definitions) the blocks are
 # compiled with, framework include paths included.
+#
+# cmake-3.16: allow EXPORT_COMPILE_COMMANDS(target-property) (tests/CMakeLists.txt includes this file only with CMake 3.20 or later)
 add_library(readme_blocks OBJECT EXCLUDE_FROM_ALL ${CMAKE_CURRENT_LIST_DIR}/block.cpp)
 set_target_properties(readme_blocks PROPERTIES EXPORT_COMPILE_COMMANDS ON)
 target_link_libraries(readme_blocks PRIVATE lifecycle::lifecycle doctest::doctest
