@@ -5,6 +5,9 @@
 #
 #   consumer.install           cmake --install into <build>/consumer/prefix (fixture)
 #   consumer.find_package      CMake project: find_package(lifecycle CONFIG REQUIRED)
+#   consumer.find_package.empty_build_type
+#                              the same with CMAKE_BUILD_TYPE empty: frames still
+#                              have file:line (lifecycle::lifecycle adds -g)
 #   consumer.pkg-config        plain compiler + `pkg-config --cflags --libs lifecycle`
 #   consumer.add_subdirectory  CMake project: add_subdirectory(<lifecycle>)
 #   consumer.meson             meson project: lifecycle as a subproject (symlink)
@@ -44,6 +47,14 @@ if(LIFECYCLE_INSTALL)
       --build-options ${lifecycle_consumer_options} -DCMAKE_PREFIX_PATH=${lifecycle_consumer_prefix}
       --test-command consumer ${lifecycle_consumer_args})
 
+  # No build type, hence no -g from CMake: the -g is lifecycle's.
+  add_test(NAME consumer.find_package.empty_build_type
+    COMMAND ${CMAKE_CTEST_COMMAND} --build-and-test
+      ${lifecycle_consumer_src}/find_package ${lifecycle_consumer_bin}/find_package_empty_build_type
+      ${lifecycle_consumer_build}
+      --build-options -DCMAKE_CXX_COMPILER=${CMAKE_CXX_COMPILER} -DCMAKE_BUILD_TYPE= -DCMAKE_PREFIX_PATH=${lifecycle_consumer_prefix}
+      --test-command consumer ${lifecycle_consumer_args})
+
   add_test(NAME consumer.pkg-config
     COMMAND ${CMAKE_COMMAND}
       -DPC_PATH=${lifecycle_consumer_prefix}/${CMAKE_INSTALL_DATADIR}/pkgconfig
@@ -51,7 +62,8 @@ if(LIFECYCLE_INSTALL)
       -DWORK=${lifecycle_consumer_bin}/pkg-config -DBACKEND=${LIFECYCLE_STACKTRACE_BACKEND}
       -DVERSION=${PROJECT_VERSION} "-DARGS=${lifecycle_consumer_args}"
       -P ${lifecycle_consumer_src}/pkg-config.cmake)
-  set_tests_properties(consumer.find_package consumer.pkg-config PROPERTIES FIXTURES_REQUIRED lifecycle_installed)
+  set_tests_properties(consumer.find_package consumer.find_package.empty_build_type consumer.pkg-config
+    PROPERTIES FIXTURES_REQUIRED lifecycle_installed)
 endif()
 
 # A subproject inherits the backend through the cache variable.
