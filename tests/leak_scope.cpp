@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -111,6 +112,32 @@ TEST_CASE("a resource closed on another thread than its creator retires") {
     closer.join();
     CHECK_FALSE(lifecycle_test::fd_is_open(raw));
     CHECK(scope.check().empty());
+}
+
+TEST_CASE("grace_ms: check() waits for another thread to close what it still holds, and only that long") {
+    lifecycle::leak_scope_options o;
+    o.policy = leak_policy::ignore;
+    SUBCASE("closed within the grace period: not a leak") {
+        o.grace_ms = 5000;
+        leak_scope scope{"graced", o};
+        tracked_fd fd = open_null("closed late");
+        std::thread worker([f = std::move(fd)]() mutable {
+            std::this_thread::sleep_for(std::chrono::milliseconds(30));
+            f.reset();
+        });
+        const lifecycle::leak_report r = scope.check(); // waits for the worker, not 5 s
+        worker.join();
+        CHECK(r.empty());
+    }
+    SUBCASE("still open after it: reported (and without one, at once)") {
+        o.grace_ms = 20;
+        leak_scope graced{"graced", o};
+        o.grace_ms = 0;
+        leak_scope ungraced{"ungraced", o};
+        tracked_fd fd = open_null("never closed");
+        CHECK(graced.check().count() == 1);
+        CHECK(ungraced.check().count() == 1);
+    }
 }
 
 TEST_CASE("resources of a thread that ended are still reported and still close") {

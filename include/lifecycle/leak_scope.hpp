@@ -27,6 +27,9 @@
 //               the scope's start and the check; fds nobody tracks are
 //               reported as their own group ("fd 9 -> /tmp/x")
 //   max_groups  groups shown in the text (the rest in one line)
+//   grace_ms    wait up to this long, re-checking, for other threads to close
+//               what they still hold (a worker that closes just after the
+//               scope ends); 0 (default): no wait
 //
 // Reports that a scope prints (policies print and abort, the assertion
 // macros, the at-exit report) are also appended as one JSON object per line
@@ -42,6 +45,7 @@
 #include <lifecycle/report.hpp>
 
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -119,6 +123,7 @@ struct leak_scope_options {
     std::vector<allow_rule> allow;  ///< rules that keep resources out of reports
     bool os_check = false;          ///< Linux: also report fds and threads nobody tracks
     std::size_t max_groups = 10;    ///< groups shown in the text; 0: all
+    unsigned grace_ms = 0;          ///< check(): wait up to this long for leaks to be closed (0: no wait)
 };
 
 namespace detail {
@@ -164,7 +169,9 @@ public:
     /// Returns: the resources created since this scope began (on its thread
     /// only, if so configured) that are still open.
     /// Kept-alive resources, allowed ones and leaks within the limits are
-    /// counted in `allowed()` instead.
+    /// counted in `allowed()` instead. With `grace_ms`, a non-empty report is
+    /// taken again (after 1, 2, 4 ... 20 ms) until it is empty or the grace
+    /// period is over.
     leak_report check() const;
 
     /// Returns: the scope's name.
@@ -184,6 +191,9 @@ private:
     // The OS cross-check: fds opened since the scope began that no live
     // tracked handle owns, and threads started and not ended.
     void add_os_findings(leak_report& r) const;
+
+    // One check, without the grace period.
+    leak_report check_once() const;
 #endif
 
     std::string name_;
@@ -374,6 +384,32 @@ LIFECYCLE_DETAIL_COLD leak_scope::~leak_scope() {
 
 LIFECYCLE_DETAIL_COLD leak_report leak_scope::check() const {
 #if LIFECYCLE_TRACKING
+    leak_report r = check_once();
+    if (r.empty() || options_.grace_ms == 0) return r;
+    auto now_ms = [] {
+        timespec t{};
+        ::clock_gettime(CLOCK_MONOTONIC, &t);
+        return static_cast<std::uint64_t>(t.tv_sec) * 1000u + static_cast<std::uint64_t>(t.tv_nsec) / 1000000u;
+    };
+    const std::uint64_t deadline = now_ms() + options_.grace_ms;
+    for (long step_ms = 1; !r.empty();) {
+        const std::uint64_t now = now_ms();
+        if (now >= deadline) break;
+        const long wait_ms = static_cast<long>(std::min<std::uint64_t>(static_cast<std::uint64_t>(step_ms), deadline - now));
+        timespec pause{wait_ms / 1000, (wait_ms % 1000) * 1000000L};
+        while (::nanosleep(&pause, &pause) != 0 && errno == EINTR) {
+        }
+        step_ms = std::min(step_ms * 2, 20L);
+        r = check_once();
+    }
+    return r;
+#else
+    return leak_report{};
+#endif
+}
+
+#    if LIFECYCLE_TRACKING
+LIFECYCLE_DETAIL_COLD leak_report leak_scope::check_once() const {
     auto& reg = detail::instance();
     std::vector<detail::record_view> records = reg.live_since(start_, options_.this_thread_only ? thread_ : 0);
     std::vector<allowance> allowed = filter(records);
@@ -384,12 +420,8 @@ LIFECYCLE_DETAIL_COLD leak_report leak_scope::check() const {
     r.max_groups_ = options_.max_groups;
     if (options_.os_check) add_os_findings(r);
     return r;
-#else
-    return leak_report{};
-#endif
 }
 
-#    if LIFECYCLE_TRACKING
 LIFECYCLE_DETAIL_COLD std::vector<allowance> leak_scope::filter(std::vector<detail::record_view>& records) const {
     std::vector<allowance> out;
     for (const allow_rule& a : options_.allow)
