@@ -7,7 +7,9 @@
 #define LIFECYCLE_DETAIL_MODULES_HPP
 
 #include <lifecycle/config.hpp>
+#include <lifecycle/detail/sync.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -15,9 +17,80 @@
 #include <new>
 
 #include <link.h>
+#include <pthread.h>
 
 LIFECYCLE_BEGIN_NAMESPACE
 namespace detail {
+
+// ---- Walking the loaded modules, and fork() -------------------------------------
+// dl_iterate_phdr runs its callback under glibc's dl_load_write_lock, which a
+// fork child does not get back: glibc re-initializes dl_load_lock and
+// dl_load_tls_lock in the child, not this one. A parent thread inside a walk
+// at the fork (a scope check's check_modules(), on every check) left the
+// child's lock held by a thread that is gone, and the child's first walk of
+// its own waited forever: its first scope check, or the symbolizer's set-up on
+// a new thread (libbacktrace walks the modules; the symbol cache holds its
+// lock across fork for that, detail/symbols.hpp). So every walk lifecycle
+// makes goes through walk_modules(), under its module's walk lock, which
+// fork() holds (the module's own pthread_atfork handlers, installed before
+// its first walk). A walk by code outside lifecycle (an unwinder older than
+// libgcc 12 or glibc 2.35, which walks on every throw; a profiler) leaves the
+// same lock held: lifecycle cannot take it back (README, "fork").
+class module_walks {
+public:
+    constexpr module_walks() noexcept = default;
+    module_walks(const module_walks&) = delete;
+    module_walks& operator=(const module_walks&) = delete;
+
+    /// Effects: dl_iterate_phdr(callback, data) under the walk lock; without
+    /// it in a signal handler that interrupted a walk on this thread (glibc's
+    /// lock is recursive, ours is not).
+    int walk(int (*callback)(dl_phdr_info*, std::size_t, void*), void* data) noexcept {
+        if (tls_walking != 0) return ::dl_iterate_phdr(callback, data);
+        ++tls_walking;
+        lock_.lock();
+        const int result = ::dl_iterate_phdr(callback, data);
+        lock_.unlock();
+        --tls_walking;
+        return result;
+    }
+
+    /// Returns: true the first time (the caller installs the fork handlers).
+    bool first_walk() noexcept {
+        return !registered_.load(std::memory_order_acquire) && !registered_.exchange(true, std::memory_order_acq_rel);
+    }
+
+    // Not held when the forking thread is itself inside a walk (fork from a
+    // signal handler that interrupted it): it would wait for itself.
+    void before_fork() noexcept {
+        held_ = tls_walking == 0;
+        if (held_) lock_.lock();
+    }
+    void after_fork_in_parent() noexcept {
+        if (held_) lock_.unlock();
+    }
+    void after_fork_in_child() noexcept { lock_.reinitialize(); }
+
+private:
+    static thread_local inline int tls_walking = 0;
+    std::atomic<bool> registered_{false};
+    bool held_ = false; // written by the forking thread only
+    mutex lock_;
+};
+
+// This module's walks (hidden, as every function that names it: one per
+// module, whose fork handlers glibc drops when the module is unloaded).
+LIFECYCLE_DETAIL_HIDDEN inline module_walks module_walks_here;
+LIFECYCLE_DETAIL_HIDDEN inline void module_walks_before_fork() noexcept { module_walks_here.before_fork(); }
+LIFECYCLE_DETAIL_HIDDEN inline void module_walks_after_fork_in_parent() noexcept { module_walks_here.after_fork_in_parent(); }
+LIFECYCLE_DETAIL_HIDDEN inline void module_walks_after_fork_in_child() noexcept { module_walks_here.after_fork_in_child(); }
+
+/// Effects: dl_iterate_phdr(callback, data), never while the process forks.
+LIFECYCLE_DETAIL_HIDDEN inline int walk_modules(int (*callback)(dl_phdr_info*, std::size_t, void*), void* data) noexcept {
+    if (LIFECYCLE_DETAIL_UNLIKELY(module_walks_here.first_walk()))
+        ::pthread_atfork(&module_walks_before_fork, &module_walks_after_fork_in_parent, &module_walks_after_fork_in_child);
+    return module_walks_here.walk(callback, data);
+}
 
 /// The loaded segments of one module.
 struct module_span {
@@ -44,7 +117,7 @@ inline bool module_of(const void* address, module_span& out) noexcept {
         bool first = true;
         bool found = false;
     } s{reinterpret_cast<std::uintptr_t>(address), &out};
-    ::dl_iterate_phdr(
+    walk_modules(
         [](dl_phdr_info* info, std::size_t, void* data) -> int {
             auto& s = *static_cast<search*>(data);
             const bool main_program = s.first;
@@ -72,7 +145,7 @@ inline bool module_of(const void* address, module_span& out) noexcept {
 /// every loaded module, the program first.
 template <class Visit>
 void for_each_module_note(Visit visit) noexcept {
-    ::dl_iterate_phdr(
+    walk_modules(
         [](dl_phdr_info* info, std::size_t, void* data) -> int {
             Visit& visit = *static_cast<Visit*>(data);
             for (int i = 0; i < info->dlpi_phnum; ++i) {
@@ -175,7 +248,7 @@ LIFECYCLE_DETAIL_HIDDEN void* shared_of_process(shared_object which, Make make, 
 /// number that changes when the set of modules does).
 inline unsigned long long module_generation() noexcept {
     unsigned long long g = 0;
-    ::dl_iterate_phdr(
+    walk_modules(
         [](dl_phdr_info* info, std::size_t size, void* data) -> int {
             if (size >= offsetof(dl_phdr_info, dlpi_subs) + sizeof info->dlpi_subs)
                 *static_cast<unsigned long long*>(data) = info->dlpi_adds + info->dlpi_subs;
