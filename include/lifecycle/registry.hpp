@@ -277,6 +277,7 @@ public:
     // The child's other threads are gone: a lock one of them held (a
     // thread interning a stack or a name when another forked) is free.
     void after_fork_in_child() noexcept {
+        shards_.after_fork_in_child();
         kinds_.after_fork_in_child();
         names_.after_fork_in_child();
         stacks_.after_fork_in_child();

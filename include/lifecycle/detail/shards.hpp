@@ -289,6 +289,22 @@ public:
         publish_mutex_.unlock();
     }
 
+    // In the child, after release_all_shards(): no owner is inside a shard.
+    // One that entered its shard after hold_all_shards() waited it out raised
+    // `busy` on its way to the lock the fork held (shard_section), and may
+    // have been forked between that store and the next: the flag would stay
+    // up in the child, whose readers waited for that owner forever (seen
+    // under ThreadSanitizer, whose owners always take that way). The owner is
+    // gone with the parent's other threads; the forking thread is in none.
+    // A thread making the exit shard may have held its once-lock likewise.
+    void after_fork_in_child() noexcept {
+        for (shard* s = shards_.load(std::memory_order_acquire); s; s = s->next_shard) {
+            s->busy.store(false, std::memory_order_relaxed);
+            s->owner_inside.store(false, std::memory_order_relaxed);
+        }
+        exit_once_.after_fork_in_child();
+    }
+
 
     // Requires: exclusive access to s.
     static void unlink(shard& s, record* r, ending how) noexcept {

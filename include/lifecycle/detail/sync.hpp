@@ -110,6 +110,9 @@ public:
         f();
         done_.store(true, std::memory_order_release);
     }
+    /// Effects: in a fork child, a call that a vanished thread of the parent
+    /// was inside no longer holds the lock (the child makes its own).
+    void after_fork_in_child() noexcept { m_.reinitialize(); }
 
 private:
     std::atomic<bool> done_{false};
