@@ -84,6 +84,13 @@ public:
         write_default(e);
     }
 
+    // Held across fork() (the slot's owner registers these with
+    // pthread_atfork): a thread replacing the handler at the fork would
+    // leave the child a half-assigned shared_ptr and the lock held.
+    void before_fork() noexcept { mutex_.lock(); }
+    void after_fork_in_parent() noexcept { mutex_.unlock(); }
+    void after_fork_in_child() noexcept { mutex_.reinitialize(); }
+
 private:
     mutable mutex mutex_;
     std::shared_ptr<const handler> handler_;
@@ -91,7 +98,12 @@ private:
 
 // Never destroyed: closes fail during static destruction too.
 LIFECYCLE_DETAIL_EXPORT inline handler_slot<close_failure>& close_handler() noexcept {
-    static auto* slot = new handler_slot<close_failure>;
+    static auto* slot = [] {
+        auto* s = new handler_slot<close_failure>;
+        ::pthread_atfork([] { close_handler().before_fork(); }, [] { close_handler().after_fork_in_parent(); },
+                         [] { close_handler().after_fork_in_child(); });
+        return s;
+    }();
     return *slot;
 }
 

@@ -109,7 +109,12 @@ LIFECYCLE_DETAIL_EXPORT inline ownership_state& ownership_globals() noexcept {
     alignas(ownership_state) static unsigned char storage[sizeof(ownership_state)];
     static ownership_state* state = [] {
         ownership_state* st = new (storage) ownership_state;
-        ::pthread_atfork(nullptr, nullptr, [] { ownership_globals().seen.after_fork_in_child(); });
+        ::pthread_atfork([] { ownership_globals().handler.before_fork(); },
+                         [] { ownership_globals().handler.after_fork_in_parent(); },
+                         [] {
+                             ownership_globals().handler.after_fork_in_child();
+                             ownership_globals().seen.after_fork_in_child();
+                         });
         return st;
     }();
     return *state;

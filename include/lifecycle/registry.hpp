@@ -267,12 +267,15 @@ public:
     // Every module's prepare handler runs, then every module's parent or
     // child handler: the first holds the shards, the last lets them go.
     void before_fork() noexcept {
-        if (fork_holds_++ == 0) hold_all_shards();
+        if (fork_holds_++ != 0) return;
+        kinds_.before_fork();
+        hold_all_shards();
     }
     void after_fork(bool in_child) noexcept {
         if (--fork_holds_ != 0) return;
         release_all_shards();
         if (in_child) after_fork_in_child();
+        else kinds_.after_fork_in_parent();
     }
     // The child's other threads are gone: a lock one of them held (a
     // thread interning a stack or a name when another forked) is free.

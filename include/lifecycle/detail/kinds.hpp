@@ -37,6 +37,11 @@ public:
         for (const kind_info* k : kinds_) visit(*k);
     }
 
+    // Held across fork(), not only re-initialized in the child: a thread
+    // registering a kind grows kinds_ and domains_ under the lock, and a
+    // child forked halfway would see a vector whose old storage is freed.
+    void before_fork() noexcept { mutex_.lock(); }
+    void after_fork_in_parent() noexcept { mutex_.unlock(); }
     void after_fork_in_child() noexcept { mutex_.reinitialize(); }
 
 private:
