@@ -133,12 +133,6 @@ if(LIFECYCLE_COMPILED AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
                        program.unload_thread PROPERTIES DISABLED TRUE)
 endif()
 
-# Known bug (issue 13, item 1, open): about one child in a few thousand still
-# hangs (the 10 s alarm) after the symbolizer fix; the cause is not found yet.
-# Run it by hand: tests/program_fork_storm [forks]. Disabled so that CI does
-# not fail at random; enable it with the fix.
-set_tests_properties(program.fork_storm PROPERTIES DISABLED TRUE)
-
 # The frameworks' XML reports, read by a real XML parser: a leaking test case
 # is a failure there too (doctest's JUnit reporter ignores messages), and
 # lifecycle writes nothing to stdout (doctest's reports go there).
