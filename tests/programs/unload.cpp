@@ -24,10 +24,10 @@ int main(int argc, char** argv) {
         std::printf("dlopen: %s\n", ::dlerror());
         return 1;
     }
-    using open_fn = lifecycle::tracked_fd* (*)(int);
+    using open_fn = void* (*)(int); // a new lifecycle::tracked_fd
     auto plugin_open = reinterpret_cast<open_fn>(::dlsym(so, "plugin_open"));
     lifecycle::tracked_fd* fds[3];
-    for (int i = 0; i < 3; ++i) fds[i] = plugin_open(i);
+    for (int i = 0; i < 3; ++i) fds[i] = static_cast<lifecycle::tracked_fd*>(plugin_open(i));
     std::printf("before dlclose: %zu live in the scope\n", scope.check().count());
     ::dlclose(so);
     std::printf("still loaded after dlclose: %s\n", ::dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD) ? "yes" : "no");
