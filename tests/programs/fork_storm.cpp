@@ -38,6 +38,18 @@
 #include <utility>
 #include <vector>
 
+// Built with ThreadSanitizer or AddressSanitizer (whose runtimes have locks of their own).
+#if LIFECYCLE_DETAIL_TSAN || defined(__SANITIZE_ADDRESS__)
+#    define FORK_STORM_SANITIZER 1
+#elif defined(__has_feature)
+#    if __has_feature(address_sanitizer)
+#        define FORK_STORM_SANITIZER 1
+#    endif
+#endif
+#ifndef FORK_STORM_SANITIZER
+#    define FORK_STORM_SANITIZER 0
+#endif
+
 namespace {
 std::atomic<bool> stop{false};
 
@@ -169,13 +181,14 @@ std::string gdb_backtraces(const std::string& gdb, pid_t pid) {
     return text;
 }
 
-#if LIFECYCLE_DETAIL_TSAN
+#if FORK_STORM_SANITIZER
 // Returns: true if a thread in gdb's `backtraces` waits for a lock of the
 // sanitizer runtime itself (its innermost frames are the runtime's, one of
-// them a lock or a wait). ThreadSanitizer before LLVM 19 does not hold its
-// allocator's locks across fork() (llvm-project pull request 96600): a child
-// of a multi-threaded process can wait forever in its first allocation of a
-// size whose free list a parent thread was refilling.
+// them a lock or a wait). The sanitizers of clang 14 do not hold their
+// allocator's locks across fork() (ThreadSanitizer does from LLVM 19,
+// llvm-project pull request 96600): a child of a multi-threaded process can
+// wait forever in an allocation of a size whose free list a parent thread
+// was refilling (a new thread's first allocations refill them all).
 bool waits_in_sanitizer_runtime(const std::string& backtraces) {
     bool innermost = false, in_runtime = false, waits = false;
     for (std::size_t at = 0; at < backtraces.size();) {
@@ -192,7 +205,8 @@ bool waits_in_sanitizer_runtime(const std::string& backtraces) {
         const std::size_t in = line.find(" in ");
         const std::size_t name = in != std::string::npos ? in + 4 : line.find_first_not_of(' ', line.find(' '));
         const std::string function = name != std::string::npos ? line.substr(name, line.find(' ', name) - name) : "";
-        if (function.rfind("__sanitizer::", 0) == 0 || function.rfind("__tsan::", 0) == 0) {
+        if (function.rfind("__sanitizer::", 0) == 0 || function.rfind("__tsan::", 0) == 0 ||
+            function.rfind("__asan::", 0) == 0) {
             in_runtime = true;
             if (function.find("Lock") != std::string::npos || function.find("Wait") != std::string::npos) waits = true;
         } else {
@@ -251,9 +265,9 @@ ending wait_for_child(int child, pid_t pid) {
             const std::string backtraces = diagnose_hang(child, pid);
             ::kill(pid, SIGKILL);
             while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-#if LIFECYCLE_DETAIL_TSAN
+#if FORK_STORM_SANITIZER
             if (waits_in_sanitizer_runtime(backtraces)) {
-                std::fprintf(stderr, "child %d waits for a lock of ThreadSanitizer's runtime, not lifecycle's: not "
+                std::fprintf(stderr, "child %d waits for a lock of the sanitizer's runtime, not lifecycle's: not "
                                      "counted as hung\n", child);
                 return ending::hung_in_sanitizer;
             }
