@@ -158,12 +158,22 @@ public:
         });
     }
 
-    // Registered with pthread_atfork when the index is first used: a lock a
-    // vanished thread of the parent held is free in the child.
+    // Registered with pthread_atfork when the index is first used: fork
+    // holds every stripe (as grow() does), so no chain is half-linked in the
+    // child; the child makes them fresh, and a lock a vanished thread of the
+    // parent held in the tombstone table is free there.
+    void before_fork() noexcept {
+        for (owner_lock& l : owner_locks_) l.lock.lock();
+    }
+    void after_fork_in_parent() noexcept {
+        for (std::size_t i = owner_lock_count; i-- > 0;) owner_locks_[i].lock.unlock();
+    }
     void after_fork_in_child() noexcept {
         for (owner_lock& l : owner_locks_) new (&l.lock) spin_lock(); // claims counts stay: the chains do
         tombstones_.after_fork_in_child();
     }
+    static void fork_prepare() noexcept;
+    static void fork_parent() noexcept;
     static void fork_child() noexcept;
 
 private:
@@ -218,7 +228,7 @@ private:
         if (LIFECYCLE_DETAIL_LIKELY(t != nullptr)) return t;
         owner_once_.call([this] {
             table_.store(new_table(first_buckets), std::memory_order_release);
-            ::pthread_atfork(nullptr, nullptr, &owner_index::fork_child);
+            ::pthread_atfork(&owner_index::fork_prepare, &owner_index::fork_parent, &owner_index::fork_child);
         });
         return table_.load(std::memory_order_acquire);
     }
@@ -288,6 +298,8 @@ LIFECYCLE_DETAIL_ALWAYS_INLINE owner_index& owners() noexcept {
     return index;
 #    endif
 }
+inline void owner_index::fork_prepare() noexcept { owners().before_fork(); }
+inline void owner_index::fork_parent() noexcept { owners().after_fork_in_parent(); }
 inline void owner_index::fork_child() noexcept { owners().after_fork_in_child(); }
 
 } // namespace detail
