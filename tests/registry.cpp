@@ -106,10 +106,11 @@ TEST_CASE("the stack depth bounds the frames kept") {
 }
 
 // Not inlined: the frame a creation stack must start in. `here` gets the
-// stack as captured in this frame, for comparison.
+// stack as captured in this frame with the unwinder in force, for comparison.
 LIFECYCLE_DETAIL_NOINLINE void create_for_the_stack_test(std::vector<counted>& out, std::vector<const void*>& here) {
     const void* frames[128];
-    here.assign(frames, frames + lifecycle::detail::collect_frames(frames, 128));
+    bool broken = false;
+    here.assign(frames, frames + lifecycle::detail::collect_frames(frames, 128, lifecycle::current_unwind(), broken));
     counted c{7};
     out.push_back(std::move(c));
 }
@@ -119,21 +120,26 @@ TEST_CASE("a creation stack starts in the creating function: no frame of lifecyc
     lifecycle_test::with_capture tier{lifecycle::capture::stack};
     const unsigned depth = lifecycle::detail::instance().stack_depth();
     lifecycle::set_stack_depth(128);
-    lifecycle::leak_scope scope{"first frame", lifecycle::leak_policy::ignore};
-    std::vector<counted> kept;
-    std::vector<const void*> here;
-    create_for_the_stack_test(kept, here);
-    const auto r = scope.check();
+    const lifecycle::unwind unwinder = lifecycle::current_unwind();
+    for (const lifecycle::unwind u : {lifecycle::unwind::fast, lifecycle::unwind::precise}) {
+        lifecycle::set_unwind(u);
+        lifecycle::leak_scope scope{"first frame", lifecycle::leak_policy::ignore};
+        std::vector<counted> kept;
+        std::vector<const void*> here;
+        create_for_the_stack_test(kept, here);
+        const auto r = scope.check();
+        REQUIRE(r.groups().size() == 1);
+        REQUIRE(r.groups()[0].raw_stack != nullptr);
+        const auto* stack = r.groups()[0].raw_stack;
+        // The same frames as a capture in the creating function (the first, in
+        // that function, at another address): a frame of lifecycle's kept first
+        // would make the stack one longer.
+        REQUIRE(here.size() > 2);
+        CHECK(stack->depth == here.size());
+        CHECK(std::equal(here.begin() + 1, here.end(), stack->frames + 1));
+    }
+    lifecycle::set_unwind(unwinder);
     lifecycle::set_stack_depth(depth);
-    REQUIRE(r.groups().size() == 1);
-    REQUIRE(r.groups()[0].raw_stack != nullptr);
-    const auto* stack = r.groups()[0].raw_stack;
-    // The same frames as a capture in the creating function (the first, in
-    // that function, at another address): a frame of lifecycle's kept first
-    // would make the stack one longer.
-    REQUIRE(here.size() > 2);
-    CHECK(stack->depth == here.size());
-    CHECK(std::equal(here.begin() + 1, here.end(), stack->frames + 1));
 }
 
 TEST_CASE("threads interning the same stack at once get one entry") {

@@ -136,6 +136,15 @@
 #    define LIFECYCLE_DETAIL_TSAN 0
 #endif
 
+// The fast unwinder (detail/frame_walk.hpp) follows frame records laid out
+// as {previous frame pointer, return address}: x86-64's rbp chain and
+// aarch64's x29/x30 records. Elsewhere creation stacks use the precise one.
+#if (defined(__x86_64__) || defined(__aarch64__)) && (defined(__GNUC__) || defined(__clang__))
+#    define LIFECYCLE_DETAIL_FAST_UNWIND 1
+#else
+#    define LIFECYCLE_DETAIL_FAST_UNWIND 0
+#endif
+
 // Every module built with lifecycle says so, and in which mode (an ELF note).
 #include <lifecycle/detail/module_note.hpp>
 

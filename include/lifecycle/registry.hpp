@@ -19,6 +19,9 @@
 //                                      stack: + creation stack (raw, symbolized
 //                                      only when a report is rendered).
 //   LIFECYCLE_STACK_DEPTH=N            frames kept per stack (1..128, default 32)
+//   LIFECYCLE_UNWIND=fast|precise      fast: frame pointers (default on x86-64 and aarch64;
+//                                      stops at a frame without one, and reports say so);
+//                                      precise: the DWARF unwinder, every frame
 //   LIFECYCLE_SAMPLE=N                 stack tier: capture the stack of 1 resource in N
 //                                      per thread (1..1000000, default 1 = all)
 //   LIFECYCLE_BREAK_ON=S:N             raise SIGTRAP when the resource with ordinal S:N
@@ -119,6 +122,10 @@ public:
     void set_capture_tier(capture c) noexcept { capture_.store(static_cast<int>(c), std::memory_order_relaxed); }
     unsigned stack_depth() const noexcept { return depth_.load(std::memory_order_relaxed); }
     void set_stack_depth(unsigned d) noexcept { depth_.store(d < 1 ? 1 : (d > 128 ? 128 : d), std::memory_order_relaxed); }
+    unwind unwinder() const noexcept { return static_cast<unwind>(unwind_.load(std::memory_order_relaxed)); }
+    void set_unwinder(unwind u) noexcept {
+        unwind_.store(static_cast<int>(u == unwind::fast ? default_unwind : u), std::memory_order_relaxed);
+    }
     unsigned sample() const noexcept { return sample_.load(std::memory_order_relaxed); }
     void set_sample(unsigned n) noexcept { sample_.store(n < 1 ? 1 : n, std::memory_order_relaxed); }
     std::uint64_t break_on() const noexcept { return break_on_.load(std::memory_order_relaxed); }
@@ -143,7 +150,9 @@ public:
     LIFECYCLE_DETAIL_ALWAYS_INLINE const stack_entry* creation_stack() noexcept {
         if (capture_tier() != capture::stack || tls_paused != 0 || !sampled()) return nullptr;
         const void** frames = tls_frames;
-        return stacks_.intern(frames, collect_frames(frames, stack_depth()));
+        bool broken = false;
+        const std::size_t n = collect_frames(frames, stack_depth(), unwinder(), broken);
+        return stacks_.intern(frames, n, broken);
     }
 
     /// Effects: enroll() with the creation stack of the function this is
@@ -306,6 +315,7 @@ private:
 
     std::atomic<int> capture_{static_cast<int>(capture::stack)};
     std::atomic<unsigned> depth_{32};
+    std::atomic<int> unwind_{static_cast<int>(default_unwind)};
     std::atomic<unsigned> sample_{1};
     std::atomic<std::uint64_t> break_on_{0};
     std::atomic<int> ownership_{static_cast<int>(ownership_level::warn_once)};
@@ -392,6 +402,11 @@ inline void set_capture(capture c) noexcept { detail::instance().set_capture_tie
 inline capture current_capture() noexcept { return detail::instance().capture_tier(); }
 /// Effects: sets how many frames a creation stack keeps (clamped to 1..128).
 inline void set_stack_depth(unsigned frames) noexcept { detail::instance().set_stack_depth(frames); }
+/// Effects: sets the unwinder of the stacks captured from now on (`fast` is
+/// `precise` where there is no fast one).
+inline void set_unwind(unwind u) noexcept { detail::instance().set_unwinder(u); }
+/// Returns: the unwinder in force.
+inline unwind current_unwind() noexcept { return detail::instance().unwinder(); }
 /// Returns: per-kind counters, one entry per kind ever enrolled.
 inline std::vector<kind_stats> stats() { return detail::instance().stats(); }
 /// Effects: the stack tier captures the stack of 1 resource in `n` per thread (1: all).
@@ -416,6 +431,8 @@ public:
 inline void set_capture(capture) noexcept {}
 inline capture current_capture() noexcept { return capture::off; }
 inline void set_stack_depth(unsigned) noexcept {}
+inline void set_unwind(unwind) noexcept {}
+inline unwind current_unwind() noexcept { return detail::default_unwind; }
 inline std::vector<kind_stats> stats() { return {}; }
 inline void set_sample(unsigned) noexcept {}
 inline void set_break_on(std::uint64_t) noexcept {}
@@ -463,6 +480,7 @@ LIFECYCLE_DETAIL_COLD registry::registry() {
     const process_settings s = read_process_settings(nullptr); // said by start(), once
     capture_.store(static_cast<int>(s.tier), std::memory_order_relaxed);
     depth_.store(s.depth, std::memory_order_relaxed);
+    unwind_.store(static_cast<int>(s.unwinder), std::memory_order_relaxed);
     sample_.store(s.sample, std::memory_order_relaxed);
     break_on_.store(s.break_on, std::memory_order_relaxed);
     ownership_.store(static_cast<int>(s.ownership), std::memory_order_relaxed);

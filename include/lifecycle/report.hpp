@@ -80,6 +80,8 @@ struct leak_group {
     std::size_t with_stack = 0;      ///< members that have a creation stack
     std::size_t distinct_stacks = 0;
     std::vector<stack_frame> stack;  ///< the most common creation stack, trimmed; filled on render
+    bool stack_stops_early = false;  ///< the fast unwinder stopped at a frame without a frame pointer, above
+                                     ///< the start-up code (LIFECYCLE_UNWIND=precise has the rest); filled on render
     bool tracked = true;             ///< false: found by the OS cross-check, not by lifecycle (labels say what)
 
 #if LIFECYCLE_TRACKING
@@ -355,8 +357,11 @@ LIFECYCLE_DETAIL_COLD const std::vector<leak_group>& leak_report::rendered(std::
     bool complete = true; // false: out of descriptors (EMFILE), the next render tries again
     for (leak_group& g : *fresh) {
         if (!g.raw_stack) continue;
-        for (auto& f : detail::user_frames(const_cast<const void* const*>(g.raw_stack->frames), g.raw_stack->depth, &complete))
+        const void* const* raw = const_cast<const void* const*>(g.raw_stack->frames);
+        for (auto& f : detail::user_frames(raw, g.raw_stack->depth, &complete))
             g.stack.push_back(stack_frame{std::move(f.function), std::move(f.file), f.line, std::move(f.module), f.offset, f.address});
+        g.stack_stops_early = g.raw_stack->broken &&
+                              !detail::outermost_frame(detail::symbols().symbol(raw[g.raw_stack->depth - 1], &complete).function);
     }
     if (!complete) return *(scratch = std::move(fresh));
     return rendered_.publish(std::move(fresh));
@@ -383,7 +388,7 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
     std::string out;
     const std::string scope_part = scope_.empty() ? std::string() : " in scope '" + scope_ + "'";
     out += "lifecycle: " + detail::plural(count_, "leaked resource", "leaked resources") + scope_part + "\n";
-    bool any_site = false, any_stack = false;
+    bool any_site = false, any_stack = false, any_early = false;
     const std::size_t shown_groups = max_groups_ == 0 ? all.size() : std::min(max_groups_, all.size());
     for (std::size_t gi = 0; gi < shown_groups; ++gi) {
         const leak_group& g = all[gi];
@@ -395,6 +400,7 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
         }
         any_site = any_site || g.site_line != 0;
         any_stack = any_stack || !g.stack.empty();
+        any_early = any_early || g.stack_stops_early;
         out += std::to_string(g.count) + " x " + g.kind;
         const std::size_t shown = std::min<std::size_t>(g.labels.size(), 3);
         for (std::size_t i = 0; i < shown; ++i) out += (i == 0 ? " '" : ", '") + g.labels[i] + "'";
@@ -458,6 +464,8 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
         out += "\n(creation sites were not captured: set LIFECYCLE_CAPTURE=site or stack, or call lifecycle::set_capture)\n";
     else if (any_tracked && !any_stack && shown_groups == all.size())
         out += "\n(creation stacks were not captured: set LIFECYCLE_CAPTURE=stack, or call lifecycle::set_capture(lifecycle::capture::stack))\n";
+    if (any_early) out += "\n(some stacks stop at a frame without a frame pointer: set LIFECYCLE_UNWIND=precise, or call "
+                          "lifecycle::set_unwind(lifecycle::unwind::precise), to capture them whole)\n";
     out += '\n';
     for (const limit_exceeded& l : exceeded_) {
         out += "limit exceeded: " + std::to_string(l.count) + " x " + l.kind;
@@ -523,7 +531,7 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_json() const {
         char age[32] = "null";
         if (g.has_age) std::snprintf(age, sizeof age, "%.3f", g.oldest_age_seconds);
         out += "],\"oldest_age_seconds\":" + std::string(age) + ",\"with_stack\":" + std::to_string(g.with_stack) +
-               ",\"frames\":[";
+               ",\"stack_stops_early\":" + (g.stack_stops_early ? "true" : "false") + ",\"frames\":[";
         for (std::size_t i = 0; i < g.stack.size(); ++i) {
             const stack_frame& f = g.stack[i];
             if (i) out += ',';

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: BSL-1.0
 // lifecycle/detail/frames.hpp — private. Raw creation stacks: capturing the
-// return addresses of the calling thread, and telling lifecycle's and the
-// standard library's frames from the user's once they are symbolized
-// (symbolizing is detail/stacktrace.hpp's, the only Boost.Stacktrace includer).
+// return addresses of the calling thread with the unwinder chosen (the fast
+// one is detail/frame_walk.hpp's), and telling lifecycle's and the standard
+// library's frames from the user's once they are symbolized (symbolizing is
+// detail/stacktrace.hpp's, the only Boost.Stacktrace includer).
 #ifndef LIFECYCLE_DETAIL_FRAMES_HPP
 #define LIFECYCLE_DETAIL_FRAMES_HPP
 
 #include <lifecycle/config.hpp>
+#include <lifecycle/detail/frame_walk.hpp>
+#include <lifecycle/levels.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -65,6 +68,24 @@ LIFECYCLE_DETAIL_ALWAYS_INLINE std::size_t collect_frames(const void** out, std:
 #endif
 }
 
+/// Writes up to `max` return addresses with the unwinder `u`, the first one
+/// into the function this call is inlined into, as above. `broken`: the fast
+/// unwinder stopped at a record that is not a frame's (frame_walk.hpp); a
+/// stack it cannot walk (not on the thread's own stack) is unwound precisely.
+LIFECYCLE_DETAIL_ALWAYS_INLINE std::size_t collect_frames(const void** out, std::size_t max, unwind u,
+                                                          bool& broken) noexcept {
+    broken = false;
+#if LIFECYCLE_STACKTRACE && LIFECYCLE_DETAIL_FAST_UNWIND
+    if (u == unwind::fast) {
+        const std::size_t n = walk_frame_pointers(out, max, broken);
+        if (LIFECYCLE_DETAIL_LIKELY(n != no_walk)) return n;
+    }
+#else
+    (void)u;
+#endif
+    return collect_frames(out, max);
+}
+
 // ---- classifying frames: whose code is this? ----------------------------------
 
 /// A demangled function name without its parameter list and without
@@ -111,6 +132,14 @@ inline bool library_frame(const frame_info& f) {
 
 inline bool startup_frame(const std::string& fn) {
     return fn.rfind("__libc_start", 0) == 0 || fn == "_start";
+}
+
+/// Returns: true if nothing above a frame of `fn` is the program's: the C
+/// runtime's start-up, and the thread start routines of libc and libstdc++
+/// (a fast stack that ends there is whole as far as the user is concerned).
+inline bool outermost_frame(const std::string& fn) {
+    return startup_frame(fn) || fn == "start_thread" || fn == "clone" || fn == "clone3" || fn == "__clone" ||
+           fn == "__clone3" || qualified_name(fn) == "execute_native_thread_routine";
 }
 
 } // namespace detail

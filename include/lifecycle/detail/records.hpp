@@ -37,7 +37,8 @@ struct kind_info {
 struct stack_entry {
     std::uint64_t hash = 0;
     std::uint32_t depth = 0;
-    void* frames[1]; // `depth` frames follow
+    bool broken = false; // the fast unwinder stopped at a record that is not a frame's (detail/frame_walk.hpp)
+    void* frames[1];     // `depth` frames follow
 };
 
 // A label kept inline when short (the common case costs a memcpy, no

@@ -25,6 +25,7 @@ namespace detail {
 enum class setting_id : unsigned {
     capture,
     stack_depth,
+    unwind,
     sample,
     break_on,
     ownership,
@@ -47,6 +48,7 @@ struct setting_info {
 inline constexpr setting_info settings_table[] = {
     {"LIFECYCLE_CAPTURE", nullptr, "off, site or stack"},
     {"LIFECYCLE_STACK_DEPTH", nullptr, "a whole number from 1 to 128"},
+    {"LIFECYCLE_UNWIND", nullptr, "fast or precise"},
     {"LIFECYCLE_SAMPLE", nullptr, "a whole number from 1 to 1000000"},
     {"LIFECYCLE_BREAK_ON", nullptr, "an ordinal as reports print it, such as 1:52"},
     {"LIFECYCLE_OWNERSHIP", nullptr, "ignore, warn-once, warn or abort"},
@@ -93,6 +95,11 @@ constexpr const char* capture_name(capture c) noexcept {
     return "?";
 }
 
+constexpr const char* unwind_name(unwind u) noexcept { return u == unwind::fast ? "fast" : "precise"; }
+
+/// The unwinder creation stacks use by default: the fast one where there is one.
+inline constexpr unwind default_unwind = LIFECYCLE_DETAIL_FAST_UNWIND ? unwind::fast : unwind::precise;
+
 constexpr const char* ownership_level_name(ownership_level m) noexcept {
     switch (m) {
     case ownership_level::ignore: return "ignore";
@@ -125,6 +132,17 @@ inline capture parse_capture(const char* value, capture fallback, std::FILE* war
     for (capture c : {capture::off, capture::site, capture::stack})
         if (v == capture_name(c)) return c;
     warn_ignored(warn, setting_id::capture, v, capture_name(fallback));
+    return fallback;
+}
+
+/// `fast` is read as `precise` where there is no fast unwinder (no warning:
+/// the setting is right, the architecture has only the one).
+inline unwind parse_unwind(const char* value, unwind fallback, std::FILE* warn) noexcept {
+    if (value == nullptr || *value == '\0') return fallback;
+    const std::string_view v(value);
+    if (v == "precise") return unwind::precise;
+    if (v == "fast") return default_unwind;
+    warn_ignored(warn, setting_id::unwind, v, unwind_name(fallback));
     return fallback;
 }
 
@@ -189,6 +207,7 @@ inline bool parse_switch(const char* value, setting_id id, std::FILE* warn) noex
 struct process_settings {
     capture tier = capture::stack;
     unsigned depth = 32;
+    unwind unwinder = default_unwind;
     unsigned sample = 1;
     std::uint64_t break_on = 0;
     ownership_level ownership = ownership_level::warn_once;
@@ -203,6 +222,7 @@ inline process_settings read_process_settings(std::FILE* warn) noexcept {
 #endif
     s.tier = parse_capture(setting_value(setting_id::capture), s.tier, warn);
     s.depth = parse_depth(setting_value(setting_id::stack_depth), s.depth, warn);
+    s.unwinder = parse_unwind(setting_value(setting_id::unwind), s.unwinder, warn);
     s.sample = parse_sample(setting_value(setting_id::sample), s.sample, warn);
     s.break_on = parse_ordinal(setting_value(setting_id::break_on), setting_of(setting_id::break_on).variable, warn);
     s.ownership = parse_ownership(setting_value(setting_id::ownership), s.ownership, warn);

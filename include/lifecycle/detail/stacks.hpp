@@ -22,19 +22,28 @@ class stack_table {
 public:
     constexpr stack_table() noexcept = default;
 
-    /// Returns: the interned copy of `frames` (nullptr for none, or out of memory).
-    LIFECYCLE_DETAIL_NOINLINE const stack_entry* intern(const void* const* frames, std::size_t n) noexcept {
+    /// Returns: the interned copy of `frames`, walked to a `broken` record or
+    /// not (nullptr for none, or out of memory).
+    LIFECYCLE_DETAIL_NOINLINE const stack_entry* intern(const void* const* frames, std::size_t n, bool broken = false) noexcept {
         if (n == 0) return nullptr;
-        std::uint64_t h = n;
-        for (std::size_t i = 0; i < n; ++i) h = mix_hash(h ^ reinterpret_cast<std::uintptr_t>(frames[i]));
+        // One multiply a frame, mixed once at the end: with the fast unwinder
+        // the hash is most of a capture's cost, and a full mix per frame
+        // would double it.
+        std::uint64_t h = n * 2 + broken;
+        for (std::size_t i = 0; i < n; ++i) {
+            h = (h ^ reinterpret_cast<std::uintptr_t>(frames[i])) * 0x9e3779b97f4a7c15ull;
+            h = (h << 29) | (h >> 35);
+        }
+        h = mix_hash(h);
         auto same = [&](const stack_entry& e) {
-            return e.depth == n && std::memcmp(e.frames, frames, n * sizeof(void*)) == 0;
+            return e.depth == n && e.broken == broken && std::memcmp(e.frames, frames, n * sizeof(void*)) == 0;
         };
         return table_.intern(h, same, [&]() -> stack_entry* {
             void* raw = std::malloc(sizeof(stack_entry) + (n - 1) * sizeof(void*));
             if (raw == nullptr) return nullptr;
             stack_entry* e = new (raw) stack_entry;
             e->depth = static_cast<std::uint32_t>(n);
+            e->broken = broken;
             std::memcpy(e->frames, frames, n * sizeof(void*));
             return e;
         });
