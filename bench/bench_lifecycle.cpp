@@ -10,9 +10,12 @@
 //                      whose open and close cost nothing (fake_handle.hpp):
 //                      raw handle, unique_ptr with a no-op deleter over the
 //                      same handle, heap unique_ptr<int> (for scale), and
-//                      tracked<> with capture off / site / stack (depth 32);
-//                      1 and 2 threads.
-//   stack/*            stack capture at equal depth N (8, 32), each a create
+//                      tracked<> with capture off / site / stack (depth 32;
+//                      the default unwinder, and the precise one); 1 and 2
+//                      threads. Google Benchmark's frames have no frame
+//                      pointers: the fast unwinder stops at the first.
+//   stack/*            stack capture with the precise unwinder (LIFECYCLE_UNWIND=
+//                      precise) at equal depth N (8, 32), each a create
 //                      + destroy of the fake handle with a stack kept:
 //                      tracked<> with capture::stack and set_stack_depth(N)
 //                      (tracked_stack); lifecycle's capture alone, what the
@@ -23,6 +26,15 @@
 //   stack_pair/*       lifecycle_capture and tracked_stack against
 //                      safe_dump_to, run in alternating blocks: the ratio of
 //                      their times holds on a machine whose speed changes.
+//   capture_pair/*     the stack tier's capture alone (unwind + interning)
+//                      with the fast unwinder, the precise one and
+//                      safe_dump_to, two by two in alternating blocks, each
+//                      keeping exactly N frames (4, 16, 64) of a chain of user
+//                      frames that all have frame pointers.
+//   real_fd/*          a real open("/dev/null") + close: the raw fd, and
+//                      tracked_fd with capture site, stack (fast) and stack
+//                      (precise), created 6 user frames deep; real_fd_pair/*
+//                      each of them against the raw fd in alternating blocks.
 //   scope_check        leak_scope::check() with 1,000,000 live resources
 //                      created before the scope and 10 inside it.
 //   render/*           leak_report::to_text() of 10,000 leaks from 100 distinct
@@ -71,7 +83,11 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #if !LIFECYCLE_TRACKING
 #    error "bench_lifecycle.cpp must be compiled with LIFECYCLE_TRACKING=1"
@@ -107,11 +123,13 @@ void BM_unique_ptr_int(benchmark::State& state) {
 
 // The default ownership level (warn-once) claims every handle's identity in
 // the ownership index; `ignore` measures the registry alone.
-template <lifecycle::capture C, lifecycle::ownership_level O = lifecycle::ownership_level::warn_once>
+template <lifecycle::capture C, lifecycle::ownership_level O = lifecycle::ownership_level::warn_once,
+          lifecycle::unwind U = lifecycle::detail::default_unwind>
 void BM_tracked(benchmark::State& state) {
     lifecycle::set_capture(C);
     lifecycle::set_stack_depth(default_depth);
     lifecycle::set_ownership_level(O);
+    lifecycle::set_unwind(U);
     // One handle value per thread, as real fds differ between threads: two
     // threads holding the same value would be two owners of one handle.
     const std::uintptr_t value = 0x1000 + 0x40 * static_cast<std::uintptr_t>(state.thread_index());
@@ -120,6 +138,7 @@ void BM_tracked(benchmark::State& state) {
     }
     lifecycle::set_capture(lifecycle::capture::site);
     lifecycle::set_ownership_level(lifecycle::ownership_level::warn_once);
+    lifecycle::set_unwind(lifecycle::detail::default_unwind);
 }
 
 #define LC_BENCH_CREATE_DESTROY(fn, name) BENCHMARK(fn)->Name("create_destroy/" name)->Threads(1)->Threads(2)
@@ -130,6 +149,8 @@ LC_BENCH_CREATE_DESTROY(BM_unique_ptr_int, "unique_ptr_int_heap");
 LC_BENCH_CREATE_DESTROY(BM_tracked<lifecycle::capture::off>, "tracked_off");
 LC_BENCH_CREATE_DESTROY(BM_tracked<lifecycle::capture::site>, "tracked_site");
 LC_BENCH_CREATE_DESTROY(BM_tracked<lifecycle::capture::stack>, "tracked_stack");
+LC_BENCH_CREATE_DESTROY((BM_tracked<lifecycle::capture::stack, lifecycle::ownership_level::warn_once, lifecycle::unwind::precise>),
+                        "tracked_stack_precise");
 // An explicit close() (not the destructor) also leaves a tombstone for
 // use-after-close diagnostics: a per-thread cache hit after the first time.
 void BM_tracked_explicit_close(benchmark::State& state) {
@@ -246,13 +267,16 @@ LC_BENCH_ONE_FRAME void calibrate(stack_op op, std::vector<void*>& out) {
     calibration c;
     const lifecycle::capture capture = lifecycle::current_capture();
     const unsigned depth = lifecycle::detail::instance().stack_depth();
+    const lifecycle::unwind unwinder = lifecycle::current_unwind();
     lifecycle::set_capture(lifecycle::capture::stack);
+    lifecycle::set_unwind(lifecycle::unwind::precise); // the same frames as Boost's, through Google Benchmark's
     lifecycle::set_stack_depth(128);
     g_depth.store(128, std::memory_order_relaxed);
     g_calibration.store(&c, std::memory_order_relaxed);
     run_op(nullptr, op);
     g_calibration.store(nullptr, std::memory_order_relaxed);
     lifecycle::set_stack_depth(depth);
+    lifecycle::set_unwind(unwinder);
     lifecycle::set_capture(capture);
     out = std::move(c.frames);
 }
@@ -292,21 +316,27 @@ LC_BENCH_ONE_FRAME std::size_t check_same_frames(benchmark::State& state, const 
     return lc.size() - 2;
 }
 
-// Stack capture on, `depth` frames kept, for lifecycle and the baselines.
+// Stack capture on with `u`, `depth` frames kept, for lifecycle and the baselines.
 class stack_depth_set {
 public:
-    explicit stack_depth_set(std::size_t depth) {
+    explicit stack_depth_set(std::size_t depth, lifecycle::unwind u = lifecycle::unwind::precise)
+        : unwinder_(lifecycle::current_unwind()) {
         lifecycle::set_capture(lifecycle::capture::stack);
+        lifecycle::set_unwind(u);
         lifecycle::set_stack_depth(static_cast<unsigned>(depth));
         g_depth.store(depth, std::memory_order_relaxed);
     }
     ~stack_depth_set() {
         g_depth.store(default_depth, std::memory_order_relaxed);
         lifecycle::set_stack_depth(default_depth);
+        lifecycle::set_unwind(unwinder_);
         lifecycle::set_capture(lifecycle::capture::site);
     }
     stack_depth_set(const stack_depth_set&) = delete;
     stack_depth_set& operator=(const stack_depth_set&) = delete;
+
+private:
+    lifecycle::unwind unwinder_;
 };
 
 // One benchmark function for every operation (registered in main with the
@@ -329,6 +359,40 @@ LC_BENCH_ONE_FRAME void run_block(stack_op op, int n) {
     asm volatile(""); // not a tail call
 }
 
+// One side of a pair: an operation and the settings it runs with (set before
+// each of its blocks: one relaxed store per 64 operations).
+struct paired_op {
+    stack_op op;
+    lifecycle::capture capture = lifecycle::capture::stack;
+    lifecycle::unwind unwinder = lifecycle::unwind::precise;
+};
+
+// The timed loop of a pair: blocks of 64 operations, ABBA (see
+// BM_stack_pair); sets the counters ratio, a_ns and b_ns.
+void time_pair(benchmark::State& state, const paired_op& a, const paired_op& b) {
+    constexpr int block = 64;
+    const paired_op ops[2] = {a, b};
+    const paired_op* each = ops;
+    benchmark::DoNotOptimize(each);
+    double ns[2] = {0, 0};
+    std::uint64_t round = 0;
+    for (auto _ : state) {
+        for (int k = 0; k < 2; ++k) {
+            const int which = static_cast<int>((round >> 1) & 1) ^ k; // AB, BA, AB, ...
+            const auto t0 = std::chrono::steady_clock::now();
+            lifecycle::set_capture(each[which].capture);
+            lifecycle::set_unwind(each[which].unwinder);
+            run_block(each[which].op, block);
+            ns[which] += std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+        }
+        ++round;
+    }
+    if (round == 0) return;
+    state.counters["ratio"] = ns[0] / ns[1];
+    state.counters["a_ns"] = ns[0] / (double(round) * block);
+    state.counters["b_ns"] = ns[1] / (double(round) * block);
+}
+
 // Paired: `a` (lifecycle's) and `b` (a baseline) in alternating blocks of 64
 // operations, ABBA, each block timed on its own. This machine's speed changes
 // from one second to the next (its virtual CPUs by up to 1.8x); a slow spell
@@ -339,29 +403,87 @@ void BM_stack_pair(benchmark::State& state, const char* name, stack_op a, stack_
     const auto depth = static_cast<std::size_t>(state.range(0));
     const std::size_t frames = check_same_frames(state, name, a);
     if (frames == 0 || check_same_frames(state, name, b) == 0) return;
-    constexpr int block = 64;
-    stack_op ops[2] = {a, b};
-    stack_op* each = ops;
-    benchmark::DoNotOptimize(each);
-    double ns[2] = {0, 0};
-    std::uint64_t round = 0;
     {
         stack_depth_set on(depth);
-        for (auto _ : state) {
-            for (int k = 0; k < 2; ++k) {
-                const int which = static_cast<int>((round >> 1) & 1) ^ k; // AB, BA, AB, ...
-                const auto t0 = std::chrono::steady_clock::now();
-                run_block(each[which], block);
-                ns[which] += std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
-            }
-            ++round;
-        }
+        time_pair(state, paired_op{a}, paired_op{b});
     }
-    if (round == 0) return;
-    state.counters["ratio"] = ns[0] / ns[1];
-    state.counters["a_ns"] = ns[0] / (double(round) * block);
-    state.counters["b_ns"] = ns[1] / (double(round) * block);
     state.counters["frames"] = static_cast<double>(std::min(depth, frames));
+}
+
+// ---- capture at 4 / 16 / 64 frames: fast, precise, safe_dump_to ---------------
+
+// `levels` frames of user code above `body`, each with a frame pointer (the
+// fast unwinder stops at Google Benchmark's own frames, which have none).
+using nested_body = void (*)(void*);
+LC_BENCH_ONE_FRAME void nest(int levels, nested_body body, void* arg) {
+    if (levels > 0) nest(levels - 1, body, arg);
+    else body(arg);
+    asm volatile(""); // not a tail call
+}
+
+struct nested_pair {
+    benchmark::State* state;
+    paired_op a, b;
+    std::size_t depth; // frames each side must keep (0: not checked)
+    bool ok = true;
+};
+
+// At the top of the chain: checks that each side keeps exactly `depth`
+// frames here (the frames of lc_capture's stack, or of safe_dump_to's
+// buffer), then times the pair.
+void run_nested_pair(void* p) {
+    auto& x = *static_cast<nested_pair*>(p);
+    for (const paired_op* side : {&x.a, &x.b}) {
+        if (x.depth == 0) break;
+        calibration c;
+        lifecycle::set_unwind(side->unwinder);
+        g_calibration.store(&c, std::memory_order_relaxed);
+        run_block(side->op, 1);
+        g_calibration.store(nullptr, std::memory_order_relaxed);
+        x.ok = x.ok && c.frames.size() == x.depth;
+    }
+    if (x.ok) time_pair(*x.state, x.a, x.b);
+}
+
+// Paired, `a` against `b`, at the top of `levels` + 4 frames of user code
+// (the operation, run_block, run_nested_pair, nest(0), this one).
+LC_BENCH_ONE_FRAME void run_nested(benchmark::State& state, const paired_op& a, const paired_op& b, int levels, std::size_t depth) {
+    nested_pair x{&state, a, b, depth};
+    nest(levels, &run_nested_pair, &x);
+    if (!x.ok) state.SkipWithError("an operation does not keep exactly the frames asked for at this depth");
+}
+
+// The stack tier's capture alone (lc_capture: the unwind and the interning)
+// with each unwinder, and safe_dump_to, keeping exactly N frames each.
+void BM_capture_pair(benchmark::State& state, paired_op a, paired_op b) {
+    const auto depth = static_cast<std::size_t>(state.range(0));
+    {
+        stack_depth_set on(depth, a.unwinder);
+        run_nested(state, a, b, static_cast<int>(depth), depth);
+    }
+    state.counters["frames"] = static_cast<double>(depth);
+}
+
+// ---- a real open + close ---------------------------------------------------------
+
+LIFECYCLE_DETAIL_NOINLINE void raw_open_close() {
+    const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) ::close(fd);
+}
+
+LIFECYCLE_DETAIL_NOINLINE void tracked_open_close() {
+    lifecycle::tracked_fd fd{::open("/dev/null", O_RDONLY | O_CLOEXEC)};
+    benchmark::DoNotOptimize(fd.get());
+}
+
+// `a` against the raw fd, created 6 frames of user code deep (the creating
+// function, run_block, run_nested_pair, nest, run_nested, the benchmark
+// function), with the default stack depth and ownership checks.
+void BM_real_fd_pair(benchmark::State& state, paired_op a) {
+    const lifecycle::unwind unwinder = lifecycle::current_unwind();
+    run_nested(state, a, paired_op{raw_open_close, lifecycle::capture::site}, 0, 0);
+    lifecycle::set_unwind(unwinder);
+    lifecycle::set_capture(lifecycle::capture::site);
 }
 
 void register_stack_benchmarks() {
@@ -374,6 +496,21 @@ void register_stack_benchmarks() {
                                                       {"stack_pair/tracked_stack_vs_safe_dump_to", lc_create_destroy}};
     for (const auto& [name, op] : pairs)
         benchmark::RegisterBenchmark(name, BM_stack_pair, name, op, safe_dump_create_destroy)->Arg(8)->Arg(default_depth);
+    using lifecycle::capture;
+    using lifecycle::unwind;
+    const paired_op fast{lc_capture, capture::stack, unwind::fast}, precise{lc_capture, capture::stack, unwind::precise},
+        dump{safe_dump_create_destroy, capture::stack, unwind::precise};
+    const std::tuple<const char*, paired_op, paired_op> captures[] = {
+        {"capture_pair/fast_vs_safe_dump_to", fast, dump},
+        {"capture_pair/precise_vs_safe_dump_to", precise, dump},
+        {"capture_pair/fast_vs_precise", fast, precise}};
+    for (const auto& [name, a, b] : captures)
+        benchmark::RegisterBenchmark(name, BM_capture_pair, a, b)->Arg(4)->Arg(16)->Arg(64);
+    const std::pair<const char*, paired_op> fds[] = {
+        {"real_fd_pair/tracked_site_vs_raw", {tracked_open_close, capture::site, unwind::fast}},
+        {"real_fd_pair/tracked_stack_vs_raw", {tracked_open_close, capture::stack, unwind::fast}},
+        {"real_fd_pair/tracked_stack_precise_vs_raw", {tracked_open_close, capture::stack, unwind::precise}}};
+    for (const auto& [name, a] : fds) benchmark::RegisterBenchmark(name, BM_real_fd_pair, a);
 }
 
 #else
@@ -479,11 +616,15 @@ struct render_fixture {
     std::vector<tracked_fake> leaks;
     lifecycle::leak_report report;
 
+    // Precise stacks: every frame up to main symbolized (the fast unwinder
+    // would stop at Google Benchmark's first frame).
     render_fixture() {
         lifecycle::set_capture(lifecycle::capture::stack);
+        lifecycle::set_unwind(lifecycle::unwind::precise);
         lifecycle::set_stack_depth(default_depth);
         leaks.reserve(render_leaks);
         for (auto make : site_makers) make(leaks, render_per_site);
+        lifecycle::set_unwind(lifecycle::detail::default_unwind);
         lifecycle::set_capture(lifecycle::capture::site);
         report = scope.check();
     }

@@ -88,7 +88,8 @@ def main():
         raw = get(f"create_destroy/raw/threads:{threads}")
         heap = get(f"create_destroy/unique_ptr_int_heap/threads:{threads}")
         for what in ("raw", "unique_ptr_noop", "unique_ptr_int_heap", "tracked_off", "tracked_off_no_ownership",
-                     "tracked_site", "tracked_site_no_ownership", "tracked_site_explicit_close", "tracked_stack"):
+                     "tracked_site", "tracked_site_no_ownership", "tracked_site_explicit_close", "tracked_stack",
+                     "tracked_stack_precise"):
             name = f"create_destroy/{what}/threads:{threads}"
             s = get(name)
             if s is None:
@@ -119,14 +120,22 @@ def main():
             rows.append((name, s, comp))
     # Paired: lifecycle's operation and safe_dump_to's in alternating blocks;
     # the ratio of their times in each repetition (see BM_stack_pair).
-    pairs = {}  # (what, depth) -> (min ratio, median ratio, reps, median a ns, median b ns)
-    for name, values in series.items():
-        if not name.startswith("stack_pair/") or "ratio" not in values:
-            continue
-        what, depth = name.split("/")[1], int(name.rsplit("/", 1)[1])
-        r = values["ratio"]
-        pairs[(what, depth)] = (min(r), statistics.median(r), len(r), statistics.median(values.get("a_ns", [0])),
-                                statistics.median(values.get("b_ns", [0])))
+    def paired(prefix):
+        # (what, depth or 0) -> (min ratio, median ratio, reps, median a ns, median b ns)
+        out = {}
+        for name, values in series.items():
+            if not name.startswith(prefix) or "ratio" not in values:
+                continue
+            parts = name.split("/")
+            depth = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0
+            r = values["ratio"]
+            out[(parts[1], depth)] = (min(r), statistics.median(r), len(r), statistics.median(values.get("a_ns", [0])),
+                                      statistics.median(values.get("b_ns", [0])))
+        return out
+
+    pairs = paired("stack_pair/")
+    captures = paired("capture_pair/")  # fast / precise / safe_dump_to, exactly N frames each
+    real_fd = paired("real_fd_pair/")  # open("/dev/null") + close, against the raw fd
 
     for name in ("scope_check/1M_live_10_inside", "render/check_10000", "render/cold_first_to_text/iterations:1/repeats:1",
                  "render/warm_to_text"):
@@ -149,12 +158,21 @@ def main():
         print(f"{name:<{width}}  {n:>4}  {fmt(mn):>10}  {fmt(med):>10}  {'; '.join(comp)}")
     for name, msg in errors.items():
         print(f"{name:<{width}}  ERROR: {msg}")
-    if pairs:
+    def print_pairs(title, table):
+        if not table:
+            return
         print()
-        print("paired, alternating blocks (a = lifecycle, b = safe_dump_to, same frames kept); ratio a/b: median [min]")
-        for (what, depth), (mn, med, n, a_ns, b_ns) in sorted(pairs.items()):
-            print(f"  {what + '/' + str(depth):<45} {n:>2} reps  {med:.3f}x [{mn:.3f}x]  "
-                  f"a {fmt(a_ns)}, b {fmt(b_ns)} per operation")
+        print(title)
+        for (what, depth), (mn, med, n, a_ns, b_ns) in sorted(table.items()):
+            label = what + ("/" + str(depth) if depth else "")
+            print(f"  {label:<45} {n:>2} reps  {med:.3f}x [{mn:.3f}x]  a {fmt(a_ns)}, b {fmt(b_ns)} per operation")
+
+    print_pairs("paired, alternating blocks (a = lifecycle, precise unwinder, b = safe_dump_to, same frames kept); "
+                "ratio a/b: median [min]", pairs)
+    print_pairs("stack capture alone, exactly N frames of user code kept, paired (a_vs_b); ratio a/b: median [min]",
+                captures)
+    print_pairs("real open(\"/dev/null\") + close, 6 user frames deep, paired against the raw fd; ratio: median [min]",
+                real_fd)
 
     # ---- targets ------------------------------------------------------------
     print()
@@ -198,6 +216,25 @@ def main():
         whole = pairs.get(("tracked_stack_vs_safe_dump_to", depth))
         if whole:
             print(f"    (the whole create+destroy with its stack, against safe_dump_to alone: {whole[1]:.3f}x [{whole[0]:.3f}x])")
+    # Issue 14: the fast unwinder at least 10x cheaper than safe_dump_to at 16
+    # frames and more; the real open+close with a stack within 1.10x of the raw fd.
+    for depth in sorted({d for (_, d) in captures}):
+        p = captures.get(("fast_vs_safe_dump_to", depth))
+        if p is None:
+            continue
+        goal = f"<= 0.10x (10x cheaper): {verdict(p[1] <= 0.10, p[0] <= 0.10)}" if depth >= 16 else "stated"
+        print(f"  fast capture vs safe_dump_to, {depth} frames (paired): {p[1]:.3f}x [{p[0]:.3f}x] "
+              f"({fmt(p[3])} vs {fmt(p[4])}): {goal}")
+        q = captures.get(("fast_vs_precise", depth))
+        if q:
+            print(f"    (fast vs precise: {q[1]:.3f}x [{q[0]:.3f}x], {fmt(q[3])} vs {fmt(q[4])})")
+    for what, goal in (("tracked_site_vs_raw", 1.02), ("tracked_stack_vs_raw", 1.10), ("tracked_stack_precise_vs_raw", None)):
+        p = real_fd.get((what, 0))
+        if p is None:
+            continue
+        v = f"<= {goal:.2f}x: {verdict(p[1] <= goal, p[0] <= goal)}" if goal else "stated"
+        print(f"  real open+close, {what} (paired): {p[1]:.3f}x [{p[0]:.3f}x] "
+              f"(+{fmt(p[3] - p[4])} per operation): {v}")
     target_abs("scope check, 1M live + 10 inside", "scope_check/1M_live_10_inside", 10e3)
     target_abs("render 10,000 leaks / 100 sites, warm", "render/warm_to_text", 50e6)
     cold = get("render/cold_first_to_text/iterations:1/repeats:1")
