@@ -12,6 +12,12 @@ target_link_libraries(program_doctest_auto PRIVATE doctest::doctest)
 if(TARGET program_gtest_auto)
   target_link_libraries(program_gtest_auto PRIVATE GTest::gtest_main)
 endif()
+# Fast and precise creation stacks under GoogleTest, in optimized code whose
+# frame pointers come from the lifecycle target alone.
+if(TARGET program_gtest_unwind)
+  target_link_libraries(program_gtest_unwind PRIVATE GTest::gtest_main)
+  target_compile_options(program_gtest_unwind PRIVATE -O2)
+endif()
 if(TARGET program_catch2_auto)
   target_link_libraries(program_catch2_auto PRIVATE Catch2::Catch2)
 endif()
