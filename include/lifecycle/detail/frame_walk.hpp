@@ -32,6 +32,7 @@
 #define LIFECYCLE_DETAIL_FRAME_WALK_HPP
 
 #include <lifecycle/config.hpp>
+#include <lifecycle/detail/modules.hpp> // walk_modules(): never while the process forks
 
 #include <atomic>
 #include <cstddef>
@@ -189,7 +190,7 @@ inline int scan_module(dl_phdr_info* info, std::size_t size, void* data) noexcep
 /// Returns: the generation of the loaded modules (one call of the callback).
 inline unsigned long long code_generation() noexcept {
     code_scan s{nullptr, 0, 0, 0, true};
-    ::dl_iterate_phdr([](dl_phdr_info* info, std::size_t size, void* data) -> int {
+    walk_modules([](dl_phdr_info* info, std::size_t size, void* data) -> int {
         auto& s = *static_cast<code_scan*>(data);
         if (size >= offsetof(dl_phdr_info, dlpi_subs) + sizeof info->dlpi_subs)
             s.generation = info->dlpi_adds + info->dlpi_subs;
@@ -205,13 +206,13 @@ inline unsigned long long code_generation() noexcept {
 LIFECYCLE_DETAIL_NOINLINE inline const code_table* refresh_code(const code_table* seen) noexcept {
     if (seen != nullptr && code_generation() == seen->generation) return seen;
     code_scan s{nullptr, 0, 0, 0, true};
-    ::dl_iterate_phdr(&scan_module, &s);
+    walk_modules(&scan_module, &s);
     for (int attempt = 0; attempt < 4; ++attempt) { // a module loaded meanwhile: count again
         const std::size_t capacity = s.found + 8;
         auto* t = static_cast<code_table*>(std::malloc(sizeof(code_table) + capacity * sizeof(code_range)));
         if (t == nullptr) return seen;
         s = code_scan{t, capacity, 0, 0, true};
-        ::dl_iterate_phdr(&scan_module, &s);
+        walk_modules(&scan_module, &s);
         if (s.found > capacity) {
             std::free(t);
             continue;
