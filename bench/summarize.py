@@ -14,6 +14,7 @@ Needs the per-repetition entries: run with --benchmark_display_aggregates_only
 the medians and shows no minimum.
 """
 import json
+import math
 import statistics
 import sys
 
@@ -235,6 +236,22 @@ def main():
         v = f"<= {goal:.2f}x: {verdict(p[1] <= goal, p[0] <= goal)}" if goal else "stated"
         print(f"  real open+close, {what} (paired): {p[1]:.3f}x [{p[0]:.3f}x] "
               f"(+{fmt(p[3] - p[4])} per operation): {v}")
+    # Issue 14: create+destroy with 1,000,000 claimed handles live within
+    # 1.2x of the same with none; the growth exponent over 1k..1M.
+    claimed = {n: get(f"claimed_live/{n}") for n in (0, 1000, 10000, 100000, 1000000)}
+    if claimed[0] and claimed[1000000]:
+        r_med = claimed[1000000][1] / claimed[0][1]
+        r_min = claimed[1000000][0] / claimed[0][0]
+        pts = [(n, claimed[n][1]) for n in (1000, 10000, 100000, 1000000) if claimed[n]]
+        exponent = ""
+        if len(pts) >= 2:
+            xs = [math.log10(n) for n, _ in pts]
+            ys = [math.log10(t) for _, t in pts]
+            mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+            slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+            exponent = f", growth exponent over 1k..1M {slope:.2f}"
+        print(f"  create+destroy, 1M claimed live vs none: {fmt(claimed[1000000][1])} vs {fmt(claimed[0][1])} = "
+              f"{r_med:.2f}x [{r_min:.2f}x]{exponent}: <= 1.20x: {verdict(r_med <= 1.2, r_min <= 1.2)}")
     target_abs("scope check, 1M live + 10 inside", "scope_check/1M_live_10_inside", 10e3)
     target_abs("render 10,000 leaks / 100 sites, warm", "render/warm_to_text", 50e6)
     cold = get("render/cold_first_to_text/iterations:1/repeats:1")
