@@ -198,7 +198,9 @@ LIFECYCLE_DETAIL_COLD std::string close_result::to_text() const {
             if (!e.what.empty()) out += " (" + e.what + ")";
             break;
         case close_outcome::alias: out += ": same object as " + e.alias_of + ", not closed again"; break;
-        default: break;
+        case close_outcome::closed:
+        case close_outcome::already_closed:
+        case close_outcome::empty: break;
         }
         out += ", added at " + detail::site_text(e.added_at);
         if (e.created_at.known()) out += ", created at " + detail::site_text(e.created_at);

@@ -269,7 +269,8 @@ LIFECYCLE_DETAIL_COLD bool glob_match(std::string_view pattern, std::string_view
             star = p++;
             resume = t;
         } else if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-            ++p, ++t;
+            ++p;
+            ++t;
         } else if (star != std::string_view::npos) {
             p = star + 1;
             t = ++resume;
@@ -436,7 +437,10 @@ LIFECYCLE_DETAIL_COLD std::vector<allowance> leak_scope::filter(std::vector<deta
     auto keep = std::remove_if(records.begin(), records.end(), [&](const detail::record_view& rec) {
         if (rec.kept) {
             for (std::size_t i = kept_from; i < out.size(); ++i)
-                if (out[i].reason == rec.kept) return ++out[i].count, true;
+                if (out[i].reason == rec.kept) {
+                    ++out[i].count;
+                    return true;
+                }
             out.push_back(allowance{"keep_alive", rec.kept, 1});
             return true;
         }
@@ -451,7 +455,10 @@ LIFECYCLE_DETAIL_COLD std::vector<allowance> leak_scope::filter(std::vector<deta
                       detail::glob_match(a.pattern, user_function(rec));
                 break;
             }
-            if (hit) return ++out[i].count, true;
+            if (hit) {
+                ++out[i].count;
+                return true;
+            }
         }
         return false;
     });

@@ -458,9 +458,10 @@ OStream& print_stats(OStream& os, const std::vector<kind_stats>& s) {
     std::snprintf(buf, sizeof buf, " %10s %10s %10s %10s %10s %10s\n", "live", "peak", "created", "closed", "released", "failures");
     os << buf;
     for (const auto& k : s) {
-        std::snprintf(buf, sizeof buf, " %10llu %10llu %10llu %10llu %10llu %10llu\n", (unsigned long long)k.live,
-                      (unsigned long long)k.peak, (unsigned long long)k.created, (unsigned long long)k.closed,
-                      (unsigned long long)k.released, (unsigned long long)k.close_failures);
+        using ull = unsigned long long;
+        std::snprintf(buf, sizeof buf, " %10llu %10llu %10llu %10llu %10llu %10llu\n", static_cast<ull>(k.live),
+                      static_cast<ull>(k.peak), static_cast<ull>(k.created), static_cast<ull>(k.closed),
+                      static_cast<ull>(k.released), static_cast<ull>(k.close_failures));
         os << pad(k.kind) << buf;
     }
     return os;

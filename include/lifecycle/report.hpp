@@ -207,7 +207,7 @@ LIFECYCLE_DETAIL_COLD std::string human_bytes(std::uint64_t b) {
     static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
     double v = static_cast<double>(b);
     int u = 0;
-    while (v >= 1024 && u < 4) v /= 1024, ++u;
+    for (; v >= 1024 && u < 4; ++u) v /= 1024;
     char buf[32];
     if (u == 0) std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(b));
     else std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
@@ -262,7 +262,7 @@ inline std::string_view base_name(std::string_view path) {
 LIFECYCLE_DETAIL_COLD std::uint64_t fingerprint(const leak_group& g) {
     std::uint64_t h = 1469598103934665603ull;
     auto mix = [&h](std::string_view s) {
-        for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+        for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
         h = (h ^ 0xff) * 1099511628211ull;
     };
     mix(g.kind);
@@ -339,7 +339,10 @@ LIFECYCLE_DETAIL_COLD leak_report leak_report::from_records(std::string scope, s
         g.distinct_stacks = stacks[i].size();
         std::size_t best = 0;
         for (const auto& s : stacks[i])
-            if (s.second > best) best = s.second, g.raw_stack = s.first;
+            if (s.second > best) {
+                best = s.second;
+                g.raw_stack = s.first;
+            }
     }
     std::stable_sort(r.groups_.begin(), r.groups_.end(), [](const leak_group& a, const leak_group& b) {
         if (a.total_weight != b.total_weight) return a.total_weight > b.total_weight;

@@ -265,7 +265,10 @@ public:
     owner_claim(mutex* m, owner_claims* c, identity id) noexcept : m_(m), c_(c), id_(id), generation_(c->generation) {}
     owner_claim(const owner_claim&) = delete;
     owner_claim& operator=(owner_claim&& o) noexcept {
-        std::swap(m_, o.m_), std::swap(c_, o.c_), std::swap(id_, o.id_), std::swap(generation_, o.generation_);
+        std::swap(m_, o.m_);
+        std::swap(c_, o.c_);
+        std::swap(id_, o.id_);
+        std::swap(generation_, o.generation_);
         return *this;
     }
     ~owner_claim() {

@@ -191,9 +191,9 @@ inline int scan_module(dl_phdr_info* info, std::size_t size, void* data) noexcep
 inline unsigned long long code_generation() noexcept {
     code_scan s{nullptr, 0, 0, 0, true};
     walk_modules([](dl_phdr_info* info, std::size_t size, void* data) -> int {
-        auto& s = *static_cast<code_scan*>(data);
+        auto& scan = *static_cast<code_scan*>(data);
         if (size >= offsetof(dl_phdr_info, dlpi_subs) + sizeof info->dlpi_subs)
-            s.generation = info->dlpi_adds + info->dlpi_subs;
+            scan.generation = info->dlpi_adds + info->dlpi_subs;
         return 1;
     }, &s);
     return s.generation;

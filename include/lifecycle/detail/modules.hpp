@@ -119,9 +119,9 @@ inline bool module_of(const void* address, module_span& out) noexcept {
     } s{reinterpret_cast<std::uintptr_t>(address), &out};
     walk_modules(
         [](dl_phdr_info* info, std::size_t, void* data) -> int {
-            auto& s = *static_cast<search*>(data);
-            const bool main_program = s.first;
-            s.first = false;
+            auto& st = *static_cast<search*>(data);
+            const bool main_program = st.first;
+            st.first = false;
             module_span m;
             m.main_program = main_program;
             for (int i = 0; i < info->dlpi_phnum && m.segments < module_span::max_segments; ++i) {
@@ -131,9 +131,9 @@ inline bool module_of(const void* address, module_span& out) noexcept {
                 m.hi[m.segments] = info->dlpi_addr + ph.p_vaddr + ph.p_memsz;
                 ++m.segments;
             }
-            if (!m.contains(reinterpret_cast<const void*>(s.address))) return 0;
-            *s.out = m;
-            s.found = true;
+            if (!m.contains(reinterpret_cast<const void*>(st.address))) return 0;
+            *st.out = m;
+            st.found = true;
             return 1;
         },
         &s);
@@ -147,7 +147,7 @@ template <class Visit>
 void for_each_module_note(Visit visit) noexcept {
     walk_modules(
         [](dl_phdr_info* info, std::size_t, void* data) -> int {
-            Visit& visit = *static_cast<Visit*>(data);
+            Visit& v = *static_cast<Visit*>(data);
             for (int i = 0; i < info->dlpi_phnum; ++i) {
                 const ElfW(Phdr)& ph = info->dlpi_phdr[i];
                 if (ph.p_type != PT_NOTE) continue;
@@ -162,7 +162,7 @@ void for_each_module_note(Visit visit) noexcept {
                     const char* desc = name + ((name_size + 3) & ~3u);
                     const char* next = desc + ((desc_size + 3) & ~3u);
                     if (next > end) break;
-                    if (name_size == 10 && std::memcmp(name, "lifecycle", 10) == 0) visit(*info, type, desc, desc_size);
+                    if (name_size == 10 && std::memcmp(name, "lifecycle", 10) == 0) v(*info, type, desc, desc_size);
                     p = next;
                 }
             }

@@ -51,7 +51,10 @@ public:
     void assign(std::string_view s) noexcept {
         if (s.empty()) {
             // Reused records usually held an empty label already: no store.
-            if (size_ != 0 || heap_ != nullptr) size_ = 0, heap_ = nullptr;
+            if (size_ != 0 || heap_ != nullptr) {
+                size_ = 0;
+                heap_ = nullptr;
+            }
             return;
         }
         if (LIFECYCLE_DETAIL_LIKELY(s.size() <= sizeof inline_)) {
