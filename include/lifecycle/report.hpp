@@ -363,8 +363,8 @@ LIFECYCLE_DETAIL_COLD const std::vector<leak_group>& leak_report::rendered(std::
         const void* const* raw = const_cast<const void* const*>(g.raw_stack->frames);
         for (auto& f : detail::user_frames(raw, g.raw_stack->depth, &complete))
             g.stack.push_back(stack_frame{std::move(f.function), std::move(f.file), f.line, std::move(f.module), f.offset, f.address});
-        g.stack_stops_early = g.raw_stack->broken &&
-                              !detail::outermost_frame(detail::symbols().symbol(raw[g.raw_stack->depth - 1], &complete).function);
+        const detail::frame_info bottom = detail::symbols().symbol(raw[g.raw_stack->depth - 1], &complete);
+        g.stack_stops_early = g.raw_stack->broken && !detail::outermost_frame(bottom.function) && !detail::startup_frame(bottom);
     }
     if (!complete) return *(scratch = std::move(fresh));
     return rendered_.publish(std::move(fresh));
@@ -391,7 +391,7 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
     std::string out;
     const std::string scope_part = scope_.empty() ? std::string() : " in scope '" + scope_ + "'";
     out += "lifecycle: " + detail::plural(count_, "leaked resource", "leaked resources") + scope_part + "\n";
-    bool any_site = false, any_stack = false, any_early = false;
+    bool any_site = false, any_stack = false, any_early = false, any_named = false;
     const std::size_t shown_groups = max_groups_ == 0 ? all.size() : std::min(max_groups_, all.size());
     for (std::size_t gi = 0; gi < shown_groups; ++gi) {
         const leak_group& g = all[gi];
@@ -404,6 +404,7 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
         any_site = any_site || g.site_line != 0;
         any_stack = any_stack || !g.stack.empty();
         any_early = any_early || g.stack_stops_early;
+        for (const stack_frame& f : g.stack) any_named = any_named || !f.function.empty() || !f.file.empty();
         out += std::to_string(g.count) + " x " + g.kind;
         const std::size_t shown = std::min<std::size_t>(g.labels.size(), 3);
         for (std::size_t i = 0; i < shown; ++i) out += (i == 0 ? " '" : ", '") + g.labels[i] + "'";
@@ -467,6 +468,11 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
         out += "\n(creation sites were not captured: set LIFECYCLE_CAPTURE=site or stack, or call lifecycle::set_capture)\n";
     else if (any_tracked && !any_stack && shown_groups == all.size())
         out += "\n(creation stacks were not captured: set LIFECYCLE_CAPTURE=stack, or call lifecycle::set_capture(lifecycle::capture::stack))\n";
+    // A build that cannot symbolize (header-only Boost.Stacktrace without a
+    // backend, no -g) says once what names its frames.
+    if (any_stack && !any_named)
+        out += "\n(frames have no names: this build cannot symbolize them; compile with -g -DBOOST_STACKTRACE_LINK and "
+               "link -lboost_stacktrace_backtrace -ldl, as the CMake and meson targets do; README, \"A bare -I\")\n";
     if (any_early) out += "\n(some stacks stop at a frame without a frame pointer: set LIFECYCLE_UNWIND=precise, or call "
                           "lifecycle::set_unwind(lifecycle::unwind::precise), to capture them whole)\n";
     out += '\n';

@@ -31,6 +31,24 @@ if(NOT LIFECYCLE_TRACKING STREQUAL "ON")
   endif()
 endif()
 
+# Built with a bare -I, as without a build system (README, "A bare -I"): not
+# through lifecycle::lifecycle, so no BOOST_STACKTRACE_LINK, no frame-pointer
+# flags, none of the target's definitions. bare_unnamed: header-only
+# Boost.Stacktrace without a backend, no -g; bare_named: README's command line.
+if(LIFECYCLE_STACKTRACE_BACKEND STREQUAL "backtrace" AND NOT LIFECYCLE_COMPILED)
+  foreach(program bare_unnamed bare_named)
+    add_executable(program_${program} ${CMAKE_CURRENT_SOURCE_DIR}/programs/bare/leak.cpp)
+    target_include_directories(program_${program} PRIVATE ${PROJECT_SOURCE_DIR}/include)
+    target_compile_features(program_${program} PRIVATE cxx_std_17)
+    target_compile_definitions(program_${program} PRIVATE LIFECYCLE_TRACKING=1)
+  endforeach()
+  target_compile_options(program_bare_unnamed PRIVATE -g0)
+  target_link_libraries(program_bare_unnamed PRIVATE ${CMAKE_DL_LIBS})
+  target_compile_options(program_bare_named PRIVATE -g)
+  target_compile_definitions(program_bare_named PRIVATE BOOST_STACKTRACE_LINK)
+  target_link_libraries(program_bare_named PRIVATE boost_stacktrace_backtrace ${CMAKE_DL_LIBS})
+endif()
+
 foreach(expect IN LISTS lifecycle_program_expects)
   get_filename_component(test_name ${expect} NAME_WLE)
   string(REGEX REPLACE "\\..*$" "" program ${test_name})

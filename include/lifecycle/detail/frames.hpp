@@ -134,6 +134,16 @@ inline bool startup_frame(const std::string& fn) {
     return fn.rfind("__libc_start", 0) == 0 || fn == "_start";
 }
 
+/// Returns: true for the C runtime's start-up frames, by name, or, when the
+/// build cannot name frames, by module: an unnamed frame in libc at the
+/// bottom of a stack is __libc_start_call_main or __libc_start_main.
+inline bool startup_frame(const frame_info& f) {
+    if (!f.function.empty()) return startup_frame(f.function);
+    const std::string_view m = f.module;
+    const std::string_view base = m.substr(m.rfind('/') == std::string_view::npos ? 0 : m.rfind('/') + 1);
+    return base.rfind("libc.so", 0) == 0;
+}
+
 /// Returns: true if nothing above a frame of `fn` is the program's: the C
 /// runtime's start-up, and the thread start routines of libc and libstdc++
 /// (a fast stack that ends there is whole as far as the user is concerned).

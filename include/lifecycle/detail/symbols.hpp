@@ -96,7 +96,12 @@ inline std::vector<frame_info> user_frames(const void* const* addresses, std::si
     while (first < frames.size() && library_frame(frames[first])) ++first;
     if (first == frames.size()) first = 0;
     std::size_t last = frames.size();
-    while (last > first + 1 && startup_frame(frames[last - 1].function)) --last;
+    while (last > first + 1 && startup_frame(frames[last - 1])) --last;
+    // Unnamed, _start is the program's frame below libc's start routines.
+    if (last > first + 2 && frames[last - 1].function.empty() && startup_frame(frames[last - 2])) {
+        --last;
+        while (last > first + 1 && startup_frame(frames[last - 1])) --last;
+    }
     frames.erase(frames.begin() + static_cast<std::ptrdiff_t>(last), frames.end());
     frames.erase(frames.begin(), frames.begin() + static_cast<std::ptrdiff_t>(first));
     return frames;
