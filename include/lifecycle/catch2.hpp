@@ -24,7 +24,7 @@
 // body (one per leaf section) is inside a leak scope named after the test
 // case; what it leaves open fails the test case with the report, at its
 // TEST_CASE line, and the run's exit code is non-zero. Opt out with the tag
-// [lifecycle-allow-leaks] or [lifecycle-allow-leaks:<reason>], or with
+// [lifecycle-allow-leaks] or `[lifecycle-allow-leaks:<reason>]`, or with
 // `lifecycle::allow_leaks(reason)`; opt-outs are listed at the end of the run,
 // on stderr.
 // Settings: the flags and LIFECYCLE_* variables in
@@ -150,27 +150,32 @@ class leak_listener : public Catch::TestEventListenerBase {
 public:
     using Catch::TestEventListenerBase::TestEventListenerBase;
 
+    /// Catch2 hook: a test case starts (its leak check begins).
     void testCaseStarting(const Catch::TestCaseInfo& info) override {
         Catch::TestEventListenerBase::testCaseStarting(info);
         detail::current_info() = &info;
         depth_ = 0;
         check_.begin_automatic(detail::site_of(info));
     }
+    /// Catch2 hook: a run through the test case's body starts at its outermost section.
     void sectionStarting(const Catch::SectionInfo& section) override {
         Catch::TestEventListenerBase::sectionStarting(section);
         if (depth_++ == 0) check_.begin_pass();
     }
+    /// Catch2 hook: a run through the body ends; its leaks fail the test case.
     void sectionEnded(const Catch::SectionStats& stats) override {
         // Listeners hear this before the reporter does, and the test case is
         // still the current one: a failure here fails it, under its name.
         if (--depth_ == 0) check_.end_pass(&detail::fail_check);
         Catch::TestEventListenerBase::sectionEnded(stats);
     }
+    /// Catch2 hook: the test case ends.
     void testCaseEnded(const Catch::TestCaseStats& stats) override {
         check_.end();
         detail::current_info() = nullptr;
         Catch::TestEventListenerBase::testCaseEnded(stats);
     }
+    /// Catch2 hook: the run ends; prints the summary and the opt-outs to stderr.
     void testRunEnded(const Catch::TestRunStats& stats) override {
         detail::glue::print_summary();
         Catch::TestEventListenerBase::testRunEnded(stats);
@@ -194,6 +199,7 @@ inline bool install_automatic_mode() {
 } // namespace catch2
 LIFECYCLE_END_NAMESPACE
 
+/// The listener's name for CATCH_REGISTER_LISTENER (which needs an unqualified name).
 using lifecycle_catch2_leak_listener = ::lifecycle::catch2::leak_listener;
 
 /// Registers the automatic mode's listener (and the self-test, "lifecycle:

@@ -62,6 +62,7 @@ struct close_entry {
     std::string name;          ///< the name given to add(); a tracked handle's label if none was given; may be empty
     std::string_view kind;     ///< "fd", the object's type or close_traits<T>::kind_name(), "callable" (static storage)
     identity id;               ///< empty for callables added without one and for handle types without identity
+    /// What became of the entry: closed, failed, alias, already_closed, empty.
     close_outcome outcome = close_outcome::closed;
     std::error_code error;     ///< failed: the close's error; lifecycle_errc::close_threw for an exception
     std::string what;          ///< failed by an exception: its what(), or a note for non-std exceptions
@@ -123,7 +124,7 @@ public:
     std::string to_text() const;
 
     /// Effects: writes to_text() to `os` (a std::ostream; a template, so that
-    /// this header needs no <ostream>).
+    /// this header needs no `<ostream>`).
     template <class OStream, class = decltype(std::declval<OStream&>() << std::declval<const std::string&>())>
     friend OStream& operator<<(OStream& os, const close_result& r) {
         os << r.to_text();

@@ -42,6 +42,7 @@ struct close_failure {
     std::string_view what;     ///< an exception's message, or empty
 };
 
+/// What set_close_error_handler() takes: called with each close failure that nobody can be told of otherwise.
 using close_error_handler = std::function<void(const close_failure&)>;
 
 namespace detail {

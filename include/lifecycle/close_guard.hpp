@@ -82,6 +82,7 @@ inline const std::error_category& close_guard_category() noexcept {
     return category;
 }
 
+/// Returns: `e` as a std::error_code of close_guard_category() (makes close_guard_errc an error code enum).
 inline std::error_code make_error_code(close_guard_errc e) noexcept { return {static_cast<int>(e), close_guard_category()}; }
 
 #if LIFECYCLE_TRACKING

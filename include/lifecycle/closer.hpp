@@ -96,9 +96,13 @@ template <class T>
 struct close_traits {};
 
 template <class Traits>
+/// How a closer closes a tracked handle (see close_traits): the traits' kind, the handle's identity within its domain, open while it holds a handle no other wrapper closed.
 struct close_traits<tracked<Traits>> {
+    /// `Traits::kind_name()`.
     static std::string_view kind_name() noexcept { return Traits::kind_name(); }
+    /// Holds a handle that no other wrapper closed.
     static bool is_open(const tracked<Traits>& h) noexcept { return h && !detail::holds_stale(h); }
+    /// The handle value within the traits' identity_domain(); empty for a stale or empty handle.
     static identity identity_of(const tracked<Traits>& h) noexcept {
         using handle_type = typename tracked<Traits>::handle_type;
         if constexpr (detail::has_identity<Traits>::value || std::is_pointer_v<handle_type> ||
@@ -107,8 +111,8 @@ struct close_traits<tracked<Traits>> {
         }
         return {}; // a handle type without an identity: never an alias
     }
-    // The close is the closer's, not the caller's of close_all(): no site of
-    // lifecycle's own is blamed in ownership messages ("an unknown site").
+    /// `h.close()`. The close is the closer's, not the caller's of close_all(): no
+    /// site of lifecycle's own is blamed in ownership messages ("an unknown site").
     static std::error_code close(tracked<Traits>& h) noexcept(noexcept(h.close())) { return h.close(source_site{}); }
 };
 

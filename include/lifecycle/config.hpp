@@ -17,9 +17,13 @@
 #ifndef LIFECYCLE_CONFIG_HPP
 #define LIFECYCLE_CONFIG_HPP
 
+/// The major version.
 #define LIFECYCLE_VERSION_MAJOR 0
+/// The minor version.
 #define LIFECYCLE_VERSION_MINOR 2
+/// The patch version.
 #define LIFECYCLE_VERSION_PATCH 0
+/// The version as one number: major * 10000 + minor * 100 + patch.
 #define LIFECYCLE_VERSION \
     (LIFECYCLE_VERSION_MAJOR * 10000 + LIFECYCLE_VERSION_MINOR * 100 + LIFECYCLE_VERSION_PATCH)
 
@@ -98,9 +102,11 @@
 #define LIFECYCLE_DETAIL_STRINGIZE_(x) #x
 #define LIFECYCLE_DETAIL_STRINGIZE(x) LIFECYCLE_DETAIL_STRINGIZE_(x)
 
+/// Opens lifecycle's namespace and its ABI inline namespace (lifecycle's own use).
 #define LIFECYCLE_BEGIN_NAMESPACE \
     namespace lifecycle {         \
     inline namespace LIFECYCLE_DETAIL_ABI {
+/// Closes what LIFECYCLE_BEGIN_NAMESPACE opened.
 #define LIFECYCLE_END_NAMESPACE \
     }                           \
     }

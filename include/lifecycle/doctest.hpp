@@ -192,8 +192,11 @@ private:
 ///
 ///   TEST_CASE("warms the pool" * lifecycle::doctest::allow_leaks("the pool outlives the test")) { ... }
 struct allow_leaks {
+    /// Why the test may leak (static storage), listed at the end of the run.
     const char* reason;
+    /// Effects: a decorator with reason `why` (it must outlive the run: a literal).
     explicit allow_leaks(const char* why = "no reason given") : reason(why) {}
+    /// doctest's decorator hook: records the reason for the decorated test case.
     void fill(::doctest::detail::TestCase& state) const {
         detail::testing::decorate(state.m_file.c_str(), state.m_line, state.m_name, reason);
     }

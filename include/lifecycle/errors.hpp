@@ -5,7 +5,7 @@
 //   std::error_code ec = fd.close();
 //   if (ec == lifecycle::lifecycle_errc::closed_elsewhere) { /* another wrapper closed it */ }
 //
-// Includes only <system_error>; nothing here allocates or throws.
+// Includes only `<system_error>`; nothing here allocates or throws.
 #ifndef LIFECYCLE_ERRORS_HPP
 #define LIFECYCLE_ERRORS_HPP
 

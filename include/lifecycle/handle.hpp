@@ -184,7 +184,9 @@ class tracked {
     using token = detail::token;
 
 public:
+    /// The handle traits.
     using traits_type = Traits;
+    /// The raw handle type (`Traits::handle_type`).
     using handle_type = typename ops::handle_type;
 
     /// Effects: an empty handle.
@@ -300,11 +302,14 @@ public:
         swap(state_, other.state_);
 #endif
     }
+    /// Effects: a.swap(b).
     friend void swap(tracked& a, tracked& b) noexcept { a.swap(b); }
 
     template <class T>
+    /// See the free function keep_alive().
     friend void keep_alive(const tracked<T>& h, std::string_view reason);
     template <class T>
+    /// Internal (the closer asks whether another wrapper closed this handle).
     friend bool detail::holds_stale(const tracked<T>& h) noexcept;
 
     /// Returns: the label given at creation; empty when untracked or empty.
@@ -330,6 +335,10 @@ public:
         check_use();
         return handle_;
     }
+    /// Dereference for pointer handles to a complete type (tracked_ptr); checked
+    /// like get() (a use after close is an ownership problem).
+    /// Dereference for pointer handles to a complete type (tracked_ptr); checked
+    /// like get() (a use after close is an ownership problem).
     template <class H = handle_type, std::enable_if_t<std::is_pointer_v<H> && !std::is_void_v<std::remove_pointer_t<H>>, int> = 0>
     std::add_lvalue_reference_t<std::remove_pointer_t<H>> operator*() const noexcept {
         check_use();

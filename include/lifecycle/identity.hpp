@@ -56,9 +56,13 @@ public:
         else return of_address(std::addressof(object));
     }
 
+    /// True for the empty identity (no object): never equal to another identity's object, never an alias.
     constexpr bool empty() const noexcept { return !set_; }
+    /// True when not empty().
     constexpr explicit operator bool() const noexcept { return set_; }
+    /// The domain ("fd", "object", a traits' identity_domain()); empty when empty().
     constexpr std::string_view domain() const noexcept { return domain_; }
+    /// The value within the domain (a handle number, an address); 0 when empty().
     constexpr std::uintptr_t value() const noexcept { return value_; }
 
     /// Returns: "fd 7", "object 0x7ffc2a1b3c40" (values from 65536 up in hex), or "" when empty.
@@ -70,9 +74,11 @@ public:
         return std::string(domain_) + buf;
     }
 
+    /// Equal: both empty, or the same domain and value.
     friend bool operator==(const identity& a, const identity& b) noexcept {
         return a.set_ == b.set_ && (!a.set_ || (a.value_ == b.value_ && a.domain_ == b.domain_));
     }
+    /// Not equal.
     friend bool operator!=(const identity& a, const identity& b) noexcept { return !(a == b); }
 
 private:

@@ -90,6 +90,7 @@ enum class leak_policy {
     ignore,       ///< nothing; call check() yourself
 };
 
+/// What leak_policy::call_handler calls with a non-empty report.
 using leak_handler = std::function<void(const leak_report&)>;
 
 /// Leaked resources of `kind` a scope tolerates: up to `max_count` of them
@@ -102,20 +103,25 @@ struct kind_limit {
 
 /// A rule that keeps matching resources out of a scope's reports.
 struct allow_rule {
+    /// What a rule's pattern is matched against.
     enum class field { kind, function, label };
+    /// The field matched.
     field what = field::kind;
     std::string pattern; ///< glob: `*` any run of characters, `?` one character
     std::string reason;  ///< required; printed with the rule's count
 
+    /// Matches the kind ("fd", "engine"): `allow_rule::kind("engine", "one per process, by design")`.
     static allow_rule kind(std::string pattern, std::string reason) { return {field::kind, std::move(pattern), std::move(reason)}; }
     /// Matches the creating function: the site's function name, or the
     /// qualified name of the first frame of user code when the stack was captured.
     static allow_rule function(std::string pattern, std::string reason) { return {field::function, std::move(pattern), std::move(reason)}; }
+    /// Matches the label given at creation.
     static allow_rule label(std::string pattern, std::string reason) { return {field::label, std::move(pattern), std::move(reason)}; }
 };
 
 /// Options of a leak scope; every member has a default.
 struct leak_scope_options {
+    /// What the scope does with a non-empty report (default: print it to stderr).
     leak_policy policy = leak_policy::print;
     leak_handler handler;          ///< used by leak_policy::call_handler
     bool this_thread_only = false; ///< count only resources created on the scope's thread

@@ -64,6 +64,7 @@ enum class ownership_issue {
 /// One problem, as handed to the ownership handler. Views are valid only
 /// during the handler call.
 struct ownership_problem {
+    /// What went wrong.
     ownership_issue issue = ownership_issue::second_owner;
     std::string_view kind;      ///< this wrapper's kind, e.g. "fd"
     std::uintptr_t identity = 0; ///< the handle's identity (fd number, address); 0 for use_after_close
@@ -73,13 +74,16 @@ struct ownership_problem {
     source_site current;        ///< where the problem happens now (unknown in destructors)
     std::string_view how;       ///< use_after_close: "closed", "released" or "moved from"
     std::string_view other_kind;  ///< the other wrapper (second_owner, closed_while_owned)
+    /// The other wrapper's label.
     std::string_view other_label;
+    /// Where the other wrapper's handle was enrolled.
     source_site other_created;
 
     /// Returns: one line describing the problem, without a trailing newline.
     std::string message() const;
 };
 
+/// What set_ownership_handler() takes: called with each ownership problem.
 using ownership_handler = std::function<void(const ownership_problem&)>;
 
 namespace detail {

@@ -70,6 +70,7 @@ LIFECYCLE_BEGIN_NAMESPACE
 
 /// Per-kind counters, summed over all threads.
 struct kind_stats {
+    /// The kind ("fd", "socket", a traits' kind_name()).
     std::string kind;
     std::uint64_t live = 0;           ///< open now
     std::uint64_t peak = 0;           ///< most open at once (see README: exact per thread, an upper bound across threads)
@@ -447,7 +448,7 @@ public:
 #endif // LIFECYCLE_TRACKING
 
 /// Effects: writes `s` to `os` (a std::ostream) as an aligned table, one
-/// line per kind. A template, so that this header needs no <ostream>.
+/// line per kind. A template, so that this header needs no `<ostream>`.
 template <class OStream>
 OStream& print_stats(OStream& os, const std::vector<kind_stats>& s) {
     std::size_t w = 4;

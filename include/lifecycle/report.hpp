@@ -55,21 +55,26 @@ LIFECYCLE_BEGIN_NAMESPACE
 struct stack_frame {
     std::string function; ///< demangled, empty when unknown
     std::string file;     ///< empty when the build has no line information
+    /// 0 when the build has no line information.
     unsigned line = 0;
     std::string module;   ///< executable or shared object
     std::uintptr_t offset = 0; ///< address relative to the module's load base
+    /// The return address in this process.
     const void* address = nullptr;
 };
 
 /// Resources created at one site (same kind, same file:line:function).
 struct leak_group {
+    /// The kind ("fd", "engine").
     std::string kind;
     std::string close_call;          ///< how the traits close it, e.g. "fclose()"
     std::string site_file;           ///< the creating call's file; empty when capture was off
     std::string site_function;       ///< the creating call's function
     unsigned site_line = 0;          ///< the creating call's line; 0 when capture was off
+    /// Resources in the group.
     std::size_t count = 0;
     std::uint64_t total_weight = 0;  ///< bytes, from the traits' weight()
+    /// The heaviest member's weight.
     std::uint64_t largest_weight = 0;
     std::vector<std::string> labels; ///< distinct labels, in creation order
     std::vector<std::uint64_t> ordinals; ///< every member's ordinal (shard << 40 | sequence), oldest first
@@ -78,6 +83,7 @@ struct leak_group {
     double oldest_age_seconds = 0;   ///< age of the oldest member at check time (kernel-tick resolution)
     bool has_age = false;            ///< false when capture was off: no creation time
     std::size_t with_stack = 0;      ///< members that have a creation stack
+    /// Distinct creation stacks among the members that have one.
     std::size_t distinct_stacks = 0;
     std::vector<stack_frame> stack;  ///< the most common creation stack, trimmed; filled on render
     bool stack_stops_early = false;  ///< the fast unwinder stopped at a frame without a frame pointer, above
@@ -85,6 +91,7 @@ struct leak_group {
     bool tracked = true;             ///< false: found by the OS cross-check, not by lifecycle (labels say what)
 
 #if LIFECYCLE_TRACKING
+    /// Internal: the interned stack `stack` is rendered from (not part of the API).
     const detail::stack_entry* raw_stack = nullptr;
 #endif
 };
@@ -98,6 +105,7 @@ struct allowance {
 
 /// A per-kind limit of a scope that this check exceeded.
 struct limit_exceeded {
+    /// The kind whose limit was exceeded.
     std::string kind;
     std::size_t count = 0;           ///< leaked resources of the kind
     std::uint64_t weight = 0;        ///< their total weight
@@ -148,7 +156,7 @@ public:
     std::string to_json() const;
 
     /// Effects: writes to_text() to `os` (a std::ostream; a template, so that
-    /// this header needs no <ostream>).
+    /// this header needs no `<ostream>`).
     template <class OStream, class = decltype(std::declval<OStream&>() << std::declval<const std::string&>())>
     friend OStream& operator<<(OStream& os, const leak_report& r) {
         os << r.to_text();

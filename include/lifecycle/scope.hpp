@@ -113,15 +113,21 @@ struct unallocated_resource {
 
 /// Resource traits for a POSIX file descriptor: negative values are unallocated.
 struct fd_resource_traits {
+    /// -1: what the default constructor and release() store.
     static constexpr int make_default() noexcept { return -1; }
+    /// Non-negative: an fd to close.
     static constexpr bool is_allocated(int fd) noexcept { return fd >= 0; }
+    /// Reported as "unique_resource<fd>".
     static constexpr std::string_view kind_name() noexcept { return "unique_resource<fd>"; }
+    /// "fd": the same object as a tracked_fd of the same number.
     static constexpr std::string_view identity_domain() noexcept { return "fd"; } // shared with tracked_fd
+    /// The fd itself (OS cross-check).
     static constexpr int native_fd(int fd) noexcept { return fd; }
 };
 
 /// The condition of scope_exit: always true.
 struct always_true {
+    /// Returns: true.
     constexpr bool operator()() const noexcept { return true; }
 };
 
@@ -131,6 +137,7 @@ struct always_true {
 class exception_checker {
 public:
     exception_checker() noexcept : uncaught_(std::uncaught_exceptions()) {}
+    /// Returns: true when an exception thrown since construction is in flight.
     bool operator()() const noexcept { return std::uncaught_exceptions() > uncaught_; }
 
 private:
@@ -149,7 +156,9 @@ inline exception_checker check_exception() noexcept { return exception_checker{}
 template <class Error>
 class error_code_checker {
 public:
+    /// Effects: watches `error` (not copied; it must outlive the checker).
     explicit error_code_checker(Error& error) noexcept : error_(std::addressof(error)) {}
+    /// Returns: true when the watched variable is set (`!!error`).
     bool operator()() const noexcept(noexcept(!std::declval<Error&>())) { return !!*error_; }
 
 private:
@@ -549,8 +558,11 @@ class unique_resource {
     friend struct detail::ur_factory;
 
 public:
+    /// The resource type R (a reference type when the resource is held by reference).
     using resource_type = R;
+    /// The deleter type D.
     using deleter_type = D;
+    /// The allocation/tracking traits (void: none).
     using traits_type = Traits;
 
     /// Effects: value-initializes the resource (with traits: `Traits::make_default()`)
@@ -806,10 +818,13 @@ private:
     storage s_;
 };
 
+/// Deduction guide (the TS's and Boost.Scope's).
 template <class R, class D>
 unique_resource(R, D) -> unique_resource<R, D>;
+/// Deduction guide (the TS's and Boost.Scope's).
 template <class R, class D>
 unique_resource(R, D, std::string_view) -> unique_resource<R, D>;
+/// Deduction guide (the TS's and Boost.Scope's).
 template <class R, class D>
 unique_resource(R, D, std::string_view, source_site) -> unique_resource<R, D>;
 
@@ -1045,30 +1060,42 @@ public:
     using base::set_active;
 };
 
+/// Deduction guide (the TS's and Boost.Scope's).
 template <class EF>
 scope_exit(EF) -> scope_exit<EF>;
+/// Deduction guide (the TS's and Boost.Scope's).
 template <class EF>
 scope_exit(EF, bool) -> scope_exit<EF>;
+/// Deduction guide (the TS's and Boost.Scope's).
 template <class EF, class Cond, detail::scope_condition_t<Cond> = 0>
 scope_exit(EF, Cond) -> scope_exit<EF, Cond>;
+/// Deduction guide (the TS's and Boost.Scope's).
 template <class EF, class Cond>
 scope_exit(EF, Cond, bool) -> scope_exit<EF, Cond>;
 
+/// Deduction guide (the TS's and Boost.Scope's).
 template <class EF>
 scope_fail(EF) -> scope_fail<EF>;
+/// Deduction guide (the TS's and Boost.Scope's).
 template <class EF>
 scope_fail(EF, bool) -> scope_fail<EF>;
+/// Deduction guide (the TS's and Boost.Scope's).
 template <class EF, class Cond, detail::scope_condition_t<Cond> = 0>
 scope_fail(EF, Cond) -> scope_fail<EF, Cond>;
+/// Deduction guide (the TS's and Boost.Scope's).
 template <class EF, class Cond>
 scope_fail(EF, Cond, bool) -> scope_fail<EF, Cond>;
 
+/// Deduction guide (the TS's and Boost.Scope's).
 template <class EF>
 scope_success(EF) -> scope_success<EF>;
+/// Deduction guide (the TS's and Boost.Scope's).
 template <class EF>
 scope_success(EF, bool) -> scope_success<EF>;
+/// Deduction guide (the TS's and Boost.Scope's).
 template <class EF, class Cond, detail::scope_condition_t<Cond> = 0>
 scope_success(EF, Cond) -> scope_success<EF, Cond>;
+/// Deduction guide (the TS's and Boost.Scope's).
 template <class EF, class Cond>
 scope_success(EF, Cond, bool) -> scope_success<EF, Cond>;
 
@@ -1095,6 +1122,7 @@ public:
     template <class EFP, std::enable_if_t<!std::is_same_v<detail::scope_remove_cvref_t<EFP>, defer_guard> &&
                                               std::is_constructible_v<EF, EFP>,
                                           int> = 0>
+    /// Effects: takes `f` (moved if that cannot throw, else copied); if that throws, calls `f()` and rethrows.
     defer_guard(EFP&& f) noexcept(std::is_nothrow_constructible_v<EF, EFP> || std::is_nothrow_constructible_v<EF, EFP&>)
         : fn_box(detail::scope_in_place_t{}, static_cast<detail::scope_init_arg_t<EF, EFP>>(f), [&] { f(); }) {
         static_assert(std::is_nothrow_constructible_v<EF, EFP> || std::is_constructible_v<EF, EFP&>,
@@ -1108,6 +1136,7 @@ public:
     ~defer_guard() noexcept { fn_box::get()(); }
 };
 
+/// Deduction guide (the TS's and Boost.Scope's).
 template <class EF>
 defer_guard(EF) -> defer_guard<EF>;
 

@@ -19,8 +19,11 @@ LIFECYCLE_BEGIN_NAMESPACE
 
 /// A source location with static storage duration strings (never owned).
 struct source_site {
+    /// The file name as the compiler spells it (`__builtin_FILE()`); "" when unknown.
     const char* file = "";
+    /// The enclosing function's name; "" when unknown.
     const char* function = "";
+    /// The line; 0 when unknown.
     unsigned line = 0;
 
     /// Effects: the location of the call that evaluates the default argument.

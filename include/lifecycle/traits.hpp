@@ -124,18 +124,22 @@ struct traits_ops {
     static_assert(detail::has_is_valid<Traits>::value || detail::has_equal<typename Traits::handle_type>::value,
                   "lifecycle: handle traits whose handle_type has no operator== must declare `static bool is_valid(handle_type)`");
 
-    using handle_type = typename Traits::handle_type;
+    using handle_type = typename Traits::handle_type; ///< The raw handle type of `Traits`.
 
+    /// True when `Traits::close` is noexcept.
     static constexpr bool nothrow_close = noexcept(Traits::close(std::declval<handle_type>()));
 
+    /// `Traits::is_valid(h)`, or else `h != Traits::invalid()`.
     static bool is_valid(const handle_type& h) noexcept {
         if constexpr (detail::has_is_valid<Traits>::value) return Traits::is_valid(h);
         else return !(h == Traits::invalid());
     }
+    /// The close call named in messages: `Traits::close_call()`, or "close()".
     static std::string_view close_call() noexcept {
         if constexpr (detail::has_close_call<Traits>::value) return Traits::close_call();
         else return "close()";
     }
+    /// What a handle weighs in reports (bytes, rows, ...): `Traits::weight(h)`, or 0.
     static std::uint64_t weight(const handle_type& h) noexcept {
         if constexpr (detail::has_weight<Traits>::value) return Traits::weight(h);
         else return 0;
@@ -144,6 +148,8 @@ struct traits_ops {
     /// integer or enum handle.
     static constexpr bool has_identity = detail::has_identity<Traits>::value || std::is_pointer_v<handle_type> ||
                                          std::is_integral_v<handle_type> || std::is_enum_v<handle_type>;
+    /// Handles of traits with one domain and one identity are one object:
+    /// `Traits::identity_domain()`, or else the kind name.
     static std::string_view identity_domain() noexcept {
         if constexpr (detail::has_identity_domain<Traits>::value) return Traits::identity_domain();
         else return Traits::kind_name();
@@ -153,12 +159,15 @@ struct traits_ops {
         if constexpr (detail::has_native_fd<Traits>::value) return Traits::native_fd(h);
         else return -1;
     }
+    /// The object a handle names within its domain: `Traits::identity(h)`,
+    /// the pointer or the integer value, or 0 (no identity).
     static std::uintptr_t identity(const handle_type& h) noexcept {
         if constexpr (detail::has_identity<Traits>::value) return Traits::identity(h);
         else if constexpr (std::is_pointer_v<handle_type>) return reinterpret_cast<std::uintptr_t>(h);
         else if constexpr (std::is_integral_v<handle_type> || std::is_enum_v<handle_type>) return static_cast<std::uintptr_t>(h);
         else return 0;
     }
+    /// True when `a` and `b` are the same handle value.
     static bool same(const handle_type& a, const handle_type& b) noexcept {
         if constexpr (detail::has_equal<handle_type>::value) return a == b;
         else return identity(a) == identity(b) && identity(a) != 0;
@@ -181,13 +190,15 @@ inline std::error_code errno_code() noexcept { return std::error_code(errno, std
 /// A POSIX file descriptor, closed with close(2). On Linux an EINTR from
 /// close still closes the fd, so it is not reported and never retried.
 struct fd_traits {
-    using handle_type = int;
-    static constexpr std::string_view kind_name() noexcept { return "fd"; }
-    static constexpr std::string_view close_call() noexcept { return "close()"; }
-    static constexpr std::string_view identity_domain() noexcept { return "fd"; } // shared with sockets
-    static constexpr int native_fd(int fd) noexcept { return fd; }
-    static constexpr int invalid() noexcept { return -1; }
-    static constexpr bool is_valid(int fd) noexcept { return fd >= 0; }
+    using handle_type = int; ///< The descriptor number.
+    static constexpr std::string_view kind_name() noexcept { return "fd"; } ///< Reported as "fd".
+    static constexpr std::string_view close_call() noexcept { return "close()"; } ///< Named in messages.
+    /// "fd", shared with sockets: an fd and a socket of one number are one object.
+    static constexpr std::string_view identity_domain() noexcept { return "fd"; }
+    static constexpr int native_fd(int fd) noexcept { return fd; } ///< The fd itself (OS cross-check).
+    static constexpr int invalid() noexcept { return -1; } ///< -1: no descriptor.
+    static constexpr bool is_valid(int fd) noexcept { return fd >= 0; } ///< Any non-negative number.
+    /// close(2); EINTR counts as closed (Linux), other errors are returned.
     static std::error_code close(int fd) noexcept {
         if (::close(fd) == 0 || errno == EINTR) return {};
         return detail::errno_code();
@@ -196,16 +207,17 @@ struct fd_traits {
 
 /// A socket descriptor: an fd reported under its own kind.
 struct socket_traits : fd_traits {
-    static constexpr std::string_view kind_name() noexcept { return "socket"; }
+    static constexpr std::string_view kind_name() noexcept { return "socket"; } ///< Reported as "socket".
 };
 
 /// A C stream, closed with fclose(3).
 struct file_traits {
-    using handle_type = std::FILE*;
-    static constexpr std::string_view kind_name() noexcept { return "FILE*"; }
-    static constexpr std::string_view close_call() noexcept { return "fclose()"; }
-    static constexpr std::FILE* invalid() noexcept { return nullptr; }
-    static int native_fd(std::FILE* f) noexcept { return ::fileno(f); }
+    using handle_type = std::FILE*; ///< The stream.
+    static constexpr std::string_view kind_name() noexcept { return "FILE*"; } ///< Reported as "FILE*".
+    static constexpr std::string_view close_call() noexcept { return "fclose()"; } ///< Named in messages.
+    static constexpr std::FILE* invalid() noexcept { return nullptr; } ///< nullptr: no stream.
+    static int native_fd(std::FILE* f) noexcept { return ::fileno(f); } ///< fileno(3) (OS cross-check).
+    /// fclose(3); its error, if any, from errno.
     static std::error_code close(std::FILE* f) noexcept {
         return std::fclose(f) == 0 ? std::error_code{} : detail::errno_code();
     }
@@ -213,11 +225,12 @@ struct file_traits {
 
 /// A directory stream, closed with closedir(3).
 struct dir_traits {
-    using handle_type = DIR*;
-    static constexpr std::string_view kind_name() noexcept { return "DIR*"; }
-    static constexpr std::string_view close_call() noexcept { return "closedir()"; }
-    static constexpr DIR* invalid() noexcept { return nullptr; }
-    static int native_fd(DIR* d) noexcept { return ::dirfd(d); }
+    using handle_type = DIR*; ///< The directory stream.
+    static constexpr std::string_view kind_name() noexcept { return "DIR*"; } ///< Reported as "DIR*".
+    static constexpr std::string_view close_call() noexcept { return "closedir()"; } ///< Named in messages.
+    static constexpr DIR* invalid() noexcept { return nullptr; } ///< nullptr: no stream.
+    static int native_fd(DIR* d) noexcept { return ::dirfd(d); } ///< dirfd(3) (OS cross-check).
+    /// closedir(3); its error, if any, from errno.
     static std::error_code close(DIR* d) noexcept {
         return ::closedir(d) == 0 ? std::error_code{} : detail::errno_code();
     }
@@ -225,20 +238,27 @@ struct dir_traits {
 
 /// A memory mapping from mmap(2); its weight is its length.
 struct mapping {
-    void* address = MAP_FAILED;
-    std::size_t length = 0;
+    void* address = MAP_FAILED; ///< What mmap(2) returned; MAP_FAILED: none.
+    std::size_t length = 0;     ///< The length passed to mmap(2), in bytes.
+    /// Same address and length.
     friend bool operator==(const mapping& a, const mapping& b) noexcept { return a.address == b.address && a.length == b.length; }
+    /// Not the same address and length.
     friend bool operator!=(const mapping& a, const mapping& b) noexcept { return !(a == b); }
 };
 
+/// A memory mapping (`mapping`), unmapped with munmap(2); reported as
+/// "mapping" with its length as its weight; its identity is its address.
 struct mapping_traits {
-    using handle_type = mapping;
-    static constexpr std::string_view kind_name() noexcept { return "mapping"; }
-    static constexpr std::string_view close_call() noexcept { return "munmap()"; }
-    static mapping invalid() noexcept { return mapping{}; }
+    using handle_type = mapping; ///< Address and length.
+    static constexpr std::string_view kind_name() noexcept { return "mapping"; } ///< Reported as "mapping".
+    static constexpr std::string_view close_call() noexcept { return "munmap()"; } ///< Named in messages.
+    static mapping invalid() noexcept { return mapping{}; } ///< MAP_FAILED, length 0.
+    /// Neither MAP_FAILED nor null.
     static bool is_valid(const mapping& m) noexcept { return m.address != MAP_FAILED && m.address != nullptr; }
-    static std::uint64_t weight(const mapping& m) noexcept { return m.length; }
+    static std::uint64_t weight(const mapping& m) noexcept { return m.length; } ///< The length in bytes.
+    /// The address: two mappings at one address are one object.
     static std::uintptr_t identity(const mapping& m) noexcept { return reinterpret_cast<std::uintptr_t>(m.address); }
+    /// munmap(2); its error, if any, from errno.
     static std::error_code close(const mapping& m) noexcept {
         return ::munmap(m.address, m.length) == 0 ? std::error_code{} : detail::errno_code();
     }
@@ -263,12 +283,12 @@ std::string_view type_name() noexcept {
 template <class T>
 struct heap_traits {
     static_assert(!std::is_array_v<T>, "lifecycle: heap_traits<T[]> is not supported; use a container");
-    using handle_type = T*;
-    static std::string_view kind_name() noexcept { return detail::type_name<T>(); }
-    static constexpr std::string_view close_call() noexcept { return "delete"; }
-    static constexpr T* invalid() noexcept { return nullptr; }
-    static std::uint64_t weight(T*) noexcept { return sizeof(T); }
-    static void close(T* p) noexcept { delete p; }
+    using handle_type = T*; ///< The owning pointer.
+    static std::string_view kind_name() noexcept { return detail::type_name<T>(); } ///< T's name.
+    static constexpr std::string_view close_call() noexcept { return "delete"; } ///< Named in messages.
+    static constexpr T* invalid() noexcept { return nullptr; } ///< nullptr: no object.
+    static std::uint64_t weight(T*) noexcept { return sizeof(T); } ///< sizeof(T).
+    static void close(T* p) noexcept { delete p; } ///< `delete p`.
 };
 
 /// A non-owning pointer to an object with a `close()` member (returning void,
@@ -276,10 +296,11 @@ struct heap_traits {
 /// not delete the object.
 template <class T>
 struct close_member_traits {
-    using handle_type = T*;
-    static std::string_view kind_name() noexcept { return detail::type_name<T>(); }
-    static constexpr std::string_view close_call() noexcept { return "close()"; }
-    static constexpr T* invalid() noexcept { return nullptr; }
+    using handle_type = T*; ///< The object, not owned.
+    static std::string_view kind_name() noexcept { return detail::type_name<T>(); } ///< T's name.
+    static constexpr std::string_view close_call() noexcept { return "close()"; } ///< Named in messages.
+    static constexpr T* invalid() noexcept { return nullptr; } ///< nullptr: no object.
+    /// `p->close()`; its result (void, bool, int status, std::error_code) is the close's.
     static auto close(T* p) noexcept(noexcept(p->close())) { return p->close(); }
 };
 
@@ -287,6 +308,7 @@ struct close_member_traits {
 /// (one name, "mapping", for the concept); `pointer_traits` is `heap_traits`
 /// (it shadowed std::pointer_traits in code that uses both namespaces).
 using mmap_traits [[deprecated("use lifecycle::mapping_traits")]] = mapping_traits;
+/// Deprecated: `heap_traits<T>` (removed in the next release).
 template <class T>
 using pointer_traits [[deprecated("use lifecycle::heap_traits")]] = heap_traits<T>;
 
