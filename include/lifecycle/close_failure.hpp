@@ -17,6 +17,7 @@
 #define LIFECYCLE_CLOSE_FAILURE_HPP
 
 #include <lifecycle/config.hpp>
+#include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/detail/function.hpp>
 #include <lifecycle/detail/site_text.hpp>
 #include <lifecycle/detail/sync.hpp>
@@ -75,10 +76,10 @@ public:
             h = handler_;
         }
         if (h) {
-            try {
+            LIFECYCLE_DETAIL_TRY {
                 (*h)(e);
                 return;
-            } catch (...) {
+            } LIFECYCLE_DETAIL_CATCH_ALL {
                 std::fprintf(stderr, "lifecycle: the %s handler threw; what it was given is printed instead\n", what);
             }
         }
@@ -132,7 +133,7 @@ namespace detail {
 LIFECYCLE_DETAIL_COLD void write_close_failure(const close_failure& f) noexcept {
     // stdio, not iostreams: the handler also runs during static destruction.
     std::string line;
-    try {
+    LIFECYCLE_DETAIL_TRY {
         line = "lifecycle: failed to close ";
         line.append(f.kind.data(), f.kind.size());
         if (!f.label.empty()) {
@@ -153,7 +154,7 @@ LIFECYCLE_DETAIL_COLD void write_close_failure(const close_failure& f) noexcept 
         }
         line += '\n';
         std::fwrite(line.data(), 1, line.size(), stderr);
-    } catch (...) {
+    } LIFECYCLE_DETAIL_CATCH_ALL {
         std::fputs("lifecycle: failed to close a resource (out of memory while describing it)\n", stderr);
     }
 }

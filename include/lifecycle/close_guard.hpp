@@ -49,6 +49,7 @@
 #include <lifecycle/config.hpp>
 #include <lifecycle/close_failure.hpp>
 #include <lifecycle/detail/enrollment.hpp>
+#include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/source_site.hpp>
 
 #include <stdexcept>
@@ -246,7 +247,7 @@ private:
 /// reporting it (as keep_alive does for tracked handles). Nothing when closed
 /// or untracked. Throws: std::invalid_argument if `reason` is empty.
 inline void keep_alive(const close_guard& g, std::string_view reason) {
-    if (reason.empty()) throw std::invalid_argument("lifecycle::keep_alive: give a reason (it is printed in reports)");
+    if (reason.empty()) LIFECYCLE_DETAIL_THROW(std::invalid_argument("lifecycle::keep_alive: give a reason (it is printed in reports)"));
 #if LIFECYCLE_TRACKING
     detail::keep(g.record_, reason);
 #else

@@ -46,6 +46,7 @@
 #include <lifecycle/close_error.hpp>
 #include <lifecycle/close_failure.hpp>
 #include <lifecycle/detail/closer_entries.hpp>
+#include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/detail/site_text.hpp>
 #include <lifecycle/detail/sync.hpp>
 #include <lifecycle/handle.hpp>
@@ -184,11 +185,11 @@ public:
             detail::owner_claim claim = claim_owner(*resource, detail::closable_ops<T>::id(*resource), resource.get(),
                                             detail::closable_ops<T>::kind(), name, site);
             std::shared_ptr<T> shared;
-            try {
+            LIFECYCLE_DETAIL_TRY {
                 shared = std::shared_ptr<T>(std::move(resource));
-            } catch (...) {
+            } LIFECYCLE_DETAIL_CATCH_ALL {
                 close_now(*resource, name, site);
-                throw;
+                LIFECYCLE_DETAIL_RETHROW;
             }
             emplace<detail::shared_entry<T>>(std::move(shared), name, site, std::move(claim));
         } else if constexpr (std::is_pointer_v<R>) {
@@ -271,11 +272,11 @@ private:
     detail::owner_claim claim_owner(Payload& payload, identity id, const void* owner, std::string_view kind, std::string_view name,
                             const source_site& site) {
         if (!id) return {};
-        try {
+        LIFECYCLE_DETAIL_TRY {
             return reserve_owner(id, owner, kind, name, site);
-        } catch (const std::bad_alloc&) {
+        } LIFECYCLE_DETAIL_CATCH([[maybe_unused]] const std::bad_alloc& unused) {
             close_payload(payload, name, site);
-            throw;
+            LIFECYCLE_DETAIL_RETHROW;
         }
     }
     detail::owner_claim reserve_owner(identity id, const void* owner, std::string_view kind, std::string_view name, const source_site& site);
@@ -288,9 +289,9 @@ private:
     void emplace(Payload&& payload, std::string_view name, const source_site& site, detail::owner_claim&& claim, Extra... extra) {
         using P = std::remove_cv_t<std::remove_reference_t<Payload>>;
         std::unique_ptr<detail::pending_entry> e;
-        try {
+        LIFECYCLE_DETAIL_TRY {
             e.reset(new Entry(std::forward<Payload>(payload), name, site, extra...));
-        } catch (...) {
+        } LIFECYCLE_DETAIL_CATCH_ALL {
             // Queued, it would have been an alias: give it up, not close it twice.
             identity id{};
             if constexpr (sizeof...(Extra) != 0) id = identity(extra...);
@@ -299,17 +300,17 @@ private:
             constexpr bool owns_value = std::is_same_v<Entry, detail::value_entry<P>> && !detail::is_tracked<P>::value;
             if (owns_value || !holds(id)) close_payload(payload, name, site);
             else if constexpr (detail::is_tracked<P>::value) (void)payload.release();
-            throw;
+            LIFECYCLE_DETAIL_RETHROW;
         }
-        try {
+        LIFECYCLE_DETAIL_TRY {
             detail::lock_guard<detail::mutex> lock(mutex_);
             e->ordinal = ++ordinals_;
             entries_.push_back(std::move(e));
             claim.commit(entries_.back().get());
-        } catch (...) {
+        } LIFECYCLE_DETAIL_CATCH_ALL {
             if (e && !e->owned_object() && holds(e->current_identity())) e->forget();
             else if (e) close_entry_now(*e);
-            throw;
+            LIFECYCLE_DETAIL_RETHROW;
         }
     }
 
@@ -345,7 +346,7 @@ private:
             f.what = what;
             report_close_failure(f);
         };
-        try {
+        LIFECYCLE_DETAIL_TRY {
             std::error_code ec;
             if constexpr (detail::closable<T>) {
                 if (detail::closable_ops<T>::state(t) == detail::open_state::closed) return;
@@ -354,9 +355,9 @@ private:
                 ec = detail::invoke_close(t);
             }
             if (ec) report(ec, {});
-        } catch (const std::exception& x) {
+        } LIFECYCLE_DETAIL_CATCH(const std::exception& x) {
             report(make_error_code(lifecycle_errc::close_threw), x.what());
-        } catch (...) {
+        } LIFECYCLE_DETAIL_CATCH_ALL {
             report(make_error_code(lifecycle_errc::close_threw), detail::non_std_exception);
         }
     }
@@ -428,10 +429,10 @@ LIFECYCLE_DETAIL_COLD detail::owner_claim closer::reserve_owner(identity id, con
     mine.ordinal = ordinals_ + 1;
     std::string other = "an entry being added on another thread";
     if (held) other = describe(*held, id) + ", added at " + detail::site_text(held->added_at);
-    throw std::invalid_argument("lifecycle::closer::add: " + mine.describe() +
+    LIFECYCLE_DETAIL_THROW(std::invalid_argument("lifecycle::closer::add: " + mine.describe() +
                                 ", added at " + detail::site_text(site) + ", is another owner of the object of " + other +
                                 "; neither can give it up without closing it, so one of them would close it twice. Add "
-                                "one owner, and the other by reference (not owned) or as a tracked handle");
+                                "one owner, and the other by reference (not owned) or as a tracked handle"));
 }
 
 LIFECYCLE_DETAIL_COLD close_result closer::close_all() {
@@ -461,11 +462,11 @@ LIFECYCLE_DETAIL_COLD close_result closer::close_all() {
         }
     } end{this, nested};
     close_result result;
-    try {
+    LIFECYCLE_DETAIL_TRY {
         result.entries_.reserve(batch.size());
-    } catch (...) {
+    } LIFECYCLE_DETAIL_CATCH_ALL {
         run_pass(batch, nullptr);
-        throw;
+        LIFECYCLE_DETAIL_RETHROW;
     }
     run_pass(batch, &result);
     return result;
@@ -475,15 +476,19 @@ LIFECYCLE_DETAIL_COLD close_result closer::close_all_or_throw() {
     close_result r = close_all();
     if (r.ok()) return r;
     std::shared_ptr<const close_error::data> d;
-    try {
+    LIFECYCLE_DETAIL_TRY {
         d = close_error::share(r);
         close_error e(d);
-        throw e;
-    } catch (const close_error&) {
-        throw;
-    } catch (...) { // out of memory building close_error: nobody can be told but the handler
+#if !LIFECYCLE_DETAIL_EXCEPTIONS
+        // what() names the first failure only; nobody can ask for failures()
+        std::fprintf(stderr, "%s", d->result.to_text().c_str());
+#endif
+        LIFECYCLE_DETAIL_THROW(e);
+    } LIFECYCLE_DETAIL_CATCH([[maybe_unused]] const close_error& unused) {
+        LIFECYCLE_DETAIL_RETHROW;
+    } LIFECYCLE_DETAIL_CATCH_ALL { // out of memory building close_error: nobody can be told but the handler
         hand_over(d ? d->result : r);
-        throw;
+        LIFECYCLE_DETAIL_RETHROW;
     }
 }
 
@@ -524,12 +529,12 @@ LIFECYCLE_DETAIL_COLD void closer::run_pass(batch_type& batch, close_result* out
             r.added_at = e.added_at;
             r.created_at = e.created_at;
             r.ordinal = e.ordinal;
-            try {
+            LIFECYCLE_DETAIL_TRY {
                 r.name = e.name;
                 r.what = std::move(what);
                 r.alias_of_ordinal = primary ? primary->ordinal : 0;
                 if (primary) r.alias_of = describe(*primary, primary->id);
-            } catch (...) {
+            } LIFECYCLE_DETAIL_CATCH_ALL {
             }
             e.result_index = out->entries_.size();
             out->entries_.push_back(std::move(r)); // capacity reserved: no throw

@@ -45,6 +45,7 @@
 #define LIFECYCLE_DOCTEST_HPP
 
 #include <lifecycle/config.hpp>
+#include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/detail/test_glue.hpp>
 #include <lifecycle/leak_scope.hpp>
 #include <lifecycle/report.hpp>
@@ -102,11 +103,11 @@ inline automatic_state& automatic() {
 inline void run_checked() {
     automatic_state& a = automatic();
     a.check.begin_pass();
-    try {
+    LIFECYCLE_DETAIL_TRY {
         a.original();
-    } catch (...) {
+    } LIFECYCLE_DETAIL_CATCH_ALL {
         a.check.end_pass(&fail_check);
-        throw;
+        LIFECYCLE_DETAIL_RETHROW;
     }
     a.check.end_pass(&fail_check);
 }

@@ -31,6 +31,7 @@
 #include <lifecycle/config.hpp>
 #include <lifecycle/close_failure.hpp>
 #include <lifecycle/detail/enrollment.hpp>
+#include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/source_site.hpp>
 #include <lifecycle/traits.hpp>
 
@@ -125,13 +126,13 @@ struct handle_ops {
             ec = ops::close(std::move(h));
             if (ec) report(t, ec, {});
         } else {
-            try {
+            LIFECYCLE_DETAIL_TRY {
                 ec = ops::close(std::move(h));
                 if (ec) report(t, ec, {});
-            } catch (const std::exception& e) {
+            } LIFECYCLE_DETAIL_CATCH(const std::exception& e) {
                 ec = make_error_code(lifecycle_errc::close_threw);
                 report(t, ec, e.what());
-            } catch (...) {
+            } LIFECYCLE_DETAIL_CATCH_ALL {
                 ec = make_error_code(lifecycle_errc::close_threw);
                 report(t, ec, "an exception not derived from std::exception");
             }
@@ -152,11 +153,11 @@ struct handle_ops {
             return ec;
         } else {
             std::error_code ec;
-            try {
+            LIFECYCLE_DETAIL_TRY {
                 ec = ops::close(std::move(h));
-            } catch (...) {
+            } LIFECYCLE_DETAIL_CATCH_ALL {
                 finish(t, make_error_code(lifecycle_errc::close_threw));
-                throw;
+                LIFECYCLE_DETAIL_RETHROW;
             }
             finish(t, ec);
             return ec;
@@ -423,7 +424,7 @@ bool detail::holds_stale(const tracked<Traits>& h) noexcept {
 /// Throws: std::invalid_argument if `reason` is empty.
 template <class Traits>
 void keep_alive(const tracked<Traits>& h, std::string_view reason) {
-    if (reason.empty()) throw std::invalid_argument("lifecycle::keep_alive: give a reason (it is printed in reports)");
+    if (reason.empty()) LIFECYCLE_DETAIL_THROW(std::invalid_argument("lifecycle::keep_alive: give a reason (it is printed in reports)"));
 #if LIFECYCLE_TRACKING
     if (const detail::record* r = h.live_record()) detail::keep(const_cast<detail::record*>(r), reason);
 #else

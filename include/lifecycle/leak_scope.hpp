@@ -40,6 +40,7 @@
 #define LIFECYCLE_LEAK_SCOPE_HPP
 
 #include <lifecycle/config.hpp>
+#include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/detail/os_snapshot.hpp>
 #include <lifecycle/registry.hpp>
 #include <lifecycle/report.hpp>
@@ -300,7 +301,7 @@ LIFECYCLE_DETAIL_COLD const char* field_name(allow_rule::field f) noexcept {
 LIFECYCLE_DETAIL_COLD void append_report_file(const leak_report& r) noexcept {
     const char* path = std::getenv("LIFECYCLE_REPORT_FILE");
     if (path == nullptr || *path == '\0' || r.empty()) return;
-    try {
+    LIFECYCLE_DETAIL_TRY {
         const std::string line = r.to_json() + '\n';
         const int fd = ::open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0) {
@@ -315,17 +316,17 @@ LIFECYCLE_DETAIL_COLD void append_report_file(const leak_report& r) noexcept {
             std::fprintf(stderr, "lifecycle: writing the report to LIFECYCLE_REPORT_FILE='%s' failed: %s\n", path,
                          n < 0 ? std::strerror(errno) : "short write");
         ::close(fd);
-    } catch (...) {
+    } LIFECYCLE_DETAIL_CATCH_ALL {
         std::fputs("lifecycle: a leak report could not be written to LIFECYCLE_REPORT_FILE (out of memory)\n", stderr);
     }
 }
 
 LIFECYCLE_DETAIL_COLD void write_report(const leak_report& r) noexcept {
-    try {
+    LIFECYCLE_DETAIL_TRY {
         const std::string text = r.to_text();
         std::fwrite(text.data(), 1, text.size(), stderr);
         std::fflush(stderr);
-    } catch (...) {
+    } LIFECYCLE_DETAIL_CATCH_ALL {
         std::fputs("lifecycle: a leak report could not be rendered (out of memory)\n", stderr);
     }
     append_report_file(r);
@@ -340,20 +341,20 @@ LIFECYCLE_DETAIL_COLD void write_report(const leak_report& r) noexcept {
 
 LIFECYCLE_DETAIL_COLD leak_scope::leak_scope(std::string_view name, leak_scope_options options) : name_(name), options_(std::move(options)) {
     if (options_.policy == leak_policy::call_handler && !options_.handler)
-        throw std::invalid_argument("lifecycle::leak_scope: leak_policy::call_handler needs a handler");
+        LIFECYCLE_DETAIL_THROW(std::invalid_argument("lifecycle::leak_scope: leak_policy::call_handler needs a handler"));
     for (std::size_t i = 0; i < options_.limits.size(); ++i)
         if (options_.limits[i].kind.empty())
-            throw std::invalid_argument("lifecycle::leak_scope: limits[" + std::to_string(i) +
-                                        "].kind is empty (a kind name such as \"fd\", or \"*\")");
+            LIFECYCLE_DETAIL_THROW(std::invalid_argument("lifecycle::leak_scope: limits[" + std::to_string(i) +
+                                        "].kind is empty (a kind name such as \"fd\", or \"*\")"));
     for (std::size_t i = 0; i < options_.allow.size(); ++i) {
         const allow_rule& a = options_.allow[i];
         if (a.pattern.empty())
-            throw std::invalid_argument("lifecycle::leak_scope: allow[" + std::to_string(i) + "] (" +
-                                        detail::field_name(a.what) + ") has an empty pattern");
+            LIFECYCLE_DETAIL_THROW(std::invalid_argument("lifecycle::leak_scope: allow[" + std::to_string(i) + "] (" +
+                                        detail::field_name(a.what) + ") has an empty pattern"));
         if (a.reason.empty())
-            throw std::invalid_argument("lifecycle::leak_scope: allow[" + std::to_string(i) + "] (" +
+            LIFECYCLE_DETAIL_THROW(std::invalid_argument("lifecycle::leak_scope: allow[" + std::to_string(i) + "] (" +
                                         detail::field_name(a.what) + " '" + a.pattern +
-                                        "') has no reason; reports print it");
+                                        "') has no reason; reports print it"));
     }
     LIFECYCLE_DETAIL_LEND_REPORT_HOOKS();
 #if LIFECYCLE_TRACKING
@@ -370,7 +371,7 @@ LIFECYCLE_DETAIL_COLD leak_scope::~leak_scope() {
 #if LIFECYCLE_TRACKING
     detail::registry::tls_scope_name = outer_;
     if (options_.policy == leak_policy::ignore) return;
-    try {
+    LIFECYCLE_DETAIL_TRY {
         leak_report r = check();
         if (r.empty()) return;
         switch (options_.policy) {
@@ -381,9 +382,9 @@ LIFECYCLE_DETAIL_COLD leak_scope::~leak_scope() {
         case leak_policy::call_handler: options_.handler(r); break;
         case leak_policy::ignore: break;
         }
-    } catch (const std::exception& e) {
+    } LIFECYCLE_DETAIL_CATCH(const std::exception& e) {
         std::fprintf(stderr, "lifecycle: leak scope '%s' could not report: %s\n", name_.c_str(), e.what());
-    } catch (...) {
+    } LIFECYCLE_DETAIL_CATCH_ALL {
         std::fprintf(stderr, "lifecycle: leak scope '%s' could not report: unknown exception\n", name_.c_str());
     }
 #endif
@@ -541,21 +542,21 @@ LIFECYCLE_DETAIL_COLD void leak_scope::add_os_findings(leak_report& r) const {
 namespace detail {
 LIFECYCLE_DETAIL_COLD void assert_live_at_most(std::string_view kind, std::uint64_t n, const char* expr, const char* file, int line) noexcept {
     std::uint64_t live = 0;
-    try {
+    LIFECYCLE_DETAIL_TRY {
         for (const kind_stats& k : stats())
             if (k.kind == kind) live = k.live;
-    } catch (...) {
+    } LIFECYCLE_DETAIL_CATCH_ALL {
         return;
     }
     if (live <= n) return;
-    try {
+    LIFECYCLE_DETAIL_TRY {
         std::vector<record_view> records;
         for (record_view& rec : instance().all_live())
             if (rec.kind->name == kind) records.push_back(std::move(rec));
         std::fprintf(stderr, "lifecycle: more than %llu %.*s live; where they were created:\n", static_cast<unsigned long long>(n),
                      static_cast<int>(kind.size()), kind.data());
         write_report(leak_report::from_records("live " + std::string(kind), std::move(records), instance().capture_tier()));
-    } catch (...) {
+    } LIFECYCLE_DETAIL_CATCH_ALL {
     }
     std::fprintf(stderr, "%s:%d: LIFECYCLE_ASSERT_LIVE_AT_MOST(%s) failed: %llu live, at most %llu allowed\n", file, line, expr,
                  static_cast<unsigned long long>(live), static_cast<unsigned long long>(n));
@@ -565,14 +566,14 @@ LIFECYCLE_DETAIL_COLD void assert_live_at_most(std::string_view kind, std::uint6
 LIFECYCLE_DETAIL_COLD void report_open_at_exit() noexcept {
     static std::atomic<bool> done{false}; // report_at_exit() and LIFECYCLE_REPORT_AT_EXIT=1 together: once
     if (done.exchange(true)) return;
-    try {
+    LIFECYCLE_DETAIL_TRY {
         std::vector<record_view> records = instance().all_live();
         records.erase(std::remove_if(records.begin(), records.end(), [](const record_view& r) { return r.kept != nullptr; }),
                       records.end());
         if (records.empty()) return;
         leak_report r = leak_report::from_records("process exit", std::move(records), instance().capture_tier());
         write_report(r);
-    } catch (...) {
+    } LIFECYCLE_DETAIL_CATCH_ALL {
         std::fputs("lifecycle: the at-exit report could not be rendered\n", stderr);
     }
 }

@@ -33,6 +33,7 @@
 
 #include <lifecycle/config.hpp>
 #include <lifecycle/close_failure.hpp>
+#include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/registry.hpp>
 #include <lifecycle/source_site.hpp>
 
@@ -239,11 +240,11 @@ LIFECYCLE_DETAIL_COLD std::string ownership_problem::message() const {
 namespace detail {
 
 LIFECYCLE_DETAIL_COLD void write_ownership_problem(const ownership_problem& p) noexcept {
-    try {
+    LIFECYCLE_DETAIL_TRY {
         std::string line = p.message();
         line += '\n';
         std::fwrite(line.data(), 1, line.size(), stderr);
-    } catch (...) {
+    } LIFECYCLE_DETAIL_CATCH_ALL {
         std::fputs("lifecycle: ownership: a problem was found (out of memory while describing it)\n", stderr);
     }
 }

@@ -38,6 +38,7 @@
 #define LIFECYCLE_REGISTRY_HPP
 
 #include <lifecycle/config.hpp>
+#include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/detail/settings.hpp>
 #include <lifecycle/levels.hpp>
 #include <lifecycle/source_site.hpp>
@@ -177,10 +178,10 @@ public:
         record* r = nullptr;
         kind_counts* k = nullptr;
         shard_set::shard_section section(shards_, *s);
-        try {
+        LIFECYCLE_DETAIL_TRY {
             k = &s->counts_of(kind->id);
             r = s->allocate();
-        } catch (...) {
+        } LIFECYCLE_DETAIL_CATCH_ALL {
             return nullptr; // out of memory: the handle stays correct, only untracked
         }
         r->seq = s->next_seq.load(std::memory_order_relaxed);
@@ -245,9 +246,9 @@ public:
         shard* s = shards_.current_shard();
         if (!s) return;
         shard_set::shard_section section(shards_, *s);
-        try {
+        LIFECYCLE_DETAIL_TRY {
             ++s->counts_of(kind->id).failures;
-        } catch (...) {
+        } LIFECYCLE_DETAIL_CATCH_ALL {
         }
     }
 

@@ -35,6 +35,7 @@
 #define LIFECYCLE_REPORT_HPP
 
 #include <lifecycle/config.hpp>
+#include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/detail/published.hpp>
 #include <lifecycle/registry.hpp>
 #include <lifecycle/source_site.hpp>
@@ -383,11 +384,11 @@ LIFECYCLE_DETAIL_COLD const std::vector<leak_group>& leak_report::rendered(std::
 #endif // LIFECYCLE_TRACKING
 
 LIFECYCLE_DETAIL_COLD const std::vector<leak_group>& leak_report::groups_or_raw() const noexcept {
-    try {
+    LIFECYCLE_DETAIL_TRY {
         std::unique_ptr<std::vector<leak_group>> incomplete; // not kept: the raw groups then
         const std::vector<leak_group>& g = rendered(incomplete);
         if (!incomplete) return g;
-    } catch (...) {
+    } LIFECYCLE_DETAIL_CATCH_ALL {
     }
     return groups_;
 }

@@ -70,6 +70,7 @@
 
 #include <lifecycle/config.hpp>
 #include <lifecycle/close_failure.hpp>
+#include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/source_site.hpp>
 #include <lifecycle/traits.hpp>
 #include <lifecycle/detail/enrollment.hpp>
@@ -208,15 +209,23 @@ public:
     template <class A>
     scope_box(scope_in_place_t, A&& a) noexcept(std::is_nothrow_constructible_v<T, A>) : value_(static_cast<A&&>(a)) {}
     template <class A, class OnFailure>
+#if LIFECYCLE_DETAIL_EXCEPTIONS
     scope_box(scope_in_place_t, A&& a, OnFailure&& on_failure) try : value_(static_cast<A&&>(a)) {
     } catch (...) {
         on_failure();
     }
+#else
+    scope_box(scope_in_place_t, A&& a, OnFailure&& on_failure) : value_(static_cast<A&&>(a)) { static_cast<void>(on_failure); }
+#endif
     template <class OnFailure>
+#if LIFECYCLE_DETAIL_EXCEPTIONS
     scope_box(scope_default_t, OnFailure&& on_failure) try : value_() {
     } catch (...) {
         on_failure();
     }
+#else
+    scope_box(scope_default_t, OnFailure&& on_failure) : value_() { static_cast<void>(on_failure); }
+#endif
     T& get() noexcept { return value_; }
     const T& get() const noexcept { return value_; }
 
@@ -231,15 +240,23 @@ public:
     template <class A>
     scope_box(scope_in_place_t, A&& a) noexcept(std::is_nothrow_constructible_v<T, A>) : T(static_cast<A&&>(a)) {}
     template <class A, class OnFailure>
+#if LIFECYCLE_DETAIL_EXCEPTIONS
     scope_box(scope_in_place_t, A&& a, OnFailure&& on_failure) try : T(static_cast<A&&>(a)) {
     } catch (...) {
         on_failure();
     }
+#else
+    scope_box(scope_in_place_t, A&& a, OnFailure&& on_failure) : T(static_cast<A&&>(a)) { static_cast<void>(on_failure); }
+#endif
     template <class OnFailure>
+#if LIFECYCLE_DETAIL_EXCEPTIONS
     scope_box(scope_default_t, OnFailure&& on_failure) try : T() {
     } catch (...) {
         on_failure();
     }
+#else
+    scope_box(scope_default_t, OnFailure&& on_failure) : T() { static_cast<void>(on_failure); }
+#endif
     T& get() noexcept { return *this; }
     const T& get() const noexcept { return *this; }
 };
@@ -390,10 +407,10 @@ struct ur_ops {
     }
 
     static std::string_view kind_name() noexcept {
-        try {
+        LIFECYCLE_DETAIL_TRY {
             static const std::string name = make_name();
             return name;
-        } catch (...) {
+        } LIFECYCLE_DETAIL_CATCH_ALL {
             return "unique_resource";
         }
     }
@@ -403,12 +420,12 @@ struct ur_ops {
         static std::atomic<const kind_info*> slot{nullptr};
         const kind_info* k = slot.load(std::memory_order_acquire);
         if (LIFECYCLE_DETAIL_LIKELY(k != nullptr)) return k;
-        try {
+        LIFECYCLE_DETAIL_TRY {
             const std::string name = make_name();
             std::string_view domain;
             if constexpr (ur_has_identity_domain<Traits>::value) domain = Traits::identity_domain();
             k = register_kind_noexcept(name, "reset()", domain);
-        } catch (...) {
+        } LIFECYCLE_DETAIL_CATCH_ALL {
             return nullptr; // out of memory: untracked, and tried again next time
         }
         if (k) slot.store(k, std::memory_order_release);
@@ -486,11 +503,11 @@ struct ur_ops {
         if constexpr (noexcept(del(res))) {
             ec = ur_call_deleter(del, res);
         } else {
-            try {
+            LIFECYCLE_DETAIL_TRY {
                 ec = ur_call_deleter(del, res);
-            } catch (const std::exception& e) {
+            } LIFECYCLE_DETAIL_CATCH(const std::exception& e) {
                 terminate_after_throw(t, e.what());
-            } catch (...) {
+            } LIFECYCLE_DETAIL_CATCH_ALL {
                 terminate_after_throw(t, "an exception not derived from std::exception");
             }
         }
@@ -683,11 +700,11 @@ public:
         if constexpr (std::is_nothrow_assignable_v<R1&, RR>) {
             s_.res() = std::forward<RR>(r);
         } else {
-            try {
+            LIFECYCLE_DETAIL_TRY {
                 s_.res() = std::as_const(r);
-            } catch (...) {
+            } LIFECYCLE_DETAIL_CATCH_ALL {
                 if (detail::ur_argument_allocated<Traits>(r)) ops::dispose(s_.del(), r, nullptr);
-                throw;
+                LIFECYCLE_DETAIL_RETHROW;
             }
         }
         acquire(label, site);

@@ -9,6 +9,7 @@
 #define LIFECYCLE_DETAIL_ANCHOR_HPP
 
 #include <lifecycle/config.hpp>
+#include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/detail/frames.hpp>
 #include <lifecycle/detail/hooks.hpp>
 #include <lifecycle/registry.hpp>
@@ -38,13 +39,13 @@ inline bool first_user_frame(const void* const* frames, std::size_t n, frame_inf
 /// Returns: the first frame of user code among `frames`, as a site with
 /// interned strings; `fallback` when there is none or it has no line information.
 inline source_site user_site(const void* const* frames, std::size_t n, const source_site& fallback) noexcept {
-    try {
+    LIFECYCLE_DETAIL_TRY {
         frame_info f;
         if (first_user_frame(frames, n, f) && !f.file.empty()) {
             registry& reg = instance();
             return source_site{reg.intern_name(f.file), reg.intern_name(qualified_name(f.function)), f.line};
         }
-    } catch (...) {
+    } LIFECYCLE_DETAIL_CATCH_ALL {
     }
     return fallback;
 }

@@ -8,6 +8,7 @@
 #include <lifecycle/config.hpp>
 #include <lifecycle/close_error.hpp>
 #include <lifecycle/close_failure.hpp>
+#include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/handle.hpp>
 #include <lifecycle/identity.hpp>
 #include <lifecycle/detail/sync.hpp>
@@ -68,19 +69,19 @@ struct closable_ops {
         else return type_name<T>();
     }
     static identity id(const T& t) noexcept {
-        try {
+        LIFECYCLE_DETAIL_TRY {
             if constexpr (ct_identity<T>::value) return close_traits<T>::identity_of(t);
             else return identity::of(t);
-        } catch (...) {
+        } LIFECYCLE_DETAIL_CATCH_ALL {
             return {}; // a throwing identity_of: treat the entry as unique
         }
     }
     static open_state state(const T& t) noexcept {
-        try {
+        LIFECYCLE_DETAIL_TRY {
             if constexpr (ct_is_open<T>::value) return close_traits<T>::is_open(t) ? open_state::open : open_state::closed;
             else if constexpr (member_is_open<T>::value) return t.is_open() ? open_state::open : open_state::closed;
             else return open_state::unknown;
-        } catch (...) {
+        } LIFECYCLE_DETAIL_CATCH_ALL {
             return open_state::unknown;
         }
     }
@@ -313,17 +314,17 @@ LIFECYCLE_BEGIN_NAMESPACE
 namespace detail {
 
 LIFECYCLE_DETAIL_COLD std::error_code close_catching(pending_entry& e, std::string& what) noexcept {
-    try {
+    LIFECYCLE_DETAIL_TRY {
         return e.close();
-    } catch (const std::exception& x) {
-        try {
+    } LIFECYCLE_DETAIL_CATCH(const std::exception& x) {
+        LIFECYCLE_DETAIL_TRY {
             what = x.what();
-        } catch (...) {
+        } LIFECYCLE_DETAIL_CATCH_ALL {
         }
-    } catch (...) {
-        try {
+    } LIFECYCLE_DETAIL_CATCH_ALL {
+        LIFECYCLE_DETAIL_TRY {
             what = non_std_exception;
-        } catch (...) {
+        } LIFECYCLE_DETAIL_CATCH_ALL {
         }
     }
     return make_error_code(lifecycle_errc::close_threw);

@@ -10,6 +10,7 @@
 
 #include <lifecycle/config.hpp>
 #include <lifecycle/close_failure.hpp>
+#include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/detail/owner_index.hpp>
 #include <lifecycle/ownership.hpp>
 #include <lifecycle/registry.hpp>
@@ -45,9 +46,9 @@ inline const tombstone moved_from_marker{};
 /// (out of memory: the owner stays untracked and registering is tried again).
 LIFECYCLE_DETAIL_NOINLINE inline const kind_info* register_kind_noexcept(std::string_view name, std::string_view close_call,
                                                                         std::string_view domain) noexcept {
-    try {
+    LIFECYCLE_DETAIL_TRY {
         return instance().register_kind(name, close_call, domain);
-    } catch (...) {
+    } LIFECYCLE_DETAIL_CATCH_ALL {
         return nullptr;
     }
 }

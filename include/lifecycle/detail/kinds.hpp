@@ -6,6 +6,7 @@
 #define LIFECYCLE_DETAIL_KINDS_HPP
 
 #include <lifecycle/config.hpp>
+#include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/detail/intern_table.hpp>
 #include <lifecycle/detail/records.hpp>
 #include <lifecycle/detail/sync.hpp>
@@ -60,13 +61,13 @@ public:
         entry* e = table_.intern(
             h, [&](const entry& x) { return x.text == name; },
             [&]() -> entry* {
-                try {
+                LIFECYCLE_DETAIL_TRY {
                     return new entry{0, std::string(name)};
-                } catch (...) {
+                } LIFECYCLE_DETAIL_CATCH_ALL {
                     return nullptr;
                 }
             });
-        if (e == nullptr) throw std::bad_alloc();
+        if (e == nullptr) LIFECYCLE_DETAIL_THROW(std::bad_alloc());
         return e->text.c_str();
     }
 

@@ -7,6 +7,7 @@
 #define LIFECYCLE_DETAIL_RECORDS_HPP
 
 #include <lifecycle/config.hpp>
+#include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/detail/settings.hpp>
 #include <lifecycle/source_site.hpp>
 
@@ -63,11 +64,11 @@ public:
             heap_ = nullptr;
             return;
         }
-        try {
+        LIFECYCLE_DETAIL_TRY {
             if (!long_) long_.reset(new std::string);
             long_->assign(s.data(), s.size());
             heap_ = long_.get();
-        } catch (...) {
+        } LIFECYCLE_DETAIL_CATCH_ALL {
             std::memcpy(inline_, s.data(), sizeof inline_); // out of memory: keep what fits
             size_ = sizeof inline_;
             heap_ = nullptr;

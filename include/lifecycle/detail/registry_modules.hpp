@@ -9,6 +9,7 @@
 #define LIFECYCLE_DETAIL_REGISTRY_MODULES_HPP
 
 #include <lifecycle/config.hpp>
+#include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/detail/hooks.hpp>
 #include <lifecycle/detail/modules.hpp>
 #include <lifecycle/registry.hpp>
@@ -79,9 +80,9 @@ LIFECYCLE_DETAIL_COLD void registry::keep_module_text(const module_span& m) noex
     std::vector<void*> frames; // to symbolize once the shards are let go
     auto copy = [&](const char*& text) {
         if (!m.contains(text)) return;
-        try {
+        LIFECYCLE_DETAIL_TRY {
             text = intern_name(text);
-        } catch (...) {
+        } LIFECYCLE_DETAIL_CATCH_ALL {
             text = "(text of an unloaded module)";
         }
     };
@@ -94,9 +95,9 @@ LIFECYCLE_DETAIL_COLD void registry::keep_module_text(const module_span& m) noex
             copy(r->closed_elsewhere.function);
             for (std::uint32_t i = 0; r->stack && i < r->stack->depth; ++i) {
                 if (!m.contains(r->stack->frames[i])) continue;
-                try {
+                LIFECYCLE_DETAIL_TRY {
                     frames.push_back(r->stack->frames[i]);
-                } catch (...) {
+                } LIFECYCLE_DETAIL_CATCH_ALL {
                 }
             }
         }

@@ -6,6 +6,7 @@
 #define LIFECYCLE_DETAIL_STACKTRACE_HPP
 
 #include <lifecycle/config.hpp>
+#include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/detail/frames.hpp>
 
 #include <cerrno>
@@ -62,7 +63,7 @@ inline bool symbolizer_can_read() noexcept {
 inline frame_info symbolize_frame(const void* address) {
     frame_info info = module_frame(address);
 #if LIFECYCLE_STACKTRACE
-    try {
+    LIFECYCLE_DETAIL_TRY {
         // Look up the call instruction, not the one after it: a call that ends
         // a function or a line would otherwise be blamed on the next line.
         const auto call = reinterpret_cast<boost::stacktrace::frame::native_frame_ptr_t>(
@@ -71,9 +72,9 @@ inline frame_info symbolize_frame(const void* address) {
         info.function = f.name();
         info.file = f.source_file();
         info.line = static_cast<unsigned>(f.source_line());
-    } catch (const std::bad_alloc&) {
-        throw;
-    } catch (...) {
+    } LIFECYCLE_DETAIL_CATCH([[maybe_unused]] const std::bad_alloc& unused) {
+        LIFECYCLE_DETAIL_RETHROW;
+    } LIFECYCLE_DETAIL_CATCH_ALL {
         // A frame that cannot be symbolized keeps its address and module.
     }
 #endif
@@ -81,13 +82,13 @@ inline frame_info symbolize_frame(const void* address) {
     if (info.function.compare(0, 2, "_Z") == 0) {
         int status = 0;
         char* plain = abi::__cxa_demangle(info.function.c_str(), nullptr, nullptr, &status);
-        if (status == -1) throw std::bad_alloc();
+        if (status == -1) LIFECYCLE_DETAIL_THROW(std::bad_alloc());
         if (plain) {
-            try {
+            LIFECYCLE_DETAIL_TRY {
                 info.function = plain;
-            } catch (...) {
+            } LIFECYCLE_DETAIL_CATCH_ALL {
                 std::free(plain);
-                throw;
+                LIFECYCLE_DETAIL_RETHROW;
             }
             std::free(plain);
         }

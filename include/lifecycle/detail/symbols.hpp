@@ -6,6 +6,7 @@
 #define LIFECYCLE_DETAIL_SYMBOLS_HPP
 
 #include <lifecycle/config.hpp>
+#include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/detail/frames.hpp>
 #include <lifecycle/detail/intern_table.hpp>
 #include <lifecycle/detail/stacktrace.hpp>
@@ -42,7 +43,7 @@ public:
         entry* fresh = new entry{0, symbolize_frame(address)};
         const entry* e = table_.intern(h, same, [fresh] { return fresh; });
         if (e != fresh) delete fresh;
-        if (e == nullptr) throw std::bad_alloc();
+        if (e == nullptr) LIFECYCLE_DETAIL_THROW(std::bad_alloc());
         return e->frame;
     }
 
@@ -109,10 +110,10 @@ inline std::vector<frame_info> user_frames(const void* const* addresses, std::si
 
 /// The symbolizer the report layer lends to the layers below (detail/hooks.hpp).
 inline bool symbolize_cached(const void* address, frame_info& out) noexcept {
-    try {
+    LIFECYCLE_DETAIL_TRY {
         out = symbols().symbol(address);
         return true;
-    } catch (...) {
+    } LIFECYCLE_DETAIL_CATCH_ALL {
         return false;
     }
 }
