@@ -58,10 +58,11 @@ struct stack_frame {
     std::string file;     ///< empty when the build has no line information
     /// 0 when the build has no line information.
     unsigned line = 0;
-    std::string module;   ///< executable or shared object
-    std::uintptr_t offset = 0; ///< address relative to the module's load base
-    /// The return address in this process.
-    const void* address = nullptr;
+    std::string module;   ///< executable (its real path) or shared object
+    std::string build_id; ///< the module's GNU build id, hex; empty when it has none (filled on render)
+    std::uintptr_t offset = 0; ///< the call that was symbolized (return address - 1) relative to the
+                               ///< module's load bias: what `addr2line -e module offset` takes
+    const void* address = nullptr; ///< the return address
 };
 
 /// Resources created at one site (same kind, same file:line:function).
@@ -153,7 +154,8 @@ public:
 
     /// Returns: the report as text (see the header comment); "" when empty.
     std::string to_text() const;
-    /// Returns: the report as one JSON object (schema in README, "schema": 1).
+    /// Returns: the report as one JSON object, valid UTF-8 whatever the labels
+    /// and the locale (docs/report-schema.md, "schema": 2).
     std::string to_json() const;
 
     /// Effects: writes to_text() to `os` (a std::ostream; a template, so that
@@ -180,6 +182,7 @@ private:
     std::size_t count_ = 0;
     std::size_t max_groups_ = 10;
     capture tier_ = capture::off;
+    std::int64_t checked_ms_ = 0; // wall clock (ms since 1970) of the check; 0: not checked
     std::vector<allowance> allowed_;
     std::vector<limit_exceeded> exceeded_;
     std::vector<leak_group> groups_; // as built: raw stacks; never changed once returned
@@ -191,8 +194,29 @@ LIFECYCLE_DETAIL_COLD std::string human_bytes(std::uint64_t b);
 LIFECYCLE_DETAIL_COLD std::string human_seconds(double s);
 LIFECYCLE_DETAIL_COLD std::string format_ordinal(std::uint64_t o);
 LIFECYCLE_DETAIL_COLD std::string plural(std::size_t n, const char* one, const char* many);
+LIFECYCLE_DETAIL_COLD std::string fixed_decimal(double v, int decimals);
 LIFECYCLE_DETAIL_COLD void json_string(std::string& out, std::string_view s);
-LIFECYCLE_DETAIL_COLD std::uint64_t fingerprint(const leak_group& g);
+/// The creating lines of one report's groups, whitespace removed, read once per file.
+struct source_lines {
+    struct file {
+        std::string path;
+        bool readable = false;
+        std::vector<std::string> lines; // whitespace removed
+    };
+    std::vector<file> files;
+    LIFECYCLE_DETAIL_COLD const file& of(const std::string& path);
+};
+LIFECYCLE_DETAIL_COLD std::uint64_t fingerprint(const leak_group& g, source_lines* cache = nullptr);
+/// What tells one process from another in a merged report.
+struct process_facts {
+    std::string executable; // real path; empty when unknown
+    long pid = 0;
+    std::string start_time; // ISO 8601 UTC; empty when unknown
+    std::string host;
+};
+LIFECYCLE_DETAIL_COLD process_facts this_process();
+LIFECYCLE_DETAIL_COLD std::string iso_time(std::int64_t unix_ms, bool with_ms);
+LIFECYCLE_DETAIL_COLD std::int64_t wall_clock_ms() noexcept;
 } // namespace detail
 
 LIFECYCLE_END_NAMESPACE
@@ -204,9 +228,15 @@ LIFECYCLE_END_NAMESPACE
 #        include <lifecycle/detail/frames.hpp>
 #        include <lifecycle/detail/hooks.hpp>
 #        include <lifecycle/detail/symbols.hpp>
+#        include <lifecycle/detail/modules.hpp>
 #        include <map>
 #        include <tuple>
 #    endif
+#    include <cmath>
+#    include <cstdlib>
+#    include <cstring>
+#    include <ctime>
+#    include <unistd.h>
 
 LIFECYCLE_BEGIN_NAMESPACE
 
@@ -219,17 +249,33 @@ LIFECYCLE_DETAIL_COLD std::string human_bytes(std::uint64_t b) {
     for (; v >= 1024 && u < 4; ++u) v /= 1024;
     char buf[32];
     if (u == 0) std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(b));
-    else std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
+    else return fixed_decimal(v, 1) + " " + units[u];
     return buf;
 }
 
 LIFECYCLE_DETAIL_COLD std::string human_seconds(double s) {
-    char buf[32];
-    if (s < 1) std::snprintf(buf, sizeof buf, "%.0f ms", s * 1000);
-    else if (s < 120) std::snprintf(buf, sizeof buf, "%.1f s", s);
-    else if (s < 7200) std::snprintf(buf, sizeof buf, "%.0f min", s / 60);
-    else std::snprintf(buf, sizeof buf, "%.1f h", s / 3600);
-    return buf;
+    if (s < 1) return fixed_decimal(s * 1000, 0) + " ms";
+    if (s < 120) return fixed_decimal(s, 1) + " s";
+    if (s < 7200) return fixed_decimal(s / 60, 0) + " min";
+    return fixed_decimal(s / 3600, 1) + " h";
+}
+
+// printf's %f writes the locale's decimal point (a program that called
+// setlocale(LC_ALL, "de_DE.UTF-8") got "0,000" in its JSON): digits from integers only.
+LIFECYCLE_DETAIL_COLD std::string fixed_decimal(double v, int decimals) {
+    if (!(v == v)) return "0";
+    std::uint64_t scale = 1;
+    for (int i = 0; i < decimals; ++i) scale *= 10;
+    const bool negative = v < 0;
+    const double scaled = std::fabs(v) * static_cast<double>(scale) + 0.5;
+    const std::uint64_t units = scaled >= 1.8e19 ? UINT64_MAX : static_cast<std::uint64_t>(scaled);
+    std::string out = negative && units != 0 ? "-" : "";
+    out += std::to_string(units / scale);
+    if (decimals > 0) {
+        std::string frac = std::to_string(units % scale);
+        out += '.' + std::string(static_cast<std::size_t>(decimals) - frac.size(), '0') + frac;
+    }
+    return out;
 }
 
 LIFECYCLE_DETAIL_COLD std::string format_ordinal(std::uint64_t o) {
@@ -240,9 +286,50 @@ LIFECYCLE_DETAIL_COLD std::string plural(std::size_t n, const char* one, const c
     return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
+// Returns: the length of the well-formed UTF-8 sequence at the start of `s`
+// (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), 0 if
+// there is none.
+inline std::size_t utf8_sequence(std::string_view s) noexcept {
+    const auto b = [&s](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    const unsigned char c = b(0);
+    std::size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xbf; // the allowed range of the second byte
+    if (c < 0x80) return 1;
+    if (c >= 0xc2 && c <= 0xdf) n = 2;
+    else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        if (c == 0xe0) lo = 0xa0;
+        if (c == 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        if (c == 0xf0) lo = 0x90;
+        if (c == 0xf4) hi = 0x8f;
+    } else
+        return 0;
+    if (s.size() < n || b(1) < lo || b(1) > hi) return 0;
+    for (std::size_t i = 2; i < n; ++i)
+        if (b(i) < 0x80 || b(i) > 0xbf) return 0;
+    return n;
+}
+
+// Any bytes in, valid UTF-8 out: a byte that starts no well-formed sequence
+// becomes U+FFFD; control characters (and DEL) are escaped.
 LIFECYCLE_DETAIL_COLD void json_string(std::string& out, std::string_view s) {
     out += '"';
-    for (char c : s) {
+    for (std::size_t i = 0; i < s.size();) {
+        const char c = s[i];
+        const std::size_t n = utf8_sequence(s.substr(i));
+        if (n == 0) {
+            out += "\\ufffd";
+            ++i;
+            continue;
+        }
+        if (n > 1) {
+            out.append(s.data() + i, n);
+            i += n;
+            continue;
+        }
+        ++i;
         switch (c) {
         case '"': out += "\\\""; break;
         case '\\': out += "\\\\"; break;
@@ -250,9 +337,9 @@ LIFECYCLE_DETAIL_COLD void json_string(std::string& out, std::string_view s) {
         case '\t': out += "\\t"; break;
         case '\r': out += "\\r"; break;
         default:
-            if (static_cast<unsigned char>(c) < 0x20) {
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
                 char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
                 out += buf;
             } else {
                 out += c;
@@ -267,8 +354,39 @@ inline std::string_view base_name(std::string_view path) {
     return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
-/// A fingerprint that does not depend on load addresses or build paths.
-LIFECYCLE_DETAIL_COLD std::uint64_t fingerprint(const leak_group& g) {
+LIFECYCLE_DETAIL_COLD const source_lines::file& source_lines::of(const std::string& path) {
+    for (const file& f : files)
+        if (f.path == path) return f;
+    file f;
+    f.path = path;
+    if (std::FILE* in = path.empty() ? nullptr : std::fopen(path.c_str(), "rb")) {
+        std::string line;
+        std::size_t total = 0;
+        int c;
+        while ((c = std::getc(in)) != EOF && total < (std::size_t(64) << 20)) {
+            ++total;
+            if (c == '\n') {
+                f.lines.push_back(std::move(line));
+                line.clear();
+            } else if (c != ' ' && c != '\t' && c != '\r' && c != '\v' && c != '\f') {
+                line += static_cast<char>(c);
+            }
+        }
+        f.lines.push_back(std::move(line));
+        f.readable = std::ferror(in) == 0;
+        std::fclose(in);
+    }
+    files.push_back(std::move(f));
+    return files.back();
+}
+
+/// A fingerprint that survives unrelated edits (SARIF's line hashes do the
+/// same): kind, file name (not its directory: build paths differ), function,
+/// and the creating line's text without whitespace, with how many lines above
+/// it in the file read the same; the line number when the source is not
+/// readable at report time. Inserting lines above a leak keeps it; editing
+/// the creating line changes it.
+LIFECYCLE_DETAIL_COLD std::uint64_t fingerprint(const leak_group& g, source_lines* cache) {
     std::uint64_t h = 1469598103934665603ull;
     auto mix = [&h](std::string_view s) {
         for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
@@ -277,9 +395,135 @@ LIFECYCLE_DETAIL_COLD std::uint64_t fingerprint(const leak_group& g) {
     mix(g.kind);
     mix(base_name(g.site_file));
     mix(g.site_function);
-    mix(std::to_string(g.site_line));
+    source_lines own;
+    const source_lines::file& src = (cache ? *cache : own).of(g.site_line != 0 ? g.site_file : std::string());
+    if (src.readable && g.site_line <= src.lines.size()) {
+        const std::string& text = src.lines[g.site_line - 1];
+        const auto earlier = std::count(src.lines.begin(), src.lines.begin() + static_cast<std::ptrdiff_t>(g.site_line - 1), text);
+        mix("=" + text);
+        mix(std::to_string(earlier));
+    } else {
+        mix("#" + std::to_string(g.site_line));
+    }
     return h;
 }
+
+LIFECYCLE_DETAIL_COLD std::int64_t wall_clock_ms() noexcept {
+    timespec ts{};
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+LIFECYCLE_DETAIL_COLD std::string iso_time(std::int64_t unix_ms, bool with_ms) {
+    const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
+    std::tm utc{};
+    if (::gmtime_r(&secs, &utc) == nullptr) return {};
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
+                  utc.tm_hour, utc.tm_min, utc.tm_sec);
+    std::string out = buf;
+    if (with_ms) {
+        std::snprintf(buf, sizeof buf, ".%03d", static_cast<int>(unix_ms % 1000));
+        out += buf;
+    }
+    return out + "Z";
+}
+
+// Read at every report (not cached): a fork child has its own pid and start.
+LIFECYCLE_DETAIL_COLD process_facts this_process() {
+    process_facts p;
+    p.pid = static_cast<long>(::getpid());
+    char buf[4096];
+    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n > 0) p.executable.assign(buf, static_cast<std::size_t>(n));
+    if (::gethostname(buf, sizeof buf - 1) == 0) {
+        buf[sizeof buf - 1] = '\0';
+        p.host = buf;
+    }
+    // Start: boot time (/proc/stat btime) + field 22 of /proc/self/stat (clock ticks after boot).
+    unsigned long long boot = 0, ticks = 0;
+    if (std::FILE* f = std::fopen("/proc/stat", "r")) {
+        while (std::fgets(buf, sizeof buf, f))
+            if (std::sscanf(buf, "btime %llu", &boot) == 1) break;
+        std::fclose(f);
+    }
+    if (std::FILE* f = std::fopen("/proc/self/stat", "r")) {
+        const std::size_t got = std::fread(buf, 1, sizeof buf - 1, f);
+        std::fclose(f);
+        buf[got] = '\0';
+        if (const char* rest = std::strrchr(buf, ')')) { // the command name may hold spaces and parentheses
+            int field = 2;
+            for (const char* q = rest + 1; *q && field < 22; ++q)
+                if (*q == ' ') {
+                    if (++field == 22) ticks = std::strtoull(q + 1, nullptr, 10);
+                }
+        }
+    }
+    const long hz = ::sysconf(_SC_CLK_TCK);
+    if (boot != 0 && ticks != 0 && hz > 0)
+        p.start_time = iso_time(static_cast<std::int64_t>(boot * 1000 + ticks * 1000 / static_cast<unsigned long long>(hz)), false);
+    return p;
+}
+
+#if LIFECYCLE_TRACKING
+/// Effects: names each frame's module by the loaded module that holds its
+/// call (the program by its real path, not as invoked), with its GNU build
+/// id, and its offset from that module's load bias. One walk of the modules.
+LIFECYCLE_DETAIL_COLD void identify_modules(std::vector<leak_group>& groups) {
+    struct module_id {
+        module_span span;
+        std::uintptr_t bias = 0;
+        std::string path;
+        std::string build_id;
+    };
+    struct walk {
+        std::vector<module_id> modules;
+        bool first = true;
+        bool failed = false;
+    } w;
+    walk_modules(
+        [](dl_phdr_info* info, std::size_t, void* data) -> int {
+            auto& st = *static_cast<walk*>(data);
+            const bool main_program = st.first;
+            st.first = false;
+            LIFECYCLE_DETAIL_TRY {
+                module_id m;
+                m.span = segments_of(*info, main_program);
+                m.bias = info->dlpi_addr;
+                if (!main_program && info->dlpi_name) m.path = info->dlpi_name;
+                for_each_note(*info, [&m](const char* name, unsigned name_size, unsigned type, const char* desc, unsigned size) {
+                    static const char hex[] = "0123456789abcdef";
+                    if (type != 3 /* NT_GNU_BUILD_ID */ || name_size != 4 || std::memcmp(name, "GNU", 4) != 0 || !m.build_id.empty()) return;
+                    for (unsigned i = 0; i < size; ++i) {
+                        m.build_id += hex[static_cast<unsigned char>(desc[i]) >> 4];
+                        m.build_id += hex[static_cast<unsigned char>(desc[i]) & 15];
+                    }
+                });
+                st.modules.push_back(std::move(m));
+            }
+            LIFECYCLE_DETAIL_CATCH_ALL {
+                st.failed = true;
+                return 1;
+            }
+            return 0;
+        },
+        &w);
+    if (w.failed) LIFECYCLE_DETAIL_THROW(std::bad_alloc());
+    const std::string executable = this_process().executable;
+    for (leak_group& g : groups)
+        for (stack_frame& f : g.stack) {
+            const auto call = reinterpret_cast<std::uintptr_t>(f.address) - 1;
+            for (const module_id& m : w.modules) {
+                if (!m.span.contains(reinterpret_cast<const void*>(call))) continue;
+                if (m.span.main_program && !executable.empty()) f.module = executable;
+                else if (!m.path.empty()) f.module = m.path;
+                f.build_id = m.build_id;
+                f.offset = call - m.bias;
+                break;
+            }
+        }
+}
+#endif
 
 } // namespace detail
 
@@ -290,6 +534,7 @@ LIFECYCLE_DETAIL_COLD leak_report leak_report::from_records(std::string scope, s
     leak_report r;
     r.scope_ = std::move(scope);
     r.tier_ = tier;
+    r.checked_ms_ = detail::wall_clock_ms();
     r.count_ = records.size();
     auto& reg = detail::instance();
     static constexpr detail::report_hooks symbolizer{nullptr, &detail::symbolize_cached};
@@ -371,10 +616,11 @@ LIFECYCLE_DETAIL_COLD const std::vector<leak_group>& leak_report::rendered(std::
         if (!g.raw_stack) continue;
         const void* const* raw = const_cast<const void* const*>(g.raw_stack->frames);
         for (auto& f : detail::user_frames(raw, g.raw_stack->depth, &complete))
-            g.stack.push_back(stack_frame{std::move(f.function), std::move(f.file), f.line, std::move(f.module), f.offset, f.address});
+            g.stack.push_back(stack_frame{std::move(f.function), std::move(f.file), f.line, std::move(f.module), {}, f.offset, f.address});
         const detail::frame_info bottom = detail::symbols().symbol(raw[g.raw_stack->depth - 1], &complete);
         g.stack_stops_early = g.raw_stack->broken && !detail::outermost_frame(bottom.function) && !detail::startup_frame(bottom);
     }
+    detail::identify_modules(*fresh);
     if (!complete) return *(scratch = std::move(fresh));
     return rendered_.publish(std::move(fresh));
 }
@@ -510,16 +756,26 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
 LIFECYCLE_DETAIL_COLD std::string leak_report::to_json() const {
     std::unique_ptr<std::vector<leak_group>> scratch;
     const std::vector<leak_group>& all = rendered(scratch);
-    std::string out = "{\"schema\":1,\"scope\":";
+    std::string out = "{\"schema\":2,\"scope\":";
     detail::json_string(out, scope_);
     out += ",\"count\":" + std::to_string(count_) + ",\"weight\":" + std::to_string(total_weight());
+    const detail::process_facts proc = detail::this_process();
+    out += ",\"time\":";
+    detail::json_string(out, detail::iso_time(checked_ms_ ? checked_ms_ : detail::wall_clock_ms(), true));
+    out += ",\"executable\":";
+    detail::json_string(out, proc.executable);
+    out += ",\"pid\":" + std::to_string(proc.pid) + ",\"start_time\":";
+    detail::json_string(out, proc.start_time);
+    out += ",\"host\":";
+    detail::json_string(out, proc.host);
     out += ",\"capture\":\"" + std::string(detail::capture_name(tier_)) + "\",\"groups\":[";
     bool first_group = true;
+    detail::source_lines sources;
     for (const leak_group& g : all) {
         if (!first_group) out += ',';
         first_group = false;
         char fp[24];
-        std::snprintf(fp, sizeof fp, "%016llx", static_cast<unsigned long long>(detail::fingerprint(g)));
+        std::snprintf(fp, sizeof fp, "%016llx", static_cast<unsigned long long>(detail::fingerprint(g, &sources)));
         out += "{\"fingerprint\":\"" + std::string(fp) + "\",\"tracked\":" + (g.tracked ? "true" : "false") + ",\"kind\":";
         detail::json_string(out, g.kind);
         out += ",\"close_call\":";
@@ -546,9 +802,7 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_json() const {
             if (i) out += ',';
             detail::json_string(out, g.scopes[i]);
         }
-        char age[32] = "null";
-        if (g.has_age) std::snprintf(age, sizeof age, "%.3f", g.oldest_age_seconds);
-        out += "],\"oldest_age_seconds\":" + std::string(age) + ",\"with_stack\":" + std::to_string(g.with_stack) +
+        out += "],\"oldest_age_seconds\":" + (g.has_age ? detail::fixed_decimal(g.oldest_age_seconds, 3) : "null") + ",\"with_stack\":" + std::to_string(g.with_stack) +
                ",\"stack_stops_early\":" + (g.stack_stops_early ? "true" : "false") + ",\"frames\":[";
         for (std::size_t i = 0; i < g.stack.size(); ++i) {
             const stack_frame& f = g.stack[i];
@@ -559,6 +813,8 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_json() const {
             detail::json_string(out, f.file);
             out += ",\"line\":" + std::to_string(f.line) + ",\"module\":";
             detail::json_string(out, f.module);
+            out += ",\"build_id\":";
+            detail::json_string(out, f.build_id);
             char off[32];
             std::snprintf(off, sizeof off, "\"0x%llx\"", static_cast<unsigned long long>(f.offset));
             out += ",\"offset\":" + std::string(off) + "}";

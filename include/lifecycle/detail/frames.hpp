@@ -30,7 +30,7 @@ struct frame_info {
     std::string file;          // empty when the build has no line information
     unsigned line = 0;
     std::string module;        // shared object or executable path
-    std::uintptr_t offset = 0; // address - module load base, stable across runs
+    std::uintptr_t offset = 0; // address - 1 (the call) - module load base, stable across runs
 };
 
 inline constexpr bool stacks_available = LIFECYCLE_STACKTRACE != 0;

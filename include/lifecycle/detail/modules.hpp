@@ -108,6 +108,45 @@ struct module_span {
     }
 };
 
+/// Returns: the loaded segments of the module `info` describes.
+inline module_span segments_of(const dl_phdr_info& info, bool main_program) noexcept {
+    module_span m;
+    m.main_program = main_program;
+    for (int i = 0; i < info.dlpi_phnum && m.segments < module_span::max_segments; ++i) {
+        const ElfW(Phdr)& ph = info.dlpi_phdr[i];
+        if (ph.p_type != PT_LOAD) continue;
+        m.lo[m.segments] = info.dlpi_addr + ph.p_vaddr;
+        m.hi[m.segments] = info.dlpi_addr + ph.p_vaddr + ph.p_memsz;
+        ++m.segments;
+    }
+    return m;
+}
+
+/// Effects: calls `visit(const char* name, unsigned name_size, unsigned type,
+/// const char* desc, unsigned desc_size)` for every ELF note of the module
+/// `info` describes (its PT_NOTE segments, as mapped).
+template <class Visit>
+void for_each_note(const dl_phdr_info& info, Visit&& visit) {
+    for (int i = 0; i < info.dlpi_phnum; ++i) {
+        const ElfW(Phdr)& ph = info.dlpi_phdr[i];
+        if (ph.p_type != PT_NOTE) continue;
+        const char* p = reinterpret_cast<const char*>(info.dlpi_addr + ph.p_vaddr);
+        const char* const end = p + ph.p_memsz;
+        while (end - p >= 12) {
+            std::uint32_t name_size, desc_size, type;
+            std::memcpy(&name_size, p, 4);
+            std::memcpy(&desc_size, p + 4, 4);
+            std::memcpy(&type, p + 8, 4);
+            const char* name = p + 12;
+            const char* desc = name + ((name_size + 3) & ~3u);
+            const char* next = desc + ((desc_size + 3) & ~3u);
+            if (next > end || next < p) break;
+            visit(name, name_size, type, desc, desc_size);
+            p = next;
+        }
+    }
+}
+
 /// Effects: fills `out` with the module that holds `address`.
 /// Returns: false if no loaded module holds it.
 inline bool module_of(const void* address, module_span& out) noexcept {
@@ -122,15 +161,7 @@ inline bool module_of(const void* address, module_span& out) noexcept {
             auto& st = *static_cast<search*>(data);
             const bool main_program = st.first;
             st.first = false;
-            module_span m;
-            m.main_program = main_program;
-            for (int i = 0; i < info->dlpi_phnum && m.segments < module_span::max_segments; ++i) {
-                const ElfW(Phdr)& ph = info->dlpi_phdr[i];
-                if (ph.p_type != PT_LOAD) continue;
-                m.lo[m.segments] = info->dlpi_addr + ph.p_vaddr;
-                m.hi[m.segments] = info->dlpi_addr + ph.p_vaddr + ph.p_memsz;
-                ++m.segments;
-            }
+            const module_span m = segments_of(*info, main_program);
             if (!m.contains(reinterpret_cast<const void*>(st.address))) return 0;
             *st.out = m;
             st.found = true;
@@ -148,24 +179,9 @@ void for_each_module_note(Visit visit) noexcept {
     walk_modules(
         [](dl_phdr_info* info, std::size_t, void* data) -> int {
             Visit& v = *static_cast<Visit*>(data);
-            for (int i = 0; i < info->dlpi_phnum; ++i) {
-                const ElfW(Phdr)& ph = info->dlpi_phdr[i];
-                if (ph.p_type != PT_NOTE) continue;
-                const char* p = reinterpret_cast<const char*>(info->dlpi_addr + ph.p_vaddr);
-                const char* const end = p + ph.p_memsz;
-                while (end - p >= 12) {
-                    std::uint32_t name_size, desc_size, type;
-                    std::memcpy(&name_size, p, 4);
-                    std::memcpy(&desc_size, p + 4, 4);
-                    std::memcpy(&type, p + 8, 4);
-                    const char* name = p + 12;
-                    const char* desc = name + ((name_size + 3) & ~3u);
-                    const char* next = desc + ((desc_size + 3) & ~3u);
-                    if (next > end) break;
-                    if (name_size == 10 && std::memcmp(name, "lifecycle", 10) == 0) v(*info, type, desc, desc_size);
-                    p = next;
-                }
-            }
+            for_each_note(*info, [&](const char* name, unsigned name_size, unsigned type, const char* desc, unsigned desc_size) {
+                if (name_size == 10 && std::memcmp(name, "lifecycle", 10) == 0) v(*info, type, desc, desc_size);
+            });
             return 0;
         },
         &visit);

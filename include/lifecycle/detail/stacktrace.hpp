@@ -26,15 +26,18 @@
 LIFECYCLE_BEGIN_NAMESPACE
 namespace detail {
 
-/// Returns: `address` with its module and offset only (dladdr: no file
-/// opened). Throws: std::bad_alloc.
+/// Returns: `address` (a return address) with its module and the offset of
+/// the call instruction, address - 1, the one symbolized below and the one
+/// `addr2line -e module offset` names (dladdr: no file opened).
+/// Throws: std::bad_alloc.
 inline frame_info module_frame(const void* address) {
     frame_info info;
     info.address = address;
+    const std::uintptr_t call = reinterpret_cast<std::uintptr_t>(address) - 1;
     Dl_info dl{};
-    if (::dladdr(address, &dl) != 0) {
+    if (::dladdr(reinterpret_cast<const void*>(call), &dl) != 0) {
         if (dl.dli_fname) info.module = dl.dli_fname;
-        info.offset = reinterpret_cast<std::uintptr_t>(address) - reinterpret_cast<std::uintptr_t>(dl.dli_fbase);
+        info.offset = call - reinterpret_cast<std::uintptr_t>(dl.dli_fbase);
     }
     return info;
 }
