@@ -9,7 +9,8 @@
 #      it with ARGS (--expect-stack: frames with this file's lines);
 #   2. a CMake install of the same source with the same options, into
 #      WORK/cmake-prefix, gives lifecycle::lifecycle the same usage
-#      requirements (tests/consumer/usage.cmake) and the same version file.
+#      requirements (tests/consumer/usage.cmake) and the same version file;
+#   3. both installed tools/lifecycle-report as an executable bin/lifecycle-report.
 # BACKEND, TRACKING and COMPILED say how the meson install was configured
 # (-Dstacktrace_backend, -Dtracking, -Dcompiled); meson's defaults otherwise.
 cmake_minimum_required(VERSION 3.16)
@@ -65,5 +66,22 @@ file(READ "${WORK}/cmake-prefix/share/cmake/lifecycle/lifecycle-config-version.c
 if(NOT meson_version STREQUAL cmake_version)
   list(APPEND failures "lifecycle-config-version.cmake differs from the CMake install's")
 endif()
+# The report tool: in bin/ of both installs, executable, the source tree's file.
+file(READ "${SOURCE_DIR}/tools/lifecycle-report" tool_source)
+foreach(prefix IN ITEMS "${PREFIX}" "${WORK}/cmake-prefix")
+  set(tool "${prefix}/bin/lifecycle-report")
+  if(NOT EXISTS "${tool}")
+    list(APPEND failures "${tool} is not installed")
+    continue()
+  endif()
+  file(READ "${tool}" tool_installed)
+  if(NOT tool_installed STREQUAL tool_source)
+    list(APPEND failures "${tool} is not tools/lifecycle-report")
+  endif()
+  execute_process(COMMAND "${tool}" --version RESULT_VARIABLE tool_status OUTPUT_VARIABLE tool_version)
+  if(NOT tool_status EQUAL 0 OR NOT tool_version MATCHES "^lifecycle-report ")
+    list(APPEND failures "${tool} --version does not run (${tool_status}): it must be installed executable")
+  endif()
+endforeach()
 lifecycle_fail_on(meson-install "the meson install's CMake package is not the CMake install's" ${failures})
 message("meson-install: the meson install's lifecycle::lifecycle and version file are the CMake install's:\n${meson_usage}")
