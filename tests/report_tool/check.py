@@ -49,16 +49,18 @@ def run(cmd, env=None, expect=None):
 # Shard 1 is a doctest process pair, shard 2 a GoogleTest one: the per-request sessions
 # and the engine re-created on every tick (examples/*_stories), and the leaks of the
 # automatic modes (tests/programs/*_auto), which share a creation site across both.
-SHARDS = {"shard-doctest.jsonl": ["doctest_stories", "doctest_auto"],
-          "shard-gtest.jsonl": ["gtest_stories", "gtest_auto"]}
+# tests/report_tool/allowed.cpp adds a report with allow rules and a limit exceeded.
+SHARDS = {"shard-doctest.jsonl": ["doctest_stories", "doctest_auto", "allowed"],
+          "shard-gtest.jsonl": ["gtest_stories", "gtest_auto", "allowed"]}
+PASSING = {"allowed"}  # its leak scope prints; the others fail their leaking tests
 
 
-def run_binary(path, report, extra_env=None, args=()):
+def run_binary(path, report, extra_env=None, args=(), must_fail=True):
     env = dict(os.environ, LIFECYCLE_CAPTURE="stack", LIFECYCLE_DETECT_LEAKS="1",
                LIFECYCLE_MAX_LIVE="db engine=2", LIFECYCLE_REPORT_FILE=report)
     env.update(extra_env or {})
     code, out, err = run([path] + list(args), env=env)
-    check(code != 0, "%s leaks on purpose and must fail (exit %d)" % (path, code))
+    check((code != 0) == must_fail, "%s exits %d: %s" % (path, code, "its leaking tests fail" if must_fail else "0"))
 
 
 def cmd_shards(a):
@@ -69,7 +71,7 @@ def cmd_shards(a):
         if os.path.exists(path):
             os.remove(path)
         for n in names:
-            run_binary(bins[n], path)
+            run_binary(bins[n], path, must_fail=n not in PASSING)
         check(os.path.getsize(path) > 0, "%s has report lines" % path)
     # compare's inputs: the doctest program limited to one leaking test case (the
     # baseline), to two (a grown group), and whole (new groups); and the same run twice.
@@ -140,6 +142,11 @@ def cmd_merge(a):
         if all(r.get("schema") == 1 for r, _ in contributions):  # no process identity: counts summed
             check(g["count"] == sum(rg["count"] for _, rg in contributions),
                   "group %s: counts summed, %d" % (g["fingerprint"], g["count"]))
+        else:  # schema 2: a resource two scopes of one process reported is one
+            distinct = {(r["host"], r["pid"], r["start_time"], o) for r, rg in contributions for o in rg["ordinals"]}
+            check(g["count"] == len(distinct), "group %s: %d distinct resources, not %d"
+                  % (g["fingerprint"], len(distinct), g["count"]))
+            check(sorted(g["hosts"]) == sorted({r["host"] for r, _ in contributions}), "group %s: its hosts" % g["fingerprint"])
         if g["fingerprint"] in shared:
             check(len(g["processes"]) >= 2, "shared group %s names both processes: %s" % (g["fingerprint"], g["processes"]))
     sessions = [g for g in groups if g["kind"] == "socket"]
@@ -152,6 +159,17 @@ def cmd_merge(a):
     keys = [(g["weight"], g["count"]) for g in groups]
     check(keys == sorted(keys, reverse=True), "groups ranked by weight, then count: %s" % keys)
     check(m["count"] == sum(g["count"] for g in groups), "the total is the groups' sum")
+    # Allow rules and limits: one entry per rule, their counts summed over the reports.
+    rules = {}
+    for r in raw:
+        for al in r["allowed"]:
+            rules.setdefault((al["rule"], al["reason"]), []).append(al["count"])
+    check(len(rules) >= 2 and [(x["rule"], x["reason"], x["count"], x["reports"]) for x in m["allowed"]] ==
+          [(k[0], k[1], sum(v), len(v)) for k, v in rules.items()], "allow rules merged with their counts: %s" % m["allowed"])
+    check(any(x["count"] == 0 for x in m["allowed"]), "a rule that allowed nothing is kept (stale rules show)")
+    limits = [l for r in raw for l in r["limits_exceeded"]]
+    check(limits and [(x["kind"], x["count"]) for x in m["limits_exceeded"]] == [(limits[0]["kind"], sum(l["count"] for l in limits))],
+          "the exceeded limit, merged: %s" % m["limits_exceeded"])
     # Merging a merged report with nothing else changes nothing; merging it twice doubles.
     again = os.path.join(a.work, "merged.json")
     with open(again, "w") as f:
@@ -511,6 +529,38 @@ def dom_elements(text):
     return found
 
 
+def dom_table_cells(text, table_id):
+    """The rows of the table with this id, each a list of its cells' text."""
+    from html.parser import HTMLParser
+
+    rows = []
+
+    class Cells(HTMLParser):
+        inside, cell = False, None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "table" and dict(attrs).get("id") == table_id:
+                self.inside = True
+            elif self.inside and tag == "tr":
+                rows.append([])
+            elif self.inside and tag in ("td", "th"):
+                self.cell = ""
+
+        def handle_endtag(self, tag):
+            if tag == "table":
+                self.inside = False
+            elif self.inside and tag in ("td", "th") and self.cell is not None:
+                rows[-1].append(self.cell)
+                self.cell = None
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell += data
+
+    Cells(convert_charrefs=True).feed(text)
+    return rows
+
+
 def cmd_html(a):
     paths = shard_paths(a)
     m = merged(a)
@@ -557,6 +607,10 @@ def cmd_html(a):
     check(len(groups) == len(m["groups"]), "every group on the page")
     biggest = max(m["groups"], key=lambda g: (g["weight"], g["count"]))
     check(groups and groups[0].get("data-fingerprint") == biggest["fingerprint"], "the biggest group is first")
+    # The allow rules with their counts, as the browser shows them.
+    cells = dom_table_cells(dom, "allowed")
+    check(cells[1:] == [[x["rule"], x["reason"], str(x["count"]), str(x["reports"])] for x in m["allowed"]],
+          "the allow rules and their counts on the page: %s" % cells)
     print("html: %d lines x %d points in Chromium's DOM, biggest group first, screenshot %s"
           % (len(polylines), len(tests), shot))
 

@@ -45,13 +45,17 @@ if(NOT LIFECYCLE_STACKTRACE_BACKEND STREQUAL "none" AND NOT LIFECYCLE_COMPILED)
                                --bin rebuilt=$<TARGET_FILE:report_tool_rebuilt>)
 endif()
 
+# Allow rules and a limit in one report line.
+add_executable(report_tool_allowed ${PROJECT_SOURCE_DIR}/tests/report_tool/allowed.cpp)
+target_link_libraries(report_tool_allowed PRIVATE lifecycle::lifecycle Threads::Threads lifecycle_dev_flags)
+
 set(lifecycle_report_check ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/tests/report_tool/check.py)
 set(lifecycle_report_work ${PROJECT_BINARY_DIR}/tests/report_tool)
 add_test(NAME report_tool.shards
   COMMAND ${lifecycle_report_check} shards --work ${lifecycle_report_work}
           --bin doctest_stories=$<TARGET_FILE:example_doctest_stories> --bin gtest_stories=$<TARGET_FILE:example_gtest_stories>
           --bin doctest_auto=$<TARGET_FILE:program_doctest_auto> --bin gtest_auto=$<TARGET_FILE:program_gtest_auto>
-          ${lifecycle_report_offline})
+          --bin allowed=$<TARGET_FILE:report_tool_allowed> ${lifecycle_report_offline})
 set_tests_properties(report_tool.shards PROPERTIES FIXTURES_SETUP lifecycle_report_shards LABELS tool TIMEOUT 120)
 foreach(check IN ITEMS merge sarif github junit compare bad-input html symbolize)
   add_test(NAME report_tool.${check}
