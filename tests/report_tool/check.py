@@ -471,10 +471,8 @@ def cmd_symbolize_offline(a):
                     got = [(fn.split("(")[0], f, l) for fn, f, l in got]
                 check(w == got, "%s: the offline frames of %s are the in-process ones:\n  %s\n  %s" % (sym, g["fingerprint"], w, got))
                 compared += len(w)
-    if with_ids:
+    if check(with_ids, "the library writes schema 2 lines, with build ids"):
         check_rebuilt_refused(a, exe, offline, frames[0])
-    else:
-        print("schema 1 lines carry no build id: the rebuilt binary is not checked")
     # The module gone: one line too.
     os.remove(exe)
     code, out, err = run(a.tool + ["symbolize", offline])
