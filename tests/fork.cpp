@@ -6,6 +6,7 @@
 // (tests/programs/fork_storm.cpp found it, about one child in 300 there).
 // Here the walk is made long, so the fork falls inside it every time.
 #include <lifecycle/tracked.hpp>
+#include <lifecycle/detail/registry_core.hpp> // detail::walk_modules(), not shown by tracked.hpp in compiled mode
 
 #include <doctest/doctest.h>
 

@@ -4,6 +4,10 @@
 #define LIFECYCLE_TESTS_SUPPORT_HPP
 
 #include <lifecycle/tracked.hpp>
+// The registry's internals, which some tests read (a compiled-mode build
+// does not show them through tracked.hpp).
+#include <lifecycle/detail/registry_core.hpp>
+#include <lifecycle/detail/settings.hpp>
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -22,7 +22,6 @@
 #include <lifecycle/identity.hpp>
 #include <lifecycle/source_site.hpp>
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -173,6 +172,7 @@ LIFECYCLE_END_NAMESPACE
 
 // ---- definitions of the cold paths (header-only, or the compiled library) ----
 #if LIFECYCLE_DETAIL_DEFINE_COLD
+#    include <algorithm>
 
 LIFECYCLE_BEGIN_NAMESPACE
 

@@ -20,16 +20,20 @@
 #include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/detail/function.hpp>
 #include <lifecycle/detail/site_text.hpp>
-#include <lifecycle/detail/sync.hpp>
 #include <lifecycle/errors.hpp>
 #include <lifecycle/source_site.hpp>
 
-#include <cstdio>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <system_error>
-#include <utility>
+
+#if !LIFECYCLE_DETAIL_LINKED
+#    include <lifecycle/detail/sync.hpp>
+
+#    include <cstdio>
+#    include <memory>
+#    include <utility>
+#endif
 
 LIFECYCLE_BEGIN_NAMESPACE
 
@@ -50,6 +54,7 @@ namespace detail {
 
 LIFECYCLE_DETAIL_COLD void write_close_failure(const close_failure& f) noexcept;
 
+#if !LIFECYCLE_DETAIL_LINKED // a file of a compiled-mode build does not see the process's handlers
 /// A replaceable process-wide handler of `Event`s with a default writer:
 /// the close-error handler here, the ownership handler (ownership.hpp). It
 /// may be replaced while other threads dispatch; a handler runs on the
@@ -108,6 +113,7 @@ LIFECYCLE_DETAIL_EXPORT inline handler_slot<close_failure>& close_handler() noex
     }();
     return *slot;
 }
+#endif // !LIFECYCLE_DETAIL_LINKED
 
 } // namespace detail
 

@@ -96,7 +96,7 @@ inline const kind_info* guard_kind(std::string_view name) noexcept {
     thread_local const kind_info* cache[ways] = {};
     thread_local unsigned next = 0;
     for (const kind_info* k : cache)
-        if (k && k->name == name) return k;
+        if (k && name_of_kind(k) == name) return k;
     const kind_info* k = register_kind_noexcept(name, "close()", {});
     if (k) cache[next++ % ways] = k;
     return k;
@@ -202,7 +202,7 @@ public:
     /// Returns: the kind given when opened; empty when closed or untracked.
     std::string_view kind() const noexcept {
 #if LIFECYCLE_TRACKING
-        if (record_) return record_->kind->name;
+        if (record_) return detail::name_of_kind(detail::kind_of_record(record_));
 #endif
         return {};
     }
@@ -210,7 +210,7 @@ public:
     /// Returns: the label given when opened; empty when closed or untracked.
     std::string_view label() const noexcept {
 #if LIFECYCLE_TRACKING
-        if (record_) return record_->label.view();
+        if (record_) return detail::label_of(record_);
 #endif
         return {};
     }
@@ -219,7 +219,7 @@ public:
     /// or opened with capture off.
     source_site site() const noexcept {
 #if LIFECYCLE_TRACKING
-        if (record_) return record_->site;
+        if (record_) return detail::site_of(record_);
 #endif
         return {};
     }

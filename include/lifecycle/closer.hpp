@@ -54,7 +54,6 @@
 #include <lifecycle/source_site.hpp>
 #include <lifecycle/traits.hpp>
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -414,14 +413,14 @@ LIFECYCLE_DETAIL_COLD void closer::take_entries(batch_type& batch) noexcept {
 LIFECYCLE_DETAIL_COLD detail::owner_claim closer::reserve_owner(identity id, const void* owner, std::string_view kind,
                                                                 std::string_view name, const source_site& site) {
     detail::lock_guard<detail::mutex> lock(mutex_);
-    auto it = owners_.map.find(id);
-    const detail::pending_entry* held = it == owners_.map.end() ? nullptr : it->second.entry;
+    const detail::owner_claims::record* claimed = owners_.find(id);
+    const detail::pending_entry* held = claimed == nullptr ? nullptr : claimed->entry;
     // A claim whose entry's object has closed since it was added no longer holds the number.
-    if (it == owners_.map.end() || (held && (held->state() == detail::open_state::closed || held->current_identity() != id))) {
-        owners_.map[id] = detail::owner_claims::record{owner, nullptr};
+    if (claimed == nullptr || (held && (held->state() == detail::open_state::closed || held->current_identity() != id))) {
+        owners_.put(id, detail::owner_claims::record{owner, nullptr});
         return detail::owner_claim(&mutex_, &owners_, id);
     }
-    if (owner && it->second.owner == owner) return {}; // shared_ptrs to one object: one destructor
+    if (owner && claimed->owner == owner) return {}; // shared_ptrs to one object: one destructor
     close_entry mine;
     mine.name = std::string(name);
     mine.kind = kind;

@@ -80,6 +80,16 @@
 #else
 #    define LIFECYCLE_DETAIL_COLD inline
 #endif
+// A file of a compiled-mode build other than the library: the registry, its
+// shards, the owner index and the closer's maps are the library's, and the
+// public headers show such a file only the declarations it calls (the
+// declarations themselves depend on LIFECYCLE_COMPILED alone, so that the
+// library defines what its users declare).
+#if LIFECYCLE_DETAIL_DEFINE_COLD
+#    define LIFECYCLE_DETAIL_LINKED 0
+#else
+#    define LIFECYCLE_DETAIL_LINKED 1
+#endif
 
 #if __cplusplus < 201703L
 #    error "lifecycle needs C++17 or later"

@@ -316,7 +316,7 @@ public:
     /// Returns: the label given at creation; empty when untracked or empty.
     std::string_view label() const noexcept {
 #if LIFECYCLE_TRACKING
-        if (const detail::record* r = live_record()) return r->label.view();
+        if (const detail::record* r = live_record()) return detail::label_of(r);
 #endif
         return {};
     }
@@ -325,7 +325,7 @@ public:
     /// or created with capture off.
     source_site site() const noexcept {
 #if LIFECYCLE_TRACKING
-        if (const detail::record* r = live_record()) return r->site;
+        if (const detail::record* r = live_record()) return detail::site_of(r);
 #endif
         return {};
     }
@@ -364,7 +364,9 @@ private:
         const detail::kind_info* kind = nullptr;
         source_site created{};
     };
-    static end_info ending_of(token t) noexcept { return t ? end_info{t->kind, t->site} : end_info{}; }
+    static end_info ending_of(token t) noexcept {
+        return t ? end_info{detail::kind_of_record(t), detail::site_of(t)} : end_info{};
+    }
 
     const detail::record* live_record() const noexcept {
         return (state_ & 1) ? nullptr : reinterpret_cast<const detail::record*>(state_);

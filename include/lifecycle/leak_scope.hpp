@@ -42,6 +42,7 @@
 #include <lifecycle/config.hpp>
 #include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/detail/os_snapshot.hpp>
+#include <lifecycle/detail/record_fwd.hpp>
 #include <lifecycle/registry.hpp>
 #include <lifecycle/report.hpp>
 

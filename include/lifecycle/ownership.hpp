@@ -37,20 +37,25 @@
 #include <lifecycle/registry.hpp>
 #include <lifecycle/source_site.hpp>
 
-#include <atomic>
-#include <cstdint>
-#include <new>
-#include <cstdio>
-#include <cstdlib>
 #include <lifecycle/detail/function.hpp>
-#include <lifecycle/detail/intern_table.hpp>
-#include <lifecycle/detail/site_text.hpp>
-#include <lifecycle/detail/sync.hpp>
+
+#include <cstdint>
 #include <string>
 #include <string_view>
-#include <utility>
 
-#include <pthread.h>
+#if !LIFECYCLE_DETAIL_LINKED
+#    include <lifecycle/detail/intern_table.hpp>
+#    include <lifecycle/detail/site_text.hpp>
+#    include <lifecycle/detail/sync.hpp>
+
+#    include <atomic>
+#    include <cstdio>
+#    include <cstdlib>
+#    include <new>
+#    include <utility>
+
+#    include <pthread.h>
+#endif
 
 LIFECYCLE_BEGIN_NAMESPACE
 
@@ -94,6 +99,7 @@ LIFECYCLE_DETAIL_COLD void append_wrapper(std::string& out, std::string_view kin
 } // namespace detail
 
 
+#if !LIFECYCLE_DETAIL_LINKED // the process's handler and warnings: the library's in compiled mode
 namespace detail {
 
 struct ownership_state {
@@ -125,6 +131,10 @@ LIFECYCLE_DETAIL_EXPORT inline ownership_state& ownership_globals() noexcept {
     return *state;
 }
 
+} // namespace detail
+#endif // !LIFECYCLE_DETAIL_LINKED
+
+namespace detail {
 LIFECYCLE_DETAIL_COLD std::uint64_t problem_key(const ownership_problem& p) noexcept;
 
 /// Effects: applies the ownership level to `p`: drops it (ignore, or a
@@ -136,13 +146,9 @@ LIFECYCLE_DETAIL_COLD void report_ownership(const ownership_problem& p, ownershi
 
 #if LIFECYCLE_TRACKING
 /// Effects: sets the level for handles created (and problems found) from now on.
-inline void set_ownership_level(ownership_level level) noexcept {
-    detail::instance().set_ownership(level);
-}
+LIFECYCLE_DETAIL_COLD void set_ownership_level(ownership_level level) noexcept;
 /// Returns: the level in force.
-inline ownership_level current_ownership_level() noexcept {
-    return detail::instance().ownership();
-}
+LIFECYCLE_DETAIL_COLD ownership_level current_ownership_level() noexcept;
 #else
 inline void set_ownership_level(ownership_level) noexcept {}
 inline ownership_level current_ownership_level() noexcept { return ownership_level::ignore; }
@@ -295,6 +301,11 @@ LIFECYCLE_DETAIL_COLD ownership_handler set_ownership_handler(ownership_handler 
 LIFECYCLE_DETAIL_COLD void reset_ownership_warnings() noexcept {
     detail::ownership_globals().generation.fetch_add(1, std::memory_order_relaxed);
 }
+
+#if LIFECYCLE_TRACKING
+LIFECYCLE_DETAIL_COLD void set_ownership_level(ownership_level level) noexcept { detail::instance().set_ownership(level); }
+LIFECYCLE_DETAIL_COLD ownership_level current_ownership_level() noexcept { return detail::instance().ownership(); }
+#endif
 
 LIFECYCLE_END_NAMESPACE
 #endif // LIFECYCLE_DETAIL_DEFINE_COLD

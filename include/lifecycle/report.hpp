@@ -37,10 +37,10 @@
 #include <lifecycle/config.hpp>
 #include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/detail/published.hpp>
+#include <lifecycle/detail/record_fwd.hpp>
 #include <lifecycle/registry.hpp>
 #include <lifecycle/source_site.hpp>
 
-#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
@@ -223,6 +223,9 @@ LIFECYCLE_END_NAMESPACE
 
 // ---- definitions of the cold paths (header-only, or the compiled library) ----
 #if LIFECYCLE_DETAIL_DEFINE_COLD
+#    include <lifecycle/detail/settings.hpp>
+
+#    include <algorithm>
 #    if LIFECYCLE_TRACKING
 #        include <lifecycle/detail/anchor.hpp>
 #        include <lifecycle/detail/frames.hpp>

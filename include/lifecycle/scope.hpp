@@ -748,7 +748,7 @@ public:
     /// Returns: the label given at acquisition; empty when untracked or not owning.
     std::string_view label() const noexcept {
 #if LIFECYCLE_TRACKING
-        if (s_.token) return s_.token->label.view();
+        if (s_.token) return detail::label_of(s_.token);
 #endif
         return {};
     }
@@ -757,7 +757,7 @@ public:
     /// not owning, or captured with capture::off.
     source_site site() const noexcept {
 #if LIFECYCLE_TRACKING
-        if (s_.token) return s_.token->site;
+        if (s_.token) return detail::site_of(s_.token);
 #endif
         return {};
     }

@@ -2,6 +2,7 @@
 // Prints the capture tier and stack depth the environment produced, then a
 // report of one planted leak, so a test can see the tier's effect.
 #include <lifecycle/tracked.hpp>
+#include <lifecycle/detail/registry_core.hpp> // detail::instance(), not shown by tracked.hpp in compiled mode
 
 #include <fcntl.h>
 

@@ -7,6 +7,7 @@
 // buffers), so the record allocates it there, and this program's operator
 // new blocks that one allocation until main lets it go.
 #include <lifecycle/tracked.hpp>
+#include <lifecycle/detail/registry_core.hpp> // detail::instance(), not shown by tracked.hpp in compiled mode
 
 #include <sys/wait.h>
 #include <unistd.h>

@@ -12,7 +12,7 @@
 #include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/detail/frames.hpp>
 #include <lifecycle/detail/hooks.hpp>
-#include <lifecycle/registry.hpp>
+#include <lifecycle/detail/registry_core.hpp>
 #include <lifecycle/source_site.hpp>
 
 #include <cstddef>

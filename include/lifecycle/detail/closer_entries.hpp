@@ -22,7 +22,6 @@
 #include <string_view>
 #include <system_error>
 #include <type_traits>
-#include <unordered_map>
 #include <utility>
 
 LIFECYCLE_BEGIN_NAMESPACE
@@ -251,12 +250,22 @@ struct owner_claims {
         const void* owner;
         const pending_entry* entry; // null while being added
     };
-    std::unordered_map<identity, record, identity_hash> map;
+    // A std::unordered_map<identity, record, identity_hash>, defined with the
+    // cold paths: the files that only add to a closer see no <unordered_map>.
+    struct table;
+    table* map = nullptr; // made by the first claim
     std::uint64_t generation = 0; // a claim taken before a pass is not given back after it
-    void clear() noexcept {
-        map.clear();
-        ++generation;
-    }
+
+    owner_claims() = default;
+    owner_claims(const owner_claims&) = delete;
+    owner_claims& operator=(const owner_claims&) = delete;
+    LIFECYCLE_DETAIL_COLD ~owner_claims();
+    LIFECYCLE_DETAIL_COLD void clear() noexcept;
+    /// Returns: the claim of `id`, or nullptr.
+    LIFECYCLE_DETAIL_COLD record* find(const identity& id) noexcept;
+    /// Effects: `id` is claimed as `r`. Throws: std::bad_alloc.
+    LIFECYCLE_DETAIL_COLD void put(const identity& id, record r);
+    LIFECYCLE_DETAIL_COLD void erase(const identity& id) noexcept;
 };
 
 /// One add()'s claim: committed when its entry is queued, given back if not.
@@ -275,15 +284,13 @@ public:
     ~owner_claim() {
         if (!c_) return;
         lock_guard<mutex> lock(*m_);
-        if (generation_ == c_->generation) c_->map.erase(id_);
+        if (generation_ == c_->generation) c_->erase(id_);
     }
     /// Requires: the closer's lock held.
     void commit(const pending_entry* e) noexcept {
         if (!c_) return;
-        if (generation_ == c_->generation) {
-            auto it = c_->map.find(id_);
-            if (it != c_->map.end()) it->second.entry = e;
-        }
+        if (generation_ == c_->generation)
+            if (owner_claims::record* r = c_->find(id_)) r->entry = e;
         c_ = nullptr;
     }
 
@@ -308,10 +315,35 @@ LIFECYCLE_END_NAMESPACE
 
 // ---- definitions of the cold paths (header-only, or the compiled library) ----
 #if LIFECYCLE_DETAIL_DEFINE_COLD
+#    include <unordered_map>
 
 LIFECYCLE_BEGIN_NAMESPACE
 
 namespace detail {
+
+struct owner_claims::table : std::unordered_map<identity, record, identity_hash> {};
+
+LIFECYCLE_DETAIL_COLD owner_claims::~owner_claims() { delete map; }
+
+LIFECYCLE_DETAIL_COLD void owner_claims::clear() noexcept {
+    if (map) map->clear();
+    ++generation;
+}
+
+LIFECYCLE_DETAIL_COLD owner_claims::record* owner_claims::find(const identity& id) noexcept {
+    if (!map) return nullptr;
+    auto it = map->find(id);
+    return it == map->end() ? nullptr : &it->second;
+}
+
+LIFECYCLE_DETAIL_COLD void owner_claims::put(const identity& id, record r) {
+    if (!map) map = new table;
+    (*map)[id] = r;
+}
+
+LIFECYCLE_DETAIL_COLD void owner_claims::erase(const identity& id) noexcept {
+    if (map) map->erase(id);
+}
 
 LIFECYCLE_DETAIL_COLD std::error_code close_catching(pending_entry& e, std::string& what) noexcept {
     LIFECYCLE_DETAIL_TRY {

@@ -7,7 +7,6 @@
 
 #include <lifecycle/config.hpp>
 
-#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <utility>

@@ -8,6 +8,7 @@
 
 #include <lifecycle/config.hpp>
 #include <lifecycle/detail/exceptions.hpp>
+#include <lifecycle/detail/record_fwd.hpp>
 #include <lifecycle/detail/settings.hpp>
 #include <lifecycle/source_site.hpp>
 
@@ -23,8 +24,6 @@
 
 LIFECYCLE_BEGIN_NAMESPACE
 namespace detail {
-
-struct shard;
 
 /// A resource kind, registered once per name and never destroyed.
 struct kind_info {
@@ -117,11 +116,6 @@ struct kind_counts {
     std::uint64_t created = 0, closed = 0, released = 0, failures = 0, live = 0, peak = 0;
 };
 
-/// How an owner stopped owning its resource: how a record leaves the
-/// registry (closed, close_failed, released), and what a wrapper's tombstone
-/// remembers (closed, released, moved) for use-after-close diagnostics.
-enum class ending : unsigned char { closed, close_failed, released, moved };
-
 /// A snapshot of one record, safe to keep after the resource closed.
 struct record_view {
     std::uint64_t ordinal = 0; // shard id << 40 | sequence
@@ -153,16 +147,6 @@ inline std::int64_t now_ticks() noexcept {
 #    endif
     return std::int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec + 1;
 }
-
-/// A scope's starting point: the next sequence number of every shard.
-struct watermark {
-    std::vector<std::pair<const shard*, std::uint64_t>> marks;
-    std::uint64_t of(const shard* s) const noexcept {
-        for (const auto& m : marks)
-            if (m.first == s) return m.second;
-        return 0; // a shard born after the scope began: all its records are newer
-    }
-};
 
 } // namespace detail
 LIFECYCLE_END_NAMESPACE

@@ -4,7 +4,7 @@
 // and finalizer (attach_module), the copies of an unloading module's text
 // that live records still point to (keep_module_text), and the one warning
 // about mixed tracking modes or several registries (check_modules).
-// Included at the end of registry.hpp.
+// Included at the end of detail/registry_core.hpp.
 #ifndef LIFECYCLE_DETAIL_REGISTRY_MODULES_HPP
 #define LIFECYCLE_DETAIL_REGISTRY_MODULES_HPP
 
@@ -12,7 +12,7 @@
 #include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/detail/hooks.hpp>
 #include <lifecycle/detail/modules.hpp>
-#include <lifecycle/registry.hpp>
+#include <lifecycle/detail/registry_core.hpp>
 
 #include <cstdio>
 #include <vector>

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 // Built with -fvisibility=hidden into liblifecycle_dso_a.so.
 #include <lifecycle/tracked.hpp>
+#include <lifecycle/detail/registry_core.hpp> // detail::instance(), not shown by tracked.hpp in compiled mode
 
 #include <fcntl.h>
 

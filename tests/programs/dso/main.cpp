@@ -2,6 +2,7 @@
 // One registry per process: a resource created in one shared object is seen
 // by a leak scope in another, and by the executable.
 #include <lifecycle/tracked.hpp>
+#include <lifecycle/detail/registry_core.hpp> // detail::instance(), not shown by tracked.hpp in compiled mode
 
 #include <cstdio>
 
