@@ -236,9 +236,15 @@ TEST_CASE("JSON: each frame's offset is the call that was symbolized, in a modul
         std::string where = run(std::string("addr2line -i -e ") + exe + " " + off);
         while (!where.empty() && where.back() == '\n') where.pop_back();
         where = where.substr(where.rfind('\n') == std::string::npos ? 0 : where.rfind('\n') + 1);
-        const std::string expected = f.file + ":" + std::to_string(f.line);
-        INFO(f.function << " at " << expected << ", addr2line " << off << ": " << where);
-        CHECK(where.rfind(expected, 0) == 0);
+        where = where.substr(0, where.find(" (discriminator"));
+        // The line is what must agree. The file too, for this file's frames:
+        // for standard headers inlined into a caller, clang's DWARF 5 makes
+        // addr2line name the caller's file (main.cpp:6930 for doctest.h:6930).
+        const std::string line = ":" + std::to_string(f.line);
+        INFO(f.function << " at " << f.file << line << ", addr2line " << off << ": " << where);
+        CHECK(where.size() > line.size());
+        CHECK(where.compare(where.size() - line.size(), line.size(), line) == 0);
+        if (f.file.find("report_json.cpp") != std::string::npos) CHECK(where == f.file + line);
         ++compared;
     }
     CHECK(compared >= 2);
