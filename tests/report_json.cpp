@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <clocale>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -312,4 +313,21 @@ TEST_CASE("fingerprint: a real report's matches the group's, and survives a seco
         if (round == 0) first = expected;
         else CHECK(first == expected);
     }
+}
+
+// The report's times are computed without gmtime_r (glibc's takes the
+// time-zone lock, which a fork can leave held): they must still be gmtime's.
+TEST_CASE("report times are UTC as gmtime_r gives them, from 1970 to 2100") {
+    int mismatches = 0;
+    for (long long t = 0; t < 4102444800LL; t += 86400LL * 37 + 3671) {
+        const std::time_t s = static_cast<std::time_t>(t);
+        std::tm u{};
+        REQUIRE(::gmtime_r(&s, &u) != nullptr);
+        char want[64];
+        std::snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.250Z", u.tm_year + 1900, u.tm_mon + 1, u.tm_mday,
+                      u.tm_hour, u.tm_min, u.tm_sec);
+        if (lifecycle::detail::iso_time(t * 1000 + 250, true) != want) ++mismatches;
+    }
+    CHECK(mismatches == 0);
+    CHECK(lifecycle::detail::iso_time(951782400000LL, false) == "2000-02-29T00:00:00Z"); // a leap day
 }

@@ -417,13 +417,22 @@ LIFECYCLE_DETAIL_COLD std::int64_t wall_clock_ms() noexcept {
     return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
+// UTC by arithmetic (days to civil date, proleptic Gregorian), not gmtime_r:
+// glibc's takes the time-zone lock, which a fork can leave held in the child
+// (a report rendered in a forked child of a threaded process hung on it).
 LIFECYCLE_DETAIL_COLD std::string iso_time(std::int64_t unix_ms, bool with_ms) {
-    const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
-    std::tm utc{};
-    if (::gmtime_r(&secs, &utc) == nullptr) return {};
+    if (unix_ms < 0) unix_ms = 0;
+    const std::int64_t secs = unix_ms / 1000;
+    const std::int64_t days = secs / 86400, in_day = secs % 86400;
+    const std::int64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
+    const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    const std::int64_t day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+    const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
     char buf[48];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
-                  utc.tm_hour, utc.tm_min, utc.tm_sec);
+    std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld", static_cast<long long>(year),
+                  static_cast<long long>(month), static_cast<long long>(day), static_cast<long long>(in_day / 3600),
+                  static_cast<long long>(in_day / 60 % 60), static_cast<long long>(in_day % 60));
     std::string out = buf;
     if (with_ms) {
         std::snprintf(buf, sizeof buf, ".%03d", static_cast<int>(unix_ms % 1000));
