@@ -230,7 +230,7 @@ TEST_CASE("JSON: schema, counts, escaped labels, and a fingerprint that is stabl
         leak_scope scope{"json \"quoted\"", leak_policy::ignore};
         tracked_fd fd = create_here("label with \"quotes\" and \\ backslash");
         const std::string json = scope.check().to_json();
-        CHECK(json.rfind("{\"schema\":2,\"scope\":\"json \\\"quoted\\\"\",\"count\":1,", 0) == 0);
+        CHECK(json.rfind("{\"schema\":2,\"type\":\"report\",\"scope\":\"json \\\"quoted\\\"\",\"count\":1,", 0) == 0);
         CHECK(json.find("\"labels\":[\"label with \\\"quotes\\\" and \\\\ backslash\"]") != std::string::npos);
         CHECK(json.find("\"kind\":\"fd\"") != std::string::npos);
         CHECK(json.find("\"function\":\"create_here\"") != std::string::npos);
@@ -247,7 +247,7 @@ TEST_CASE("an empty report renders as nothing and as an empty JSON report") {
     leak_scope scope{"empty", leak_policy::ignore};
     const auto r = scope.check();
     CHECK(r.to_text().empty());
-    CHECK(r.to_json().rfind("{\"schema\":2,\"scope\":\"empty\",\"count\":0,", 0) == 0);
+    CHECK(r.to_json().rfind("{\"schema\":2,\"type\":\"report\",\"scope\":\"empty\",\"count\":0,", 0) == 0);
 }
 
 TEST_CASE("a report stays valid after its resources closed") {
@@ -297,7 +297,7 @@ TEST_CASE("the JSON report, normalised, matches the golden output") {
                             "pid", "start_time", "host"})
         json = mask_json(json, key, std::string("<") + key + ">");
     const std::string golden =
-        "{\"schema\":2,\"scope\":\"golden json\",\"count\":2,\"weight\":0,\"time\":<time>,\"executable\":<executable>,"
+        "{\"schema\":2,\"type\":\"report\",\"scope\":\"golden json\",\"count\":2,\"weight\":0,\"time\":<time>,\"executable\":<executable>,"
         "\"pid\":<pid>,\"start_time\":<start_time>,\"host\":<host>,\"capture\":\"site\",\"groups\":["
         "{\"fingerprint\":<fingerprint>,\"tracked\":true,\"kind\":\"fd\",\"close_call\":\"close()\",\"count\":2,"
         "\"weight\":0,\"largest_weight\":0,\"site\":{\"file\":<file>,\"line\":<line>,\"function\":\"create_here\"},"

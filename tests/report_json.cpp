@@ -168,7 +168,7 @@ TEST_CASE("JSON: the report names the process that wrote it") {
     leak_scope scope{"process", leak_policy::ignore};
     const std::string json = scope.check().to_json();
     INFO(json);
-    CHECK(json.rfind("{\"schema\":2,", 0) == 0);
+    CHECK(json.rfind("{\"schema\":2,\"type\":\"report\",", 0) == 0);
     char exe[4096] = {};
     REQUIRE(::readlink("/proc/self/exe", exe, sizeof exe - 1) > 0);
     CHECK(value_of(json, "executable") == exe);

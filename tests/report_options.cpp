@@ -318,7 +318,7 @@ TEST_CASE("LIFECYCLE_REPORT_FILE: each printed report is appended as one JSON li
     std::vector<std::string> lines;
     for (std::string line; std::getline(in, line);) lines.push_back(line);
     REQUIRE(lines.size() == 2);
-    CHECK(lines[0].rfind("{\"schema\":2,\"scope\":\"to file\",\"count\":1,", 0) == 0);
+    CHECK(lines[0].rfind("{\"schema\":2,\"type\":\"report\",\"scope\":\"to file\",\"count\":1,", 0) == 0);
     CHECK(lines[1].find("\"labels\":[\"filed\"]") != std::string::npos);
     ::unlink(path);
 

@@ -82,8 +82,25 @@ public:
     /// Effects: prints the counts and the opt-outs, on stderr.
     void OnTestProgramEnd(const ::testing::UnitTest&) override { detail::glue::print_summary(); }
 
+    /// Effects: begins the scope of the suite's own set-up and tear-down.
+    void OnTestSuiteStart(const ::testing::TestSuite& suite) override {
+        suite_.begin(suite.name(), "created in SetUpTestSuite or TearDownTestSuite");
+    }
+    /// Effects: what the suite's set-up and tear-down left open fails the suite.
+    void OnTestSuiteEnd(const ::testing::TestSuite& suite) override {
+        const ::testing::TestInfo* first = suite.total_test_count() > 0 ? suite.GetTestInfo(0) : nullptr;
+        suite_.end(first ? first->file() : "", first ? static_cast<unsigned>(first->line()) : 0, &detail::fail);
+    }
+    /// Effects: begins the scope of the global environments' set-up and tear-down.
+    void OnEnvironmentsSetUpStart(const ::testing::UnitTest&) override {
+        environments_.begin("global test environment", "created by an Environment's SetUp or TearDown");
+    }
+    /// Effects: what the environments left open fails the run.
+    void OnEnvironmentsTearDownEnd(const ::testing::UnitTest&) override { environments_.end("", 0, &detail::fail); }
+
 private:
     detail::glue::case_check check_;
+    detail::glue::suite_check suite_, environments_;
 };
 
 /// A fixture base class: the test runs inside a leak scope named after it and

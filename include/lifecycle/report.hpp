@@ -768,7 +768,7 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
 LIFECYCLE_DETAIL_COLD std::string leak_report::to_json() const {
     std::unique_ptr<std::vector<leak_group>> scratch;
     const std::vector<leak_group>& all = rendered(scratch);
-    std::string out = "{\"schema\":2,\"scope\":";
+    std::string out = "{\"schema\":2,\"type\":\"report\",\"scope\":";
     detail::json_string(out, scope_);
     out += ",\"count\":" + std::to_string(count_) + ",\"weight\":" + std::to_string(total_weight());
     const detail::process_facts proc = detail::this_process();

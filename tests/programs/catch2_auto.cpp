@@ -33,6 +33,9 @@ TEST_CASE("engine re-created on every tick") { lifecycle_test::sync_ticks(6); }
 
 TEST_CASE_METHOD(lifecycle::catch2::no_leaks, "fixture test case that leaks") { lifecycle_test::leak_config(); }
 
+// Hidden ([.]): only the XML reports' tests run it, by its tag.
+TEST_CASE("markup <in> & \"names\" 'leaks'", "[.][markup]") { lifecycle_test::leak_markup(); }
+
 TEST_CASE("check macro on a leaking scope") {
     lifecycle::leak_scope scope{"checked scope", lifecycle::leak_policy::ignore};
     lifecycle_test::leak_config();

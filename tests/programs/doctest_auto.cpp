@@ -36,6 +36,10 @@ TEST_CASE("engine re-created on every tick") { lifecycle_test::sync_ticks(6); }
 
 TEST_CASE_FIXTURE(lifecycle::doctest::no_leaks, "fixture test case that leaks") { lifecycle_test::leak_config(); }
 
+// Only the XML reports' tests run it (--no-skip): a name and a failure text
+// with what XML must escape.
+TEST_CASE("markup <in> & \"names\" 'leaks'" * doctest::skip()) { lifecycle_test::leak_markup(); }
+
 TEST_CASE("REQUIRE failure still checked") {
     lifecycle_test::leak_config();
     REQUIRE(1 == 2);

@@ -25,6 +25,10 @@ inline void open_and_close() { lifecycle::tracked_fd fd{::open("/dev/null", O_RD
 
 __attribute__((noinline)) inline void leak_config() { cache().emplace_back(::open("/dev/null", O_RDONLY), "leaked config"); }
 
+/// What XML reporters must escape, in a label (so in the failure's text).
+inline constexpr const char* markup_label = "<fd kind=\"a&b\"> & 'quoted' </fd>";
+__attribute__((noinline)) inline void leak_markup() { cache().emplace_back(::open("/dev/null", O_RDONLY), markup_label); }
+
 struct buffer {
     char bytes[64 * 1024];
 };

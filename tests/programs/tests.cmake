@@ -12,6 +12,9 @@ target_link_libraries(program_doctest_auto PRIVATE doctest::doctest)
 if(TARGET program_gtest_auto)
   target_link_libraries(program_gtest_auto PRIVATE GTest::gtest_main)
 endif()
+if(TARGET program_gtest_suite)
+  target_link_libraries(program_gtest_suite PRIVATE GTest::gtest_main)
+endif()
 # Fast and precise creation stacks under GoogleTest, in optimized code whose
 # frame pointers come from the lifecycle target alone.
 if(TARGET program_gtest_unwind)
@@ -170,6 +173,16 @@ if(Python3_FOUND)
       COMMAND ${lifecycle_reporter_xml} --xml stdout --summary ${lifecycle_doctest_cases}
               -- $<TARGET_FILE:program_doctest_auto> --lifecycle-detect-leaks -r=${reporter})
   endforeach()
+  # Names and failure texts with what XML must escape: each parsed back whole.
+  set(lifecycle_markup_name "markup <in> & \"names\" 'leaks'")
+  set(lifecycle_markup_reason "--reason=${lifecycle_markup_name}=1 x fd '<fd kind=\"a&b\"> & 'quoted' </fd>'")
+  foreach(reporter junit xml)
+    add_test(NAME program.doctest_auto.report_markup_${reporter}
+      COMMAND ${lifecycle_reporter_xml} --xml stdout --summary --fail ${lifecycle_markup_name} ${lifecycle_markup_reason}
+              --fail "leaking test case" --pass "clean test case"
+              -- $<TARGET_FILE:program_doctest_auto> --lifecycle-detect-leaks --no-skip=true -r=${reporter}
+                 "-tc=markup*,leaking test case,clean test case")
+  endforeach()
   add_test(NAME program.doctest_leaks.report_junit
     COMMAND ${lifecycle_reporter_xml} --xml stdout --fail "fixture test case that leaks"
             --fail "check macro on a leaking scope" --fail "require macro on a leaking scope" --pass "clean test case"
@@ -180,6 +193,13 @@ if(Python3_FOUND)
               --summary --fail leaking.test_case --fail leaky_fixture.leaks --pass clean.test_case --pass opt_out.in_test
               -- $<TARGET_FILE:program_gtest_auto> --lifecycle-detect-leaks
                  --gtest_output=xml:${CMAKE_CURRENT_BINARY_DIR}/gtest_auto.report.xml)
+    add_test(NAME program.gtest_auto.report_markup_xml
+      COMMAND ${lifecycle_reporter_xml} --xml ${CMAKE_CURRENT_BINARY_DIR}/gtest_auto.markup.xml
+              --summary --fail markup.DISABLED_leaks "--reason=markup.DISABLED_leaks=1 x fd '<fd kind=\"a&b\"> & 'quoted' </fd>'"
+              --fail leaking.test_case --pass clean.test_case
+              -- $<TARGET_FILE:program_gtest_auto> --lifecycle-detect-leaks --gtest_also_run_disabled_tests
+                 --gtest_filter=markup.*:leaking.test_case:clean.test_case
+                 --gtest_output=xml:${CMAKE_CURRENT_BINARY_DIR}/gtest_auto.markup.xml)
   endif()
   if(TARGET program_catch2_auto)
     foreach(reporter junit xml)
@@ -193,7 +213,38 @@ if(Python3_FOUND)
                 --summary --fail "leaking test case" --fail "fixture test case that leaks" ${passes}
                 -- $<TARGET_FILE:program_catch2_auto> --lifecycle-detect-leaks -r ${reporter}
                    -o ${CMAKE_CURRENT_BINARY_DIR}/catch2_auto.report.${reporter})
+      add_test(NAME program.catch2_auto.report_markup_${reporter}
+        COMMAND ${lifecycle_reporter_xml} --xml ${CMAKE_CURRENT_BINARY_DIR}/catch2_auto.markup.${reporter}
+                --summary --fail ${lifecycle_markup_name} ${lifecycle_markup_reason} --fail "leaking test case"
+                -- $<TARGET_FILE:program_catch2_auto> --lifecycle-detect-leaks -r ${reporter}
+                   -o ${CMAKE_CURRENT_BINARY_DIR}/catch2_auto.markup.${reporter} "[markup],leaking test case")
     endforeach()
+  endif()
+endif()
+
+# The timeline: one line per test in every framework, with per-kind counts:
+# the engines re-created on every tick peak at 6 and are all closed.
+if(Python3_FOUND)
+  set(lifecycle_timeline ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/programs/timeline_lines.py)
+  set(lifecycle_timeline_cases
+      "--expect=engine re-created on every tick|db engine|created|6" "--expect=engine re-created on every tick|db engine|peak|6"
+      "--expect=engine re-created on every tick|db engine|closed|6" "--expect=engine re-created on every tick|db engine|live|0"
+      "--expect=clean test case|fd|created|1" "--expect=clean test case|fd|closed|1" "--expect=clean test case|-|failed|false"
+      "--expect=leaking test case|fd|created|1" "--expect=leaking test case|fd|closed|0" "--expect=leaking test case|-|failed|true")
+  add_test(NAME program.doctest_auto.timeline
+    COMMAND ${lifecycle_timeline} --tests 10 ${lifecycle_timeline_cases}
+            "--expect=in-test opt-out|-|allowed|true" -- $<TARGET_FILE:program_doctest_auto> --lifecycle-detect-leaks)
+  if(TARGET program_gtest_auto)
+    add_test(NAME program.gtest_auto.timeline
+      COMMAND ${lifecycle_timeline} --tests 9
+              "--expect=engine.recreated_on_every_tick|db engine|peak|6" "--expect=engine.recreated_on_every_tick|db engine|live|0"
+              "--expect=clean.test_case|fd|closed|1" "--expect=leaking.test_case|-|failed|true"
+              -- $<TARGET_FILE:program_gtest_auto> --lifecycle-detect-leaks)
+  endif()
+  if(TARGET program_catch2_auto)
+    add_test(NAME program.catch2_auto.timeline
+      COMMAND ${lifecycle_timeline} --tests 10 ${lifecycle_timeline_cases}
+              -- $<TARGET_FILE:program_catch2_auto> --lifecycle-detect-leaks)
   endif()
 endif()
 

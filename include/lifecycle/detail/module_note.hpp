@@ -30,7 +30,7 @@
 // The shared objects' layout: an object found in another module is used only
 // if it was built with the same one (bump it when the registry or the owner
 // index changes shape).
-#define LIFECYCLE_DETAIL_REGISTRY_LAYOUT 2
+#define LIFECYCLE_DETAIL_REGISTRY_LAYOUT 3
 #define LIFECYCLE_DETAIL_ROOT_MAGIC 0x6c6966656379636cULL // "lifecycl"
 
 extern "C" {

@@ -31,6 +31,11 @@ struct kind_info {
     std::string close_call; // "close()"
     std::uint32_t id = 0;
     std::uint32_t domain = 0; // kinds whose handles share a value space (fd and socket) share a domain
+    // Exact process-wide counts while a live-count window is open
+    // (registry::open_window): the shards' counts are per thread, and the sum
+    // of per-thread peaks is not the most ever live at once.
+    mutable std::atomic<std::int64_t> window_live{0};
+    mutable std::atomic<std::int64_t> window_peak{0};
 };
 
 /// Interned raw creation stack; never destroyed.
@@ -97,6 +102,7 @@ struct record {
     std::atomic<const char*> kept{nullptr}; // interned keep_alive() reason: not a leak (set from any thread)
     int thread = 0;              // OS thread id of the creator
     int os_fd = -1;              // the file descriptor the handle holds, if any (OS cross-check)
+    std::uint32_t window = 0;    // the live-count window it was created in (registry::open_window); 0: none
     label_store label;
     // Ownership index (ownership.hpp): records that claimed their identity
     // are chained per bucket; `closed_elsewhere` is where another wrapper

@@ -91,6 +91,36 @@ public:
     ownership_level ownership() const noexcept { return static_cast<ownership_level>(ownership_.load(std::memory_order_relaxed)); }
     void set_ownership(ownership_level m) noexcept { ownership_.store(static_cast<int>(m), std::memory_order_relaxed); }
 
+    // --- live-count windows ------------------------------------------------
+    /// Effects: opens a window; the outermost open one starts every kind's
+    /// window counts at 0. While any is open, each create of a kind and each
+    /// close of a resource created in the window also moves the kind's exact
+    /// process-wide counter (one atomic add; nothing while none is open), so
+    /// the window peak is the most resources created since the outermost
+    /// window opened that were live at once, whatever the threads (the
+    /// shards' peaks are per thread, and count what was live before).
+    /// Returns: true for the outermost window.
+    bool open_window() noexcept {
+        if (windows_.load(std::memory_order_acquire) == 0)
+            window_epoch_.store(window_epoch_.load(std::memory_order_relaxed) % 0xfffffffeu + 1, std::memory_order_relaxed);
+        if (windows_.fetch_add(1, std::memory_order_acq_rel) != 0) return false;
+        kinds_.for_each([](const kind_info& k) {
+            k.window_live.store(0, std::memory_order_relaxed);
+            k.window_peak.store(0, std::memory_order_relaxed);
+        });
+        return true;
+    }
+    void close_window() noexcept { windows_.fetch_sub(1, std::memory_order_acq_rel); }
+    /// Effects: calls `visit(const kind_info&, std::uint64_t peak, std::int64_t live)`
+    /// for every kind: its window counts (meaningful while a window is open).
+    template <class Visit>
+    void for_each_window(Visit visit) const {
+        kinds_.for_each([&visit](const kind_info& k) {
+            const std::int64_t peak = k.window_peak.load(std::memory_order_relaxed);
+            visit(k, static_cast<std::uint64_t>(peak < 0 ? 0 : peak), k.window_live.load(std::memory_order_relaxed));
+        });
+    }
+
     // --- kinds -------------------------------------------------------------
     /// Returns: the kind named `name` (see kind_table). Throws: std::bad_alloc.
     const kind_info* register_kind(std::string_view name, std::string_view close_call, std::string_view domain = {}) {
@@ -162,6 +192,11 @@ public:
         s->tail = r;
         ++k->created;
         if (++k->live > k->peak) k->peak = k->live;
+        r->window = 0;
+        if (LIFECYCLE_DETAIL_UNLIKELY(windows_.load(std::memory_order_relaxed) != 0)) {
+            r->window = window_epoch_.load(std::memory_order_relaxed);
+            window_add(kind, 1);
+        }
         const std::uint64_t target = break_on();
         if (LIFECYCLE_DETAIL_UNLIKELY(target != 0) && target == shard_set::ordinal_of(*s, *r)) {
             section.leave();
@@ -185,6 +220,9 @@ public:
     /// Requires: `r` is not claimed in the owner index (detail/enrollment.hpp
     /// unclaims first).
     void retire(record* r, ending how) noexcept {
+        if (LIFECYCLE_DETAIL_UNLIKELY(windows_.load(std::memory_order_relaxed) != 0) && r->window != 0 &&
+            r->window == window_epoch_.load(std::memory_order_relaxed))
+            window_add(r->kind, -1);
         shard* s = r->home;
         if (LIFECYCLE_DETAIL_LIKELY(s == shard_set::tls_shard) || s->ownerless) {
             shard_set::shard_section section(shards_, *s);
@@ -266,6 +304,13 @@ private:
     static thread_local inline unsigned tls_sample_tick = 0;
     static thread_local inline const void* tls_frames[128 + 1]; // creation_stack()'s buffer (and one frame skipped): not in the creator's frame
 
+    LIFECYCLE_DETAIL_NOINLINE static void window_add(const kind_info* k, std::int64_t d) noexcept {
+        const std::int64_t now = k->window_live.fetch_add(d, std::memory_order_relaxed) + d;
+        std::int64_t peak = k->window_peak.load(std::memory_order_relaxed);
+        while (now > peak && !k->window_peak.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+        }
+    }
+
     LIFECYCLE_DETAIL_NOINLINE static void break_here(std::uint64_t ordinal) noexcept {
         std::fprintf(stderr, "lifecycle: LIFECYCLE_BREAK_ON: creating resource %llu:%llu; raising SIGTRAP\n",
                      static_cast<unsigned long long>(ordinal >> ordinal_shard_shift),
@@ -283,6 +328,8 @@ private:
     int fork_holds_ = 0; // written by the forking thread only, while it holds every shard
     std::atomic<unsigned long long> modules_seen_{~0ull};
     std::atomic<bool> said_mixed_{false}, said_split_{false};
+    std::atomic<int> windows_{0}; // open live-count windows
+    std::atomic<std::uint32_t> window_epoch_{0}; // the outermost open window's number (never 0)
     shard_set shards_;
     kind_table kinds_;
     name_table names_;

@@ -31,6 +31,7 @@ enum class setting_id : unsigned {
     ownership,
     report_at_exit,
     report_file,
+    exit_code,
     detect_leaks, // test integrations from here on (a flag and a variable each)
     max_leaks,
     max_weight,
@@ -54,6 +55,7 @@ inline constexpr setting_info settings_table[] = {
     {"LIFECYCLE_OWNERSHIP", nullptr, "ignore, warn-once, warn or abort"},
     {"LIFECYCLE_REPORT_AT_EXIT", nullptr, "0 or 1"},
     {"LIFECYCLE_REPORT_FILE", nullptr, "a file path (one JSON line is appended per report)"},
+    {"LIFECYCLE_EXIT_CODE", nullptr, "a whole number from 1 to 255 (the exit status when the at-exit report is not empty)"},
     {"LIFECYCLE_DETECT_LEAKS", "lifecycle-detect-leaks", "1, 0, true, false, yes, no, on or off"},
     {"LIFECYCLE_MAX_LEAKS", "lifecycle-max-leaks", "a whole number (0 or more)"},
     {"LIFECYCLE_MAX_WEIGHT", "lifecycle-max-weight", "a number of bytes, optionally with K, M or G (KiB, MiB, GiB)"},
@@ -202,6 +204,16 @@ inline bool parse_switch(const char* value, setting_id id, std::FILE* warn) noex
     return false;
 }
 
+/// Returns: the exit status LIFECYCLE_EXIT_CODE asks for when the at-exit
+/// report is not empty (1 to 255); 0: the program's own.
+inline int parse_exit_code(const char* value, std::FILE* warn) noexcept {
+    if (value == nullptr || *value == '\0') return 0;
+    std::uint64_t n = 0;
+    if (read_whole(value, 1, 255, n)) return static_cast<int>(n);
+    warn_ignored(warn, setting_id::exit_code, value, "none (the program's own exit status)");
+    return 0;
+}
+
 /// The process-wide settings, read from the environment once (when the
 /// registry is created); code may change them later (set_capture, ...).
 struct process_settings {
@@ -212,6 +224,7 @@ struct process_settings {
     std::uint64_t break_on = 0;
     ownership_level ownership = ownership_level::warn_once;
     bool report_at_exit = false;
+    int exit_code = 0; // read again at exit (detail::report_open_at_exit); here for the warning
 };
 
 /// Returns: the settings from the environment; warnings go to `warn`.
@@ -227,6 +240,7 @@ inline process_settings read_process_settings(std::FILE* warn) noexcept {
     s.break_on = parse_ordinal(setting_value(setting_id::break_on), setting_of(setting_id::break_on).variable, warn);
     s.ownership = parse_ownership(setting_value(setting_id::ownership), s.ownership, warn);
     s.report_at_exit = parse_switch(setting_value(setting_id::report_at_exit), setting_id::report_at_exit, warn);
+    s.exit_code = parse_exit_code(setting_value(setting_id::exit_code), warn);
     return s;
 }
 

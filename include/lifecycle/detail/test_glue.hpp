@@ -26,6 +26,12 @@ LIFECYCLE_BEGIN_NAMESPACE
 namespace detail {
 namespace testing {
 
+/// Appends `r` to LIFECYCLE_REPORT_FILE; returns it for rendering.
+inline const leak_report& filed(const leak_report& r) {
+    append_report_file(r);
+    return r;
+}
+
 /// A test case as its framework names and places it.
 struct test_site {
     std::string name;
@@ -63,7 +69,7 @@ public:
 
     /// Effects: begins a pass through the body inside a leak scope named after the test case.
     void begin_pass() {
-        if (active_) run_.emplace(site_.name, settings());
+        if (active_) run_.emplace(site_.name, settings(), true, site_.file, site_.line);
     }
 
     /// Effects: checks the pass; a failing check is `fail` at the test case's file:line.
@@ -102,6 +108,36 @@ public:
 private:
     case_check check_;
     report_failure fail_;
+};
+
+/// What a test suite's own set-up and tear-down (GoogleTest's SetUpTestSuite
+/// and TearDownTestSuite, a global environment) create outside its tests and
+/// leave open at its end: in automatic mode, a failure blamed on the suite.
+class suite_check {
+public:
+    /// Effects: in automatic mode, begins the suite's scope, named `name`.
+    void begin(const std::string& name, std::string what) {
+        if (!settings().detect) return;
+        leak_scope_options o;
+        o.policy = leak_policy::ignore;
+        o.exclude_nested_scopes = true;
+        what_ = std::move(what);
+        scope_.emplace(name, std::move(o));
+    }
+    /// Effects: checks the suite's scope; what is still open is `fail` at file:line.
+    void end(const char* file, unsigned line, report_failure fail) {
+        if (!scope_) return;
+        const leak_report r = scope_->check();
+        const std::string name = scope_->name();
+        scope_.reset();
+        if (r.empty()) return;
+        fail(file, line, "lifecycle: '" + name + "' left " + plural(r.count(), "resource", "resources") + " open outside its tests (" +
+                             what_ + ")\n" + filed(r).to_text());
+    }
+
+private:
+    std::optional<leak_scope> scope_;
+    std::string what_;
 };
 
 /// Effects: records that an integration's automatic mode is wired in and,
@@ -145,12 +181,6 @@ void self_test_case(Expect expect_empty) {
 /// Effects: prints the counts and the opt-outs. On stderr: the test reporters own stdout.
 inline void print_summary() {
     to_stderr(summary().c_str());
-}
-
-/// Appends `r` to LIFECYCLE_REPORT_FILE; returns it for rendering.
-inline const leak_report& filed(const leak_report& r) {
-    append_report_file(r);
-    return r;
 }
 
 /// Effects: the scope macros' check: when `r` is not empty, files it and `fail`s at file:line with its text.

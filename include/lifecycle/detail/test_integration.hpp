@@ -361,16 +361,6 @@ struct verdict {
     std::string message;      ///< for a failure: what failed, then the report
 };
 
-struct kind_peak {
-    std::uint64_t live = 0, peak = 0;
-};
-
-inline std::map<std::string, kind_peak> peaks() {
-    std::map<std::string, kind_peak> out;
-    for (const kind_stats& k : ::lifecycle::stats()) out[k.kind] = kind_peak{k.live, k.peak};
-    return out;
-}
-
 inline std::optional<std::uint64_t> live_limit(const test_leak_settings& s, const std::string& kind) {
     std::optional<std::uint64_t> all, mine;
     for (const auto& [k, n] : s.max_live) {
@@ -395,16 +385,43 @@ inline std::string limits_text(const test_leak_settings& s) {
 }
 
 /// One pass of a test body inside a leak scope: `finish()` checks it against
-/// the settings (waiting out the grace period) and the current opt-out.
+/// the settings (waiting out the grace period) and the current opt-out, and
+/// appends its timeline line to LIFECYCLE_REPORT_FILE (docs/report-schema.md).
 class checked_run {
 public:
-    /// `attached`: the outcome counts for the current test case (its opt-out, its failure).
-    checked_run(const std::string& test_name, test_leak_settings s, bool attached = true)
-        : settings_(std::move(s)), scope_(test_name, leak_policy::ignore), attached_(attached) {
-        if (!settings_.max_live.empty()) before_ = peaks();
+    /// `attached`: the outcome counts for the current test case (its opt-out,
+    /// its failure) and goes to the timeline. `file`, `line`: the test's.
+    checked_run(const std::string& test_name, test_leak_settings s, bool attached = true, const char* file = "",
+                unsigned line = 0)
+        : settings_(std::move(s)), scope_(test_name, leak_policy::ignore), attached_(attached), file_(file), line_(line) {
+#if LIFECYCLE_TRACKING
+        if (!settings_.max_live.empty() || (attached_ && setting_value(setting_id::report_file)))
+            window_ = std::make_unique<timeline_window>();
+#endif
     }
+    checked_run(const checked_run&) = delete;
+    checked_run& operator=(const checked_run&) = delete;
 
     verdict finish() {
+        bool allowed_case = false;
+        verdict v = judge(allowed_case);
+#if LIFECYCLE_TRACKING
+        if (window_ && attached_ && setting_value(setting_id::report_file)) {
+            std::string extra = "\"file\":";
+            json_string(extra, file_ ? file_ : "");
+            extra += ",\"line\":" + std::to_string(line_) + ",\"failed\":" + (v.failed ? "true" : "false") +
+                     ",\"allowed\":" + (allowed_case ? "true" : "false") + ",\"leaked\":" + std::to_string(v.leaked);
+            append_report_line(window_->json("test", scope_.name(), extra));
+        }
+#else
+        (void)file_;
+        (void)line_;
+#endif
+        return v;
+    }
+
+private:
+    verdict judge(bool& allowed_case) {
         verdict v;
         leak_report r = scope_.check();
         bool over = over_thresholds(settings_, r);
@@ -422,26 +439,26 @@ public:
         }
         v.leaked = r.count();
         std::string live_failures;
-        if (!settings_.max_live.empty()) {
-            for (const auto& [kind, now] : peaks()) {
-                const auto limit = live_limit(settings_, kind);
-                if (!limit) continue;
-                const kind_peak was = before_.count(kind) ? before_[kind] : kind_peak{};
-                // The registry keeps a process-wide peak: a peak above the
-                // one before this test was reached during it.
-                const std::uint64_t during = now.peak > was.peak ? now.peak : now.live;
-                if (during > *limit)
-                    live_failures += "lifecycle: " + std::to_string(during) + " x " + kind + " were live at once in test '" +
-                                     scope_.name() + "' (at most " + std::to_string(*limit) + " allowed; " +
-                                     std::to_string(now.live) + " still live at its end)\n";
+#if LIFECYCLE_TRACKING
+        // The most live at once during the test, across its threads, beyond
+        // what was live when it began (earlier tests' leaks do not count).
+        if (!settings_.max_live.empty() && window_) {
+            for (const timeline_window::kind_line& k : window_->kinds()) {
+                const auto limit = live_limit(settings_, k.kind);
+                if (!limit || k.growth <= *limit) continue;
+                live_failures += "lifecycle: " + std::to_string(k.growth) + " x " + k.kind + " were live at once in test '" +
+                                 scope_.name() + "' (at most " + std::to_string(*limit) + " allowed; " +
+                                 std::to_string(k.still_open) + " still live at its end)\n";
             }
         }
+#endif
         const bool failing = over || !live_failures.empty();
         state& st = global();
         std::lock_guard<std::mutex> lock(st.mutex);
         test_case* current = attached_ && st.current ? &*st.current : nullptr;
         if (current && current->allowed) {
             current->leaked_while_allowed += v.leaked;
+            allowed_case = true;
             return v;
         }
         if (!failing) return v;
@@ -459,7 +476,6 @@ public:
         return v;
     }
 
-private:
     // The current test case opted out (a decorator, a tag or allow_leaks()).
     bool allowed() const {
         state& st = global();
@@ -469,8 +485,12 @@ private:
 
     test_leak_settings settings_;
     leak_scope scope_;
-    std::map<std::string, kind_peak> before_;
     bool attached_;
+    const char* file_;
+    unsigned line_;
+#if LIFECYCLE_TRACKING
+    std::unique_ptr<timeline_window> window_; // max-live or the timeline: opened after the scope began
+#endif
 };
 
 /// Returns: the lines printed at the end of a run: counts and every opt-out.
