@@ -95,8 +95,9 @@ def cmd_shards(a):
 
 
 def lines(path):
+    """The leak reports of a report file (its timeline lines, "type":"test" or "scope", left out)."""
     with open(path, encoding="utf-8", errors="replace") as f:
-        return [json.loads(l) for l in f if l.strip()]
+        return [o for o in (json.loads(l) for l in f if l.strip()) if o.get("type", "report") == "report"]
 
 
 def shard_paths(a):
