@@ -310,7 +310,7 @@ def cmd_compare(a):
 
 def cmd_bad_input(a):
     paths = shard_paths(a)
-    good = [l for l in open(paths[0], encoding="utf-8").read().split("\n") if l]
+    good = [json.dumps(o) for o in lines(paths[0])]  # its leak reports (timeline lines have no groups)
     d = os.path.join(a.work, "bad-input")
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
@@ -462,6 +462,8 @@ def cmd_symbolize_offline(a):
         code, out, err = run(a.tool + ["symbolize", "--symbolizer", sym, offline])
         check(code == 0 and err == "", "symbolize %s with %s: exit %d, %s" % (offline, sym, code, err))
         for r in (json.loads(l) for l in out.split("\n") if l):
+            if r.get("type", "report") != "report":
+                continue  # a timeline line: nothing to symbolize
             for g in r["groups"]:
                 want = by_fp.get(g["fingerprint"])
                 if not check(want, "group %s is in the in-process report" % g["fingerprint"]):
