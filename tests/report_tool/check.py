@@ -492,7 +492,7 @@ def check_rebuilt_refused(a, exe, offline, frame):
     problems = [l for l in err.split("\n") if l and "input problem" not in l]
     check(code == 4 and len(problems) == 1 and problems[0].startswith("lifecycle-report: %s:1: " % offline)
           and "build id" in problems[0], "the rebuilt binary is refused, once: %d %s" % (code, err))
-    check(not any(f["function"] for l in out.split("\n") if l for g in json.loads(l)["groups"] for f in g["frames"]),
+    check(not any(f["function"] for l in out.split("\n") if l for g in json.loads(l).get("groups", []) for f in g["frames"]),
           "nothing is symbolized with the wrong binary")
     print("symbolize offline: the rebuilt binary (build id %s, the report's %s) refused"
           % (readelf_build_id(exe), frame.get("build_id")))
