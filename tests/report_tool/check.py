@@ -190,6 +190,17 @@ def cmd_merge(a):
           "text: its stack")
     check(re.search(r"^SUMMARY: lifecycle: %d leaked resources in %d groups" % (m["count"], len(groups)), text, re.M),
           "text: the SUMMARY line")
+    # A leak scope's timeline line ("scope", record_timeline) is a point of the timeline like a test's.
+    scoped = os.path.join(a.work, "scope-timeline.jsonl")
+    facts = {"schema": 2, "pid": 1, "host": "h", "start_time": "2026-12-02T18:21:40Z", "executable": "/x"}
+    with open(scoped, "w") as f:
+        for kind, name in (("scope", "warm-up"), ("test", "after warm-up")):
+            f.write(json.dumps(dict(facts, type=kind, name=name, duration_seconds=0.1,
+                                    kinds=[{"kind": "fd", "live": 3, "peak": 5, "created": 4, "closed": 1}])) + "\n")
+    code, out, err = run(a.tool + ["merge", scoped])
+    check(code == 0 and err == "", "a scope line is read: exit %d, %s" % (code, err))
+    check([t["test"] for t in json.loads(out).get("timeline", [])] == ["warm-up", "after warm-up"],
+          "a scope line is a point of the timeline: %s" % out[:300])
     print("merge: %d groups from %d reports of %d files" % (len(groups), len(raw), len(paths)))
 
 
