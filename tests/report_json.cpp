@@ -245,7 +245,16 @@ TEST_CASE("JSON: each frame's offset is the call that was symbolized, in a modul
         INFO(f.function << " at " << f.file << line << ", addr2line " << off << ": " << where);
         CHECK(where.size() > line.size());
         CHECK(where.compare(where.size() - line.size(), line.size(), line) == 0);
-        if (f.file.find("report_json.cpp") != std::string::npos) CHECK(where == f.file + line);
+        if (f.file.find("report_json.cpp") != std::string::npos) {
+            // addr2line joins a relative DW_AT_name to the build directory
+            // (meson: "../../../tests/x.cpp" becomes "/build/../../../tests/x.cpp"):
+            // the report's path, less its leading "../", ends the answer.
+            std::string tail = f.file;
+            while (tail.rfind("../", 0) == 0 || tail.rfind("./", 0) == 0) tail.erase(0, tail.find('/') + 1);
+            tail += line;
+            CHECK(where.size() >= tail.size());
+            CHECK(where.compare(where.size() - tail.size(), tail.size(), tail) == 0);
+        }
         ++compared;
     }
     CHECK(compared >= 2);
