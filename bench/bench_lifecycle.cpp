@@ -34,7 +34,13 @@
 //   real_fd/*          a real open("/dev/null") + close: the raw fd, and
 //                      tracked_fd with capture site, stack (fast) and stack
 //                      (precise), created 6 user frames deep; real_fd_pair/*
-//                      each of them against the raw fd in alternating blocks.
+//                      each of them against the raw fd in alternating blocks;
+//                      real_socketpair_pair/* (two tracked sockets) and
+//                      real_fopen_pair/* (a tracked FILE*) the same way.
+//   memory/*           bytes per live handle (1M live, site) and per interned
+//                      stack (131,072 of 16 frames), from mallinfo2().
+//   stacks_interned/*  a create's stack capture with 128k other stacks interned.
+//   close_all/*        closer::close_all() of 1k/10k/100k entries, half aliases.
 //   scope_check        leak_scope::check() with 1,000,000 live resources
 //                      created before the scope and 10 inside it.
 //   render/*           leak_report::to_text() of 10,000 leaks from 100 distinct
@@ -87,6 +93,8 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <malloc.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #if !LIFECYCLE_TRACKING
@@ -476,12 +484,38 @@ LIFECYCLE_DETAIL_NOINLINE void tracked_open_close() {
     benchmark::DoNotOptimize(fd.get());
 }
 
-// `a` against the raw fd, created 6 frames of user code deep (the creating
-// function, run_block, run_nested_pair, nest, run_nested, the benchmark
-// function), with the default stack depth and ownership checks.
-void BM_real_fd_pair(benchmark::State& state, paired_op a) {
+// A socketpair(2) and its two closes: two tracked sockets.
+LIFECYCLE_DETAIL_NOINLINE void raw_socketpair_close() {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return;
+    ::close(sv[0]);
+    ::close(sv[1]);
+}
+
+LIFECYCLE_DETAIL_NOINLINE void tracked_socketpair_close() {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return;
+    lifecycle::tracked_socket a{sv[0]}, b{sv[1]};
+    benchmark::DoNotOptimize(a.get());
+    benchmark::DoNotOptimize(b.get());
+}
+
+// fopen(3) + fclose(3) of /dev/null: a tracked FILE*.
+LIFECYCLE_DETAIL_NOINLINE void raw_fopen_fclose() {
+    if (std::FILE* f = std::fopen("/dev/null", "re")) std::fclose(f);
+}
+
+LIFECYCLE_DETAIL_NOINLINE void tracked_fopen_fclose() {
+    lifecycle::tracked_file f{std::fopen("/dev/null", "re")};
+    benchmark::DoNotOptimize(f.get());
+}
+
+// `a` against its raw version `b`, created 6 frames of user code deep (the
+// creating function, run_block, run_nested_pair, nest, run_nested, the
+// benchmark function), with the default stack depth and ownership checks.
+void BM_real_fd_pair(benchmark::State& state, paired_op a, stack_op raw) {
     const lifecycle::unwind unwinder = lifecycle::current_unwind();
-    run_nested(state, a, paired_op{raw_open_close, lifecycle::capture::site}, 0, 0);
+    run_nested(state, a, paired_op{raw, lifecycle::capture::site}, 0, 0);
     lifecycle::set_unwind(unwinder);
     lifecycle::set_capture(lifecycle::capture::site);
 }
@@ -506,11 +540,15 @@ void register_stack_benchmarks() {
         {"capture_pair/fast_vs_precise", fast, precise}};
     for (const auto& [name, a, b] : captures)
         benchmark::RegisterBenchmark(name, BM_capture_pair, a, b)->Arg(4)->Arg(16)->Arg(64);
-    const std::pair<const char*, paired_op> fds[] = {
-        {"real_fd_pair/tracked_site_vs_raw", {tracked_open_close, capture::site, unwind::fast}},
-        {"real_fd_pair/tracked_stack_vs_raw", {tracked_open_close, capture::stack, unwind::fast}},
-        {"real_fd_pair/tracked_stack_precise_vs_raw", {tracked_open_close, capture::stack, unwind::precise}}};
-    for (const auto& [name, a] : fds) benchmark::RegisterBenchmark(name, BM_real_fd_pair, a);
+    const std::tuple<const char*, paired_op, stack_op> fds[] = {
+        {"real_fd_pair/tracked_site_vs_raw", {tracked_open_close, capture::site, unwind::fast}, raw_open_close},
+        {"real_fd_pair/tracked_stack_vs_raw", {tracked_open_close, capture::stack, unwind::fast}, raw_open_close},
+        {"real_fd_pair/tracked_stack_precise_vs_raw", {tracked_open_close, capture::stack, unwind::precise}, raw_open_close},
+        {"real_socketpair_pair/tracked_site_vs_raw", {tracked_socketpair_close, capture::site, unwind::fast}, raw_socketpair_close},
+        {"real_socketpair_pair/tracked_stack_vs_raw", {tracked_socketpair_close, capture::stack, unwind::fast}, raw_socketpair_close},
+        {"real_fopen_pair/tracked_site_vs_raw", {tracked_fopen_fclose, capture::site, unwind::fast}, raw_fopen_fclose},
+        {"real_fopen_pair/tracked_stack_vs_raw", {tracked_fopen_fclose, capture::stack, unwind::fast}, raw_fopen_fclose}};
+    for (const auto& [name, a, raw] : fds) benchmark::RegisterBenchmark(name, BM_real_fd_pair, a, raw);
 }
 
 #else
@@ -537,6 +575,138 @@ void BM_claimed_live(benchmark::State& state) {
     state.counters["live"] = static_cast<double>(n);
 }
 BENCHMARK(BM_claimed_live)->Name("claimed_live")->Arg(0)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
+
+// ---- memory: a live record, an interned stack (issue 14) ------------------------
+
+// Bytes the allocator hands out (in use, from the heap and from mmap).
+std::size_t heap_bytes() noexcept {
+    const struct mallinfo2 m = ::mallinfo2();
+    return m.uordblks + m.hblkhd;
+}
+
+// 1,000,000 live handles, capture site, default ownership checks (each
+// claims its value in the owner index): the heap grown per live handle, all
+// of lifecycle's tables included (the record, its shard's chunk, the owner
+// index's buckets), the benchmark's vector of handles excluded (reserved
+// before). Meaningful only in a process whose shards hold no free records
+// yet: bench/run runs memory/* first, in a process of its own.
+void BM_memory_live_record(benchmark::State& state) {
+    constexpr std::size_t n = 1000000;
+    lifecycle::set_capture(lifecycle::capture::site);
+    lifecycle::set_ownership_level(lifecycle::ownership_level::warn_once);
+    double each = 0;
+    for (auto _ : state) {
+        std::vector<tracked_fake> live;
+        live.reserve(n);
+        const std::size_t before = heap_bytes();
+        for (std::uintptr_t i = 0; i < n; ++i) live.emplace_back(bench::fake_open(0x40000000 + 16 * i));
+        each = double(heap_bytes() - before) / double(n);
+    }
+    state.counters["bytes_each"] = each;
+    state.counters["record_struct"] = static_cast<double>(sizeof(lifecycle::detail::record));
+}
+
+// 131,072 distinct stacks of 16 frames interned in a stack table of their
+// own: the heap grown per stack (the entry and its share of the table,
+// replaced tables included: they are never freed).
+void BM_memory_stack(benchmark::State& state) {
+    constexpr std::size_t n = 131072, depth = 16;
+    double each = 0;
+    for (auto _ : state) {
+        const std::size_t before = heap_bytes();
+        auto* table = new lifecycle::detail::stack_table; // never freed, as the registry's
+        std::uintptr_t x = 0x2545f4914f6cdd1dull;
+        for (std::size_t i = 0; i < n; ++i) {
+            const void* frames[depth];
+            for (auto& f : frames) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                f = reinterpret_cast<const void*>(0x400000 + (x & 0xffffff));
+            }
+            benchmark::DoNotOptimize(table->intern(frames, depth));
+        }
+        each = double(heap_bytes() - before) / double(n);
+    }
+    state.counters["bytes_each"] = each;
+    state.counters["frames"] = depth;
+}
+BENCHMARK(BM_memory_live_record)->Name("memory/live_record_site_1M")->Iterations(1)->Repetitions(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_memory_stack)->Name("memory/interned_stack_16_frames")->Iterations(1)->Repetitions(1)->Unit(benchmark::kMillisecond);
+
+// ---- a create's stack among 128k distinct stacks interned (issue 14) -----------
+
+// The stack tier's part of a create (the fast unwind of the creating frame
+// and the interning: what registry::creation_stack() does) against a stack
+// table of its own holding N other distinct stacks (16 frames, addresses
+// spread over 16 MB as a large program's are), made before the timed loop.
+// bench/run prints the 128k run against the 1 run (no other stack).
+LIFECYCLE_DETAIL_NOINLINE const lifecycle::detail::stack_entry* intern_here(lifecycle::detail::stack_table& table) {
+    const void* frames[default_depth];
+    bool broken = false;
+    const std::size_t n = lifecycle::detail::collect_frames(frames, default_depth, lifecycle::unwind::fast, broken);
+    return table.intern(frames, n, broken);
+}
+
+void BM_stacks_interned(benchmark::State& state) {
+    const auto others = static_cast<std::size_t>(state.range(0)) - 1;
+    auto* table = new lifecycle::detail::stack_table; // never freed, as the registry's
+    std::uintptr_t x = 0x9e3779b97f4a7c15ull;
+    for (std::size_t i = 0; i < others; ++i) {
+        const void* frames[16];
+        for (auto& f : frames) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17; // xorshift
+            f = reinterpret_cast<const void*>(0x400000 + (x & 0xffffff));
+        }
+        benchmark::DoNotOptimize(table->intern(frames, 16));
+    }
+    const lifecycle::detail::stack_entry* mine = nullptr; // interned by the first iteration (one call site)
+    for (auto _ : state) {
+        const lifecycle::detail::stack_entry* e = intern_here(*table);
+        if (mine == nullptr) mine = e;
+        if (e != mine || e == nullptr) {
+            state.SkipWithError("the same stack was interned twice");
+            return;
+        }
+    }
+    state.counters["stacks"] = static_cast<double>(others + 1);
+}
+BENCHMARK(BM_stacks_interned)->Name("stacks_interned")->Arg(1)->Arg(131072);
+
+// ---- closer::close_all() over N entries, half of them aliases (issue 14) -------
+
+// What a closer closes here: an object with a close() that costs nothing.
+struct bench_dataset {
+    int closes = 0;
+    void close() noexcept { ++closes; }
+};
+
+// N entries: N/2 shared_ptrs to distinct objects, each object added a second
+// time by reference (an alias: closed once, through the shared_ptr). Only
+// close_all() is timed (manual time: the adds and the objects' destruction
+// are not); bench/run prints the 100k run against the goal and the growth
+// exponent over 1k..100k.
+void BM_close_all(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    std::vector<std::shared_ptr<bench_dataset>> objects;
+    for (auto _ : state) {
+        objects.clear();
+        lifecycle::closer c;
+        for (std::size_t i = 0; i < n / 2; ++i) {
+            objects.push_back(std::make_shared<bench_dataset>());
+            c.add(objects.back());
+            c.add(*objects.back());
+        }
+        const auto t0 = std::chrono::steady_clock::now();
+        lifecycle::close_result r = c.close_all();
+        const auto t1 = std::chrono::steady_clock::now();
+        state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+        if (r.entries().size() != n || objects.front()->closes != 1 || objects.back()->closes != 1) {
+            state.SkipWithError("close_all() did not close each object exactly once");
+            return;
+        }
+    }
+    state.counters["entries"] = static_cast<double>(n);
+}
+BENCHMARK(BM_close_all)->Name("close_all")->Arg(1000)->Arg(10000)->Arg(100000)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 // ---- leak_scope::check() with 1,000,000 live resources -------------------------
 

@@ -499,11 +499,7 @@ LIFECYCLE_DETAIL_COLD void closer::close_entry_now(detail::pending_entry& e) noe
 }
 
 LIFECYCLE_DETAIL_COLD void closer::run_pass(batch_type& batch, close_result* out) noexcept {
-    find_aliases(batch);
-    // Owning aliases give their object up before it is closed through
-    // the primary entry, so that the close finds no second owner.
-    for (auto& e : batch)
-        if (e->primary) e->forget();
+    find_aliases(batch); // owning aliases have given their object up
     for (std::size_t n = batch.size(); n-- > 0;) {
         detail::pending_entry& e = *batch[n];
         const detail::pending_entry* primary = e.primary;
@@ -520,7 +516,7 @@ LIFECYCLE_DETAIL_COLD void closer::run_pass(batch_type& batch, close_result* out
             e.outcome = ec ? close_outcome::failed : close_outcome::closed;
         }
         if (out) {
-            close_entry r;
+            close_entry& r = out->entries_.emplace_back(); // capacity reserved: no throw
             r.kind = e.kind;
             r.id = e.id;
             r.outcome = e.outcome;
@@ -535,8 +531,7 @@ LIFECYCLE_DETAIL_COLD void closer::run_pass(batch_type& batch, close_result* out
                 if (primary) r.alias_of = describe(*primary, primary->id);
             } LIFECYCLE_DETAIL_CATCH_ALL {
             }
-            e.result_index = out->entries_.size();
-            out->entries_.push_back(std::move(r)); // capacity reserved: no throw
+            e.result_index = out->entries_.size() - 1;
         } else if (ec) {
             detail::report_entry_failure(e, ec, what);
         }
@@ -545,35 +540,54 @@ LIFECYCLE_DETAIL_COLD void closer::run_pass(batch_type& batch, close_result* out
 }
 
 LIFECYCLE_DETAIL_COLD void closer::find_aliases(batch_type& batch) noexcept {
-    for (auto& e : batch) {
-        e->id = e->empty ? identity{} : e->current_identity();
-        e->primary = nullptr;
-    }
+    auto read_identity = [](detail::pending_entry& e) noexcept {
+        e.id = e.empty ? identity{} : e.current_identity();
+        e.primary = nullptr;
+    };
     auto better = [](const detail::pending_entry& candidate, const detail::pending_entry& current) noexcept {
         return candidate.owned_object() && !current.owned_object() && current.object() != candidate.owned_object();
     };
+    // An owning alias gives its object up before it is closed through the
+    // primary entry, so that the close finds no second owner.
     auto link = [](detail::pending_entry& e, const detail::pending_entry& primary) noexcept {
-        if (&e != &primary && (!e.owned_object() || e.owned_object() == primary.object())) e.primary = &primary;
+        if (&e != &primary && (!e.owned_object() || e.owned_object() == primary.object())) {
+            e.primary = &primary;
+            e.forget();
+        }
     };
     std::size_t size = 16;
     while (size < batch.size() * 2) size *= 2;
-    std::unique_ptr<std::size_t[]> slots(new (std::nothrow) std::size_t[size]);
+    // A slot keeps the identity's value beside the entry's index: a probe
+    // reads another entry only when the values match (at 100k entries, the
+    // entries are cold in cache and each read is a miss).
+    struct slot {
+        std::uintptr_t value;
+        std::size_t index;
+    };
+    std::unique_ptr<slot[]> slots(new (std::nothrow) slot[size]);
     if (slots) {
         const std::size_t none = static_cast<std::size_t>(-1);
-        std::fill(slots.get(), slots.get() + size, none);
+        std::fill(slots.get(), slots.get() + size, slot{0, none});
         auto slot_of = [&](const identity& id) noexcept -> std::size_t& {
             for (std::size_t i = detail::identity_hash{}(id) & (size - 1);; i = (i + 1) & (size - 1))
-                if (slots[i] == none || batch[slots[i]]->id == id) return slots[i];
+                if (slots[i].index == none || (slots[i].value == id.value() && batch[slots[i].index]->id == id)) {
+                    slots[i].value = id.value();
+                    return slots[i].index;
+                }
         };
+        // Newest first, each identity read just before its entry is placed:
+        // the entries (cold at 100k) are walked twice, not four times.
         for (std::size_t n = batch.size(); n-- > 0;) {
+            read_identity(*batch[n]);
             if (!batch[n]->id) continue;
-            std::size_t& slot = slot_of(batch[n]->id);
-            if (slot == none || better(*batch[n], *batch[slot])) slot = n;
+            std::size_t& at = slot_of(batch[n]->id);
+            if (at == none || better(*batch[n], *batch[at])) at = n;
         }
         for (auto& e : batch)
             if (e->id) link(*e, *batch[slot_of(e->id)]);
         return;
     }
+    for (auto& e : batch) read_identity(*e);
     for (auto& e : batch) {
         if (!e->id) continue;
         const detail::pending_entry* primary = nullptr;
@@ -584,12 +598,7 @@ LIFECYCLE_DETAIL_COLD void closer::find_aliases(batch_type& batch) noexcept {
 }
 
 LIFECYCLE_DETAIL_COLD std::string closer::describe(const detail::pending_entry& e, const identity& id) {
-    close_entry d;
-    d.name = e.name;
-    d.kind = e.kind;
-    d.id = id;
-    d.ordinal = e.ordinal;
-    return d.describe();
+    return detail::describe_entry(e.name, e.kind, id, e.ordinal);
 }
 
 LIFECYCLE_DETAIL_COLD void closer::hand_over(const close_result& r) noexcept {

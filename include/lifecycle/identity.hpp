@@ -14,8 +14,8 @@
 
 #include <lifecycle/config.hpp>
 
+#include <charconv>
 #include <cstdint>
-#include <cstdio>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -67,11 +67,24 @@ public:
 
     /// Returns: "fd 7", "object 0x7ffc2a1b3c40" (values from 65536 up in hex), or "" when empty.
     std::string to_string() const {
-        if (!set_) return {};
-        char buf[32];
-        if (value_ < 65536) std::snprintf(buf, sizeof buf, " %llu", static_cast<unsigned long long>(value_));
-        else std::snprintf(buf, sizeof buf, " 0x%llx", static_cast<unsigned long long>(value_));
-        return std::string(domain_) + buf;
+        std::string s;
+        append_to(s);
+        return s;
+    }
+
+    /// Effects: appends to_string() to `out` (one allocation at most: a
+    /// closer describes every alias of a pass this way).
+    void append_to(std::string& out) const {
+        if (!set_) return;
+        char buf[24];
+        char* p = buf;
+        *p++ = ' ';
+        if (value_ >= 65536) {
+            *p++ = '0';
+            *p++ = 'x';
+        }
+        p = std::to_chars(p, buf + sizeof buf, value_, value_ < 65536 ? 10 : 16).ptr;
+        out.append(domain_.data(), domain_.size()).append(buf, static_cast<std::size_t>(p - buf));
     }
 
     /// Equal: both empty, or the same domain and value.
