@@ -31,6 +31,11 @@ def fmt(ns):
     return f"{ns:.2f} ns"
 
 
+def signed(ns):
+    """A difference of times with its sign: "+1.20 ns", "-3.40 ns" (never "+-")."""
+    return ("+" if ns >= 0 else "-") + fmt(abs(ns))
+
+
 def growth_exponent(points):
     """The slope of log(time) over log(n), least squares: 1.0 is linear."""
     if len(points) < 2:
@@ -115,7 +120,7 @@ def main():
                 comp.append(f"{rtxt(s, raw)} raw")
                 if raw and s[1] is not None and raw[1] is not None:
                     delta = s[1] - raw[1]
-                    comp.append(("+" if delta >= 0 else "-") + fmt(abs(delta)))
+                    comp.append(signed(delta))
             if what.startswith("tracked"):
                 comp.append(f"{rtxt(s, heap)} new/delete")
             rows.append((name, s, comp))
@@ -269,14 +274,14 @@ def main():
             continue
         v = f"<= {goal:.2f}x: {verdict(p[1] <= goal, p[0] <= goal)}" if goal else "stated"
         print(f"  real open+close, {what} (paired): {p[1]:.3f}x [{p[0]:.3f}x] "
-              f"(+{fmt(p[3] - p[4])} per operation): {v}")
+              f"({signed(p[3] - p[4])} per operation): {v}")
     for call, table in real_other.items():
         for what, goal in (("tracked_site_vs_raw", 1.02), ("tracked_stack_vs_raw", 1.10)):
             p = table.get((what, 0))
             if p is None:
                 continue
             print(f"  real {call}, {what} (paired): {p[1]:.3f}x [{p[0]:.3f}x] "
-                  f"(+{fmt(p[3] - p[4])} per operation): <= {goal:.2f}x: {verdict(p[1] <= goal, p[0] <= goal)}")
+                  f"({signed(p[3] - p[4])} per operation): <= {goal:.2f}x: {verdict(p[1] <= goal, p[0] <= goal)}")
     # Issue 14: create+destroy with 1,000,000 claimed handles live within
     # 1.2x of the same with none; the growth exponent over 1k..1M.
     claimed = {n: get(f"claimed_live/{n}") for n in (0, 1000, 10000, 100000, 1000000)}
