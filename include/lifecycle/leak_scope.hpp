@@ -45,8 +45,10 @@
 #include <lifecycle/detail/record_fwd.hpp>
 #include <lifecycle/registry.hpp>
 #include <lifecycle/report.hpp>
+#include <lifecycle/detail/at_exit.hpp>
+#include <lifecycle/detail/report_output.hpp>
+#include <lifecycle/detail/timeline.hpp>
 
-#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -68,10 +70,6 @@
 LIFECYCLE_BEGIN_NAMESPACE
 
 #if LIFECYCLE_TRACKING
-namespace detail {
-LIFECYCLE_DETAIL_COLD void report_open_at_exit() noexcept;
-} // namespace detail
-
 // Every function of this layer that a program uses leaves the hooks in its
 // module's section and hands them over when it runs (detail/hooks.hpp). No
 // static initializer: a file that only includes this header runs nothing.
@@ -150,49 +148,6 @@ LIFECYCLE_DETAIL_COLD bool glob_match(std::string_view pattern, std::string_view
 
 LIFECYCLE_DETAIL_COLD const char* field_name(allow_rule::field f) noexcept;
 
-/// Appends `r` as one JSON line to LIFECYCLE_REPORT_FILE, if set, with one
-/// write(2) on an O_APPEND descriptor, so lines from concurrent scopes and
-/// processes (ctest -j) do not interleave. A file that cannot be opened
-/// gives one warning line per report; nothing else is lost.
-LIFECYCLE_DETAIL_COLD void append_report_file(const leak_report& r) noexcept;
-
-/// Prints `r` on stderr and appends it to LIFECYCLE_REPORT_FILE.
-LIFECYCLE_DETAIL_COLD void write_report(const leak_report& r) noexcept;
-
-/// Appends `line` (one JSON object and its newline) to LIFECYCLE_REPORT_FILE,
-/// if set, as append_report_file does.
-LIFECYCLE_DETAIL_COLD void append_report_line(const std::string& line) noexcept;
-
-#if LIFECYCLE_TRACKING
-/// A stretch of the run (a test, a scope) as the timeline records it: what
-/// each kind did from its start to now. Opens a live-count window
-/// (registry::open_window) for the exact peak across threads.
-class timeline_window {
-public:
-    LIFECYCLE_DETAIL_COLD timeline_window();
-    LIFECYCLE_DETAIL_COLD ~timeline_window();
-    timeline_window(const timeline_window&) = delete;
-    timeline_window& operator=(const timeline_window&) = delete;
-
-    struct kind_line {
-        std::string kind;
-        std::uint64_t live = 0;    ///< live now, process-wide
-        std::uint64_t peak = 0;    ///< most live at once since the start, process-wide
-        std::uint64_t growth = 0;  ///< most live at once beyond those live at the start (the max-live check's)
-        std::uint64_t created = 0, closed = 0; ///< since the start (closed: closed or released)
-        std::uint64_t still_open = 0; ///< of those beyond the start, still live now
-    };
-    /// Returns: every kind, now.
-    LIFECYCLE_DETAIL_COLD std::vector<kind_line> kinds() const;
-    /// Returns: the timeline line, `extra` (`"key":value,...` or empty) after the name.
-    LIFECYCLE_DETAIL_COLD std::string json(const char* type, std::string_view name, const std::string& extra) const;
-
-private:
-    std::vector<kind_stats> before_;
-    std::int64_t start_ns_ = 0;
-    bool outermost_ = false;
-};
-#endif
 
 } // namespace detail
 
@@ -266,10 +221,6 @@ namespace detail {
 #if LIFECYCLE_TRACKING
 LIFECYCLE_DETAIL_COLD void assert_live_at_most(std::string_view kind, std::uint64_t n, const char* expr, const char* file, int line) noexcept;
 
-// The at-exit report: everything still open (except keep_alive()), grouped.
-
-LIFECYCLE_DETAIL_COLD bool install_at_exit_report() noexcept;
-
 #endif
 } // namespace detail
 
@@ -342,116 +293,6 @@ LIFECYCLE_DETAIL_COLD const char* field_name(allow_rule::field f) noexcept {
     case allow_rule::field::label: return "label";
     }
     return "?";
-}
-
-LIFECYCLE_DETAIL_COLD void append_report_file(const leak_report& r) noexcept {
-    const char* path = setting_value(setting_id::report_file);
-    if (path == nullptr || r.empty()) return;
-    LIFECYCLE_DETAIL_TRY {
-        append_report_line(r.to_json() + '\n');
-    } LIFECYCLE_DETAIL_CATCH_ALL {
-        std::fputs("lifecycle: a leak report could not be written to LIFECYCLE_REPORT_FILE (out of memory)\n", stderr);
-    }
-}
-
-LIFECYCLE_DETAIL_COLD void append_report_line(const std::string& line) noexcept {
-    const char* path = setting_value(setting_id::report_file);
-    if (path == nullptr) return;
-    {
-        const int fd = ::open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-        if (fd < 0) {
-            std::fprintf(stderr, "lifecycle: cannot append the report to LIFECYCLE_REPORT_FILE='%s': %s; it is printed only\n",
-                         path, std::strerror(errno));
-            return;
-        }
-        ssize_t n;
-        do n = ::write(fd, line.data(), line.size());
-        while (n < 0 && errno == EINTR);
-        if (n != static_cast<ssize_t>(line.size()))
-            std::fprintf(stderr, "lifecycle: writing the report to LIFECYCLE_REPORT_FILE='%s' failed: %s\n", path,
-                         n < 0 ? std::strerror(errno) : "short write");
-        ::close(fd);
-    }
-}
-
-#    if LIFECYCLE_TRACKING
-inline std::int64_t monotonic_ns() noexcept {
-    timespec t{};
-    ::clock_gettime(CLOCK_MONOTONIC, &t);
-    return static_cast<std::int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
-}
-
-LIFECYCLE_DETAIL_COLD timeline_window::timeline_window() {
-    outermost_ = instance().open_window();
-    before_ = ::lifecycle::stats();
-    start_ns_ = monotonic_ns();
-}
-
-LIFECYCLE_DETAIL_COLD timeline_window::~timeline_window() { instance().close_window(); }
-
-LIFECYCLE_DETAIL_COLD std::vector<timeline_window::kind_line> timeline_window::kinds() const {
-    std::vector<std::pair<std::uint64_t, std::int64_t>> windows; // by kind id: growth, live beyond the start
-    instance().for_each_window([&windows](const kind_info& k, std::uint64_t peak, std::int64_t live) {
-        if (windows.size() <= k.id) windows.resize(k.id + 1);
-        windows[k.id] = {peak, live};
-    });
-    std::vector<kind_line> out;
-    const std::vector<kind_stats> now = ::lifecycle::stats(); // registration order: kind id order
-    for (std::size_t i = 0; i < now.size(); ++i) {
-        const kind_stats& n = now[i];
-        const kind_stats was = i < before_.size() ? before_[i] : kind_stats{};
-        kind_line k;
-        k.kind = n.kind;
-        k.live = n.live;
-        k.created = n.created - was.created;
-        k.closed = (n.closed + n.released) - (was.closed + was.released);
-        if (i < windows.size()) {
-            k.growth = windows[i].first;
-            k.still_open = windows[i].second > 0 ? static_cast<std::uint64_t>(windows[i].second) : 0;
-        }
-        // Nested in another window, the counts started with the outer one: the peak is then a lower bound.
-        k.peak = std::max(outermost_ ? was.live + k.growth : 0, std::max(was.live, n.live));
-        out.push_back(std::move(k));
-    }
-    return out;
-}
-
-LIFECYCLE_DETAIL_COLD std::string timeline_window::json(const char* type, std::string_view name, const std::string& extra) const {
-    const process_facts proc = this_process();
-    std::string out = "{\"schema\":2,\"type\":\"" + std::string(type) + "\",\"name\":";
-    json_string(out, name);
-    if (!extra.empty()) out += "," + extra;
-    out += ",\"time\":";
-    json_string(out, iso_time(wall_clock_ms(), true));
-    out += ",\"duration_seconds\":" + fixed_decimal(static_cast<double>(monotonic_ns() - start_ns_) / 1e9, 6);
-    out += ",\"executable\":";
-    json_string(out, proc.executable);
-    out += ",\"pid\":" + std::to_string(proc.pid) + ",\"start_time\":";
-    json_string(out, proc.start_time);
-    out += ",\"host\":";
-    json_string(out, proc.host);
-    out += ",\"kinds\":[";
-    bool first = true;
-    for (const kind_line& k : kinds()) {
-        out += first ? "{\"kind\":" : ",{\"kind\":";
-        first = false;
-        json_string(out, k.kind);
-        out += ",\"live\":" + std::to_string(k.live) + ",\"peak\":" + std::to_string(k.peak) +
-               ",\"created\":" + std::to_string(k.created) + ",\"closed\":" + std::to_string(k.closed) + "}";
-    }
-    return out + "]}\n";
-}
-#    endif
-
-LIFECYCLE_DETAIL_COLD void write_report(const leak_report& r) noexcept {
-    LIFECYCLE_DETAIL_TRY {
-        const std::string text = r.to_text();
-        std::fwrite(text.data(), 1, text.size(), stderr);
-        std::fflush(stderr);
-    } LIFECYCLE_DETAIL_CATCH_ALL {
-        std::fputs("lifecycle: a leak report could not be rendered (out of memory)\n", stderr);
-    }
-    append_report_file(r);
 }
 
 [[noreturn]] LIFECYCLE_DETAIL_COLD void assert_failed(const leak_report& r, const char* expr, const char* file, int line) noexcept {
@@ -697,43 +538,6 @@ LIFECYCLE_DETAIL_COLD void assert_live_at_most(std::string_view kind, std::uint6
     std::abort();
 }
 
-// LIFECYCLE_EXIT_CODE: the report runs inside exit() (an atexit handler, or
-// a module finalizer, which glibc runs from the atexit list too). glibc lets
-// a handler call exit() again: it runs the rest of the list and exits with
-// the last status (stdlib/exit.c: "We call everyone on the list and use the
-// status value in the last exit ()"), so atexit work the program registered
-// before lifecycle still runs and stdio is still flushed. Elsewhere: flush, _Exit.
-[[noreturn]] LIFECYCLE_DETAIL_COLD void exit_from_exit(int code) noexcept {
-    std::fflush(nullptr);
-#        ifdef __GLIBC__
-    std::exit(code);
-#        else
-    std::_Exit(code);
-#        endif
-}
-
-LIFECYCLE_DETAIL_COLD void report_open_at_exit() noexcept {
-    static std::atomic<bool> done{false}; // report_at_exit() and LIFECYCLE_REPORT_AT_EXIT=1 together: once
-    if (done.exchange(true)) return;
-    bool leaked = false;
-    LIFECYCLE_DETAIL_TRY {
-        std::vector<record_view> records = instance().all_live();
-        records.erase(std::remove_if(records.begin(), records.end(), [](const record_view& r) { return r.kept != nullptr; }),
-                      records.end());
-        if (records.empty()) return;
-        leaked = true;
-        leak_report r = leak_report::from_records("process exit", std::move(records), instance().capture_tier());
-        write_report(r);
-    } LIFECYCLE_DETAIL_CATCH_ALL {
-        std::fputs("lifecycle: the at-exit report could not be rendered\n", stderr);
-    }
-    if (const int code = leaked ? parse_exit_code(setting_value(setting_id::exit_code), nullptr) : 0) exit_from_exit(code);
-}
-
-LIFECYCLE_DETAIL_COLD bool install_at_exit_report() noexcept {
-    static const bool installed = std::atexit([] { report_open_at_exit(); }) == 0;
-    return installed;
-}
 } // namespace detail
 #    endif
 
@@ -743,15 +547,6 @@ LIFECYCLE_DETAIL_COLD void report_at_exit() noexcept {
     detail::install_at_exit_report();
 #endif
 }
-
-LIFECYCLE_END_NAMESPACE
-#endif // LIFECYCLE_DETAIL_DEFINE_COLD
-
-
-// ---- definitions of the cold paths (header-only, or the compiled library) ----
-#if LIFECYCLE_DETAIL_DEFINE_COLD
-
-LIFECYCLE_BEGIN_NAMESPACE
 
 LIFECYCLE_DETAIL_COLD leak_scope::leak_scope(std::string_view name, leak_policy policy)
     : leak_scope(name, options_with(policy, {})) {}

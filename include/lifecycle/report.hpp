@@ -36,6 +36,9 @@
 
 #include <lifecycle/config.hpp>
 #include <lifecycle/detail/exceptions.hpp>
+#include <lifecycle/detail/fingerprint.hpp>
+#include <lifecycle/detail/formatting.hpp>
+#include <lifecycle/detail/provenance.hpp>
 #include <lifecycle/detail/published.hpp>
 #include <lifecycle/detail/record_fwd.hpp>
 #include <lifecycle/registry.hpp>
@@ -190,33 +193,10 @@ private:
 };
 
 namespace detail {
-LIFECYCLE_DETAIL_COLD std::string human_bytes(std::uint64_t b);
-LIFECYCLE_DETAIL_COLD std::string human_seconds(double s);
-LIFECYCLE_DETAIL_COLD std::string format_ordinal(std::uint64_t o);
-LIFECYCLE_DETAIL_COLD std::string plural(std::size_t n, const char* one, const char* many);
-LIFECYCLE_DETAIL_COLD std::string fixed_decimal(double v, int decimals);
-LIFECYCLE_DETAIL_COLD void json_string(std::string& out, std::string_view s);
-/// The creating lines of one report's groups, whitespace removed, read once per file.
-struct source_lines {
-    struct file {
-        std::string path;
-        bool readable = false;
-        std::vector<std::string> lines; // whitespace removed
-    };
-    std::vector<file> files;
-    LIFECYCLE_DETAIL_COLD const file& of(const std::string& path);
-};
-LIFECYCLE_DETAIL_COLD std::uint64_t fingerprint(const leak_group& g, source_lines* cache = nullptr);
-/// What tells one process from another in a merged report.
-struct process_facts {
-    std::string executable; // real path; empty when unknown
-    long pid = 0;
-    std::string start_time; // ISO 8601 UTC; empty when unknown
-    std::string host;
-};
-LIFECYCLE_DETAIL_COLD process_facts this_process();
-LIFECYCLE_DETAIL_COLD std::string iso_time(std::int64_t unix_ms, bool with_ms);
-LIFECYCLE_DETAIL_COLD std::int64_t wall_clock_ms() noexcept;
+/// Returns: the fingerprint of group `g` (detail/fingerprint.hpp).
+inline std::uint64_t fingerprint(const leak_group& g, source_lines* cache = nullptr) {
+    return fingerprint(g.kind, g.site_file, g.site_function, g.site_line, cache);
+}
 } // namespace detail
 
 LIFECYCLE_END_NAMESPACE
@@ -231,307 +211,27 @@ LIFECYCLE_END_NAMESPACE
 #        include <lifecycle/detail/frames.hpp>
 #        include <lifecycle/detail/hooks.hpp>
 #        include <lifecycle/detail/symbols.hpp>
-#        include <lifecycle/detail/modules.hpp>
 #        include <map>
 #        include <tuple>
 #    endif
-#    include <cmath>
-#    include <cstdlib>
 #    include <cstring>
-#    include <ctime>
-#    include <unistd.h>
 
 LIFECYCLE_BEGIN_NAMESPACE
 
 namespace detail {
 
-LIFECYCLE_DETAIL_COLD std::string human_bytes(std::uint64_t b) {
-    static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double v = static_cast<double>(b);
-    int u = 0;
-    for (; v >= 1024 && u < 4; ++u) v /= 1024;
-    char buf[32];
-    if (u == 0) std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(b));
-    else return fixed_decimal(v, 1) + " " + units[u];
-    return buf;
-}
-
-LIFECYCLE_DETAIL_COLD std::string human_seconds(double s) {
-    if (s < 1) return fixed_decimal(s * 1000, 0) + " ms";
-    if (s < 120) return fixed_decimal(s, 1) + " s";
-    if (s < 7200) return fixed_decimal(s / 60, 0) + " min";
-    return fixed_decimal(s / 3600, 1) + " h";
-}
-
-// printf's %f writes the locale's decimal point (a program that called
-// setlocale(LC_ALL, "de_DE.UTF-8") got "0,000" in its JSON): digits from integers only.
-LIFECYCLE_DETAIL_COLD std::string fixed_decimal(double v, int decimals) {
-    if (!(v == v)) return "0";
-    std::uint64_t scale = 1;
-    for (int i = 0; i < decimals; ++i) scale *= 10;
-    const bool negative = v < 0;
-    const double scaled = std::fabs(v) * static_cast<double>(scale) + 0.5;
-    const std::uint64_t units = scaled >= 1.8e19 ? UINT64_MAX : static_cast<std::uint64_t>(scaled);
-    std::string out = negative && units != 0 ? "-" : "";
-    out += std::to_string(units / scale);
-    if (decimals > 0) {
-        std::string frac = std::to_string(units % scale);
-        out += '.' + std::string(static_cast<std::size_t>(decimals) - frac.size(), '0') + frac;
-    }
-    return out;
-}
-
-LIFECYCLE_DETAIL_COLD std::string format_ordinal(std::uint64_t o) {
-    return std::to_string(o >> 40) + ":" + std::to_string(o & ((std::uint64_t(1) << 40) - 1));
-}
-
-LIFECYCLE_DETAIL_COLD std::string plural(std::size_t n, const char* one, const char* many) {
-    return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
-// Returns: the length of the well-formed UTF-8 sequence at the start of `s`
-// (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), 0 if
-// there is none.
-inline std::size_t utf8_sequence(std::string_view s) noexcept {
-    const auto b = [&s](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-    const unsigned char c = b(0);
-    std::size_t n = 0;
-    unsigned char lo = 0x80, hi = 0xbf; // the allowed range of the second byte
-    if (c < 0x80) return 1;
-    if (c >= 0xc2 && c <= 0xdf) n = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        if (c == 0xe0) lo = 0xa0;
-        if (c == 0xed) hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        if (c == 0xf0) lo = 0x90;
-        if (c == 0xf4) hi = 0x8f;
-    } else
-        return 0;
-    if (s.size() < n || b(1) < lo || b(1) > hi) return 0;
-    for (std::size_t i = 2; i < n; ++i)
-        if (b(i) < 0x80 || b(i) > 0xbf) return 0;
-    return n;
-}
-
-// Any bytes in, valid UTF-8 out: a byte that starts no well-formed sequence
-// becomes U+FFFD; control characters (and DEL) are escaped.
-LIFECYCLE_DETAIL_COLD void json_string(std::string& out, std::string_view s) {
-    out += '"';
-    for (std::size_t i = 0; i < s.size();) {
-        const char c = s[i];
-        const std::size_t n = utf8_sequence(s.substr(i));
-        if (n == 0) {
-            out += "\\ufffd";
-            ++i;
-            continue;
-        }
-        if (n > 1) {
-            out.append(s.data() + i, n);
-            i += n;
-            continue;
-        }
-        ++i;
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\t': out += "\\t"; break;
-        case '\r': out += "\\r"; break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-                out += buf;
-            } else {
-                out += c;
-            }
-        }
-    }
-    out += '"';
-}
-
-inline std::string_view base_name(std::string_view path) {
-    auto slash = path.find_last_of('/');
-    return slash == std::string_view::npos ? path : path.substr(slash + 1);
-}
-
-LIFECYCLE_DETAIL_COLD const source_lines::file& source_lines::of(const std::string& path) {
-    for (const file& f : files)
-        if (f.path == path) return f;
-    file f;
-    f.path = path;
-    if (std::FILE* in = path.empty() ? nullptr : std::fopen(path.c_str(), "rb")) {
-        std::string line;
-        std::size_t total = 0;
-        int c;
-        while ((c = std::getc(in)) != EOF && total < (std::size_t(64) << 20)) {
-            ++total;
-            if (c == '\n') {
-                f.lines.push_back(std::move(line));
-                line.clear();
-            } else if (c != ' ' && c != '\t' && c != '\r' && c != '\v' && c != '\f') {
-                line += static_cast<char>(c);
-            }
-        }
-        f.lines.push_back(std::move(line));
-        f.readable = std::ferror(in) == 0;
-        std::fclose(in);
-    }
-    files.push_back(std::move(f));
-    return files.back();
-}
-
-/// A fingerprint that survives unrelated edits (SARIF's line hashes do the
-/// same): kind, file name (not its directory: build paths differ), function,
-/// and the creating line's text without whitespace, with how many lines above
-/// it in the file read the same; the line number when the source is not
-/// readable at report time. Inserting lines above a leak keeps it; editing
-/// the creating line changes it.
-LIFECYCLE_DETAIL_COLD std::uint64_t fingerprint(const leak_group& g, source_lines* cache) {
-    std::uint64_t h = 1469598103934665603ull;
-    auto mix = [&h](std::string_view s) {
-        for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-        h = (h ^ 0xff) * 1099511628211ull;
-    };
-    mix(g.kind);
-    mix(base_name(g.site_file));
-    mix(g.site_function);
-    source_lines own;
-    const source_lines::file& src = (cache ? *cache : own).of(g.site_line != 0 ? g.site_file : std::string());
-    if (src.readable && g.site_line <= src.lines.size()) {
-        const std::string& text = src.lines[g.site_line - 1];
-        const auto earlier = std::count(src.lines.begin(), src.lines.begin() + static_cast<std::ptrdiff_t>(g.site_line - 1), text);
-        mix("=" + text);
-        mix(std::to_string(earlier));
-    } else {
-        mix("#" + std::to_string(g.site_line));
-    }
-    return h;
-}
-
-LIFECYCLE_DETAIL_COLD std::int64_t wall_clock_ms() noexcept {
-    timespec ts{};
-    ::clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
-// UTC by arithmetic (days to civil date, proleptic Gregorian), not gmtime_r:
-// glibc's takes the time-zone lock, which a fork can leave held in the child
-// (a report rendered in a forked child of a threaded process hung on it).
-LIFECYCLE_DETAIL_COLD std::string iso_time(std::int64_t unix_ms, bool with_ms) {
-    if (unix_ms < 0) unix_ms = 0;
-    const std::int64_t secs = unix_ms / 1000;
-    const std::int64_t days = secs / 86400, in_day = secs % 86400;
-    const std::int64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
-    const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
-    const std::int64_t day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
-    const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld", static_cast<long long>(year),
-                  static_cast<long long>(month), static_cast<long long>(day), static_cast<long long>(in_day / 3600),
-                  static_cast<long long>(in_day / 60 % 60), static_cast<long long>(in_day % 60));
-    std::string out = buf;
-    if (with_ms) {
-        std::snprintf(buf, sizeof buf, ".%03d", static_cast<int>(unix_ms % 1000));
-        out += buf;
-    }
-    return out + "Z";
-}
-
-// Read at every report (not cached): a fork child has its own pid and start.
-LIFECYCLE_DETAIL_COLD process_facts this_process() {
-    process_facts p;
-    p.pid = static_cast<long>(::getpid());
-    char buf[4096];
-    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n > 0) p.executable.assign(buf, static_cast<std::size_t>(n));
-    if (::gethostname(buf, sizeof buf - 1) == 0) {
-        buf[sizeof buf - 1] = '\0';
-        p.host = buf;
-    }
-    // Start: boot time (/proc/stat btime) + field 22 of /proc/self/stat (clock ticks after boot).
-    unsigned long long boot = 0, ticks = 0;
-    if (std::FILE* f = std::fopen("/proc/stat", "r")) {
-        while (std::fgets(buf, sizeof buf, f))
-            if (std::sscanf(buf, "btime %llu", &boot) == 1) break;
-        std::fclose(f);
-    }
-    if (std::FILE* f = std::fopen("/proc/self/stat", "r")) {
-        const std::size_t got = std::fread(buf, 1, sizeof buf - 1, f);
-        std::fclose(f);
-        buf[got] = '\0';
-        if (const char* rest = std::strrchr(buf, ')')) { // the command name may hold spaces and parentheses
-            int field = 2;
-            for (const char* q = rest + 1; *q && field < 22; ++q)
-                if (*q == ' ') {
-                    if (++field == 22) ticks = std::strtoull(q + 1, nullptr, 10);
-                }
-        }
-    }
-    const long hz = ::sysconf(_SC_CLK_TCK);
-    if (boot != 0 && ticks != 0 && hz > 0)
-        p.start_time = iso_time(static_cast<std::int64_t>(boot * 1000 + ticks * 1000 / static_cast<unsigned long long>(hz)), false);
-    return p;
-}
-
 #if LIFECYCLE_TRACKING
 /// Effects: names each frame's module by the loaded module that holds its
-/// call (the program by its real path, not as invoked), with its GNU build
-/// id, and its offset from that module's load bias. One walk of the modules.
+/// call, with its GNU build id, and its offset from that module's load bias.
 LIFECYCLE_DETAIL_COLD void identify_modules(std::vector<leak_group>& groups) {
-    struct module_id {
-        module_span span;
-        std::uintptr_t bias = 0;
-        std::string path;
-        std::string build_id;
-    };
-    struct walk {
-        std::vector<module_id> modules;
-        bool first = true;
-        bool failed = false;
-    } w;
-    walk_modules(
-        [](dl_phdr_info* info, std::size_t, void* data) -> int {
-            auto& st = *static_cast<walk*>(data);
-            const bool main_program = st.first;
-            st.first = false;
-            LIFECYCLE_DETAIL_TRY {
-                module_id m;
-                m.span = segments_of(*info, main_program);
-                m.bias = info->dlpi_addr;
-                if (!main_program && info->dlpi_name) m.path = info->dlpi_name;
-                for_each_note(*info, [&m](const char* name, unsigned name_size, unsigned type, const char* desc, unsigned size) {
-                    static const char hex[] = "0123456789abcdef";
-                    if (type != 3 /* NT_GNU_BUILD_ID */ || name_size != 4 || std::memcmp(name, "GNU", 4) != 0 || !m.build_id.empty()) return;
-                    for (unsigned i = 0; i < size; ++i) {
-                        m.build_id += hex[static_cast<unsigned char>(desc[i]) >> 4];
-                        m.build_id += hex[static_cast<unsigned char>(desc[i]) & 15];
-                    }
-                });
-                st.modules.push_back(std::move(m));
-            }
-            LIFECYCLE_DETAIL_CATCH_ALL {
-                st.failed = true;
-                return 1;
-            }
-            return 0;
-        },
-        &w);
-    if (w.failed) LIFECYCLE_DETAIL_THROW(std::bad_alloc());
-    const std::string executable = this_process().executable;
+    const std::vector<module_identity> modules = loaded_modules();
     for (leak_group& g : groups)
         for (stack_frame& f : g.stack) {
             const auto call = reinterpret_cast<std::uintptr_t>(f.address) - 1;
-            for (const module_id& m : w.modules) {
-                if (!m.span.contains(reinterpret_cast<const void*>(call))) continue;
-                if (m.span.main_program && !executable.empty()) f.module = executable;
-                else if (!m.path.empty()) f.module = m.path;
-                f.build_id = m.build_id;
-                f.offset = call - m.bias;
-                break;
+            if (const module_identity* m = module_of(modules, call)) {
+                if (!m->path.empty()) f.module = m->path;
+                f.build_id = m->build_id;
+                f.offset = call - m->bias;
             }
         }
 }
