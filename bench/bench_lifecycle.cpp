@@ -37,6 +37,9 @@
 //                      each of them against the raw fd in alternating blocks;
 //                      real_socketpair_pair/* (two tracked sockets) and
 //                      real_fopen_pair/* (a tracked FILE*) the same way.
+//   ownership_pair/*   a fake handle's create+destroy (site) with the default
+//                      ownership checks against none, in alternating blocks;
+//                      with the owner stripes biased (the default) and locked.
 //   memory/*           bytes per live handle (1M live, site) and per interned
 //                      stack (131,072 of 16 frames), from mallinfo2().
 //   stacks_interned/*  a create's stack capture with 128k other stacks interned.
@@ -373,6 +376,7 @@ struct paired_op {
     stack_op op;
     lifecycle::capture capture = lifecycle::capture::stack;
     lifecycle::unwind unwinder = lifecycle::unwind::precise;
+    lifecycle::ownership_level ownership = lifecycle::ownership_level::warn_once;
 };
 
 // The timed loop of a pair: blocks of 64 operations, ABBA (see
@@ -390,11 +394,13 @@ void time_pair(benchmark::State& state, const paired_op& a, const paired_op& b) 
             const auto t0 = std::chrono::steady_clock::now();
             lifecycle::set_capture(each[which].capture);
             lifecycle::set_unwind(each[which].unwinder);
+            lifecycle::set_ownership_level(each[which].ownership);
             run_block(each[which].op, block);
             ns[which] += std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
         }
         ++round;
     }
+    lifecycle::set_ownership_level(lifecycle::ownership_level::warn_once);
     if (round == 0) return;
     state.counters["ratio"] = ns[0] / ns[1];
     state.counters["a_ns"] = ns[0] / (double(round) * block);
@@ -520,7 +526,33 @@ void BM_real_fd_pair(benchmark::State& state, paired_op a, stack_op raw) {
     lifecycle::set_capture(lifecycle::capture::site);
 }
 
+// A fake handle's create+destroy, capture site, one thread: with the
+// default ownership checks (a = warn-once: the claim and the close in the
+// owner index) against none (b = ignore), in alternating blocks. Issue 14:
+// the checks add <= 4 ns, with no locked instruction for a handle value no
+// other thread owns (the owner stripes biased to their thread).
+LIFECYCLE_DETAIL_NOINLINE void fake_create_destroy() {
+    tracked_fake t{bench::fake_open(0x1000)};
+    benchmark::DoNotOptimize(t.get());
+}
+
+// With `biased` false, the owner stripes take their lock every time (the
+// fallback of ThreadSanitizer builds and of systems without membarrier).
+void BM_ownership_pair(benchmark::State& state, bool biased) {
+    using lifecycle::ownership_level;
+    auto& index = lifecycle::detail::owners();
+    index.set_biasing(biased);
+    if (biased && !index.biasing()) state.SkipWithError("owner stripes cannot be biased here (no membarrier)");
+    else
+        time_pair(state, {fake_create_destroy, lifecycle::capture::site, lifecycle::unwind::fast, ownership_level::warn_once},
+                  {fake_create_destroy, lifecycle::capture::site, lifecycle::unwind::fast, ownership_level::ignore});
+    index.set_biasing(true);
+    lifecycle::set_capture(lifecycle::capture::site);
+}
+
 void register_stack_benchmarks() {
+    benchmark::RegisterBenchmark("ownership_pair/warn_once_vs_ignore", BM_ownership_pair, true);
+    benchmark::RegisterBenchmark("ownership_pair/locked_warn_once_vs_ignore", BM_ownership_pair, false);
     const std::pair<const char*, stack_op> ops[] = {{"stack/tracked_stack", lc_create_destroy},
                                                     {"stack/lifecycle_capture", lc_capture},
                                                     {"stack/boost_safe_dump_to", safe_dump_create_destroy},

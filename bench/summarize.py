@@ -157,6 +157,7 @@ def main():
     pairs = paired("stack_pair/")
     captures = paired("capture_pair/")  # fast / precise / safe_dump_to, exactly N frames each
     real_fd = paired("real_fd_pair/")  # open("/dev/null") + close, against the raw fd
+    owner_pair = paired("ownership_pair/")  # default ownership checks against none, fake handle
     real_other = {"socketpair": paired("real_socketpair_pair/"), "fopen": paired("real_fopen_pair/")}
 
     for name in ("stacks_interned/1", "stacks_interned/131072"):
@@ -209,6 +210,8 @@ def main():
                 captures)
     print_pairs("real open(\"/dev/null\") + close, 6 user frames deep, paired against the raw fd; ratio: median [min]",
                 real_fd)
+    print_pairs("fake handle create+destroy, site, 1 thread: default ownership checks (a) against none (b); "
+                "ratio: median [min]", owner_pair)
     print_pairs("real socketpair() + 2 closes (two tracked sockets), paired against the raw calls; ratio: median [min]",
                 real_other["socketpair"])
     print_pairs("real fopen(\"/dev/null\") + fclose (a tracked FILE*), paired against the raw calls; ratio: median [min]",
@@ -256,6 +259,21 @@ def main():
         whole = pairs.get(("tracked_stack_vs_safe_dump_to", depth))
         if whole:
             print(f"    (the whole create+destroy with its stack, against safe_dump_to alone: {whole[1]:.3f}x [{whole[0]:.3f}x])")
+    # Issue 14: the default ownership checks add <= 4 ns to a fake handle's
+    # create+destroy on one thread (no locked instruction for a value no one
+    # else owns); a - b of the pair, in each repetition's own blocks.
+    for what in ("warn_once_vs_ignore", "locked_warn_once_vs_ignore"):
+        p = owner_pair.get((what, 0))
+        if p is None:
+            continue
+        extra = [a - b for a, b in zip(series[f"ownership_pair/{what}"]["a_ns"], series[f"ownership_pair/{what}"]["b_ns"])]
+        med, mn = statistics.median(extra), min(extra)
+        text = f"{signed(med)} [{signed(mn)}] ({fmt(p[3])} vs {fmt(p[4])})"
+        if what.startswith("locked"):
+            print(f"    (the same with every stripe locked, as under ThreadSanitizer: {text})")
+        else:
+            print(f"  default ownership checks, 1 thread, fake handle (paired): {text} <= +4.00 ns: "
+                  f"{verdict(med <= 4, mn <= 4)}")
     # Issue 14: the fast unwinder at least 10x cheaper than safe_dump_to at 16
     # frames and more; the real open+close with a stack within 1.10x of the raw fd.
     for depth in sorted({d for (_, d) in captures}):

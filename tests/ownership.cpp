@@ -3,6 +3,8 @@
 // one, a double close that must not happen, get() after close/release/move.
 #include "support.hpp"
 
+#include <lifecycle/detail/owner_index.hpp> // the owner stripes' biasing (compiled mode: not in tracked.hpp)
+
 #include <doctest/doctest.h>
 
 #include <sys/socket.h>
@@ -412,4 +414,60 @@ TEST_CASE("a handler that throws does not lose the problem") {
     const std::string text = err.text();
     CHECK(text.find("the ownership handler threw") != std::string::npos);
     CHECK(text.find("already owned by a tracked fd 'thrown'") != std::string::npos);
+}
+
+namespace {
+
+// One scripted run of every ownership problem over fake handles, on this
+// thread; returns what was reported (issue, value, label, the sites' lines)
+// and how many closes happened, so two runs can be compared.
+std::vector<std::string> ownership_script() {
+    capture_ownership problems;
+    using fake = lifecycle::tracked<lifecycle_test::fake_traits<tag_b>>;
+    const long closes_before = lifecycle_test::fake_traits<tag_b>::closes().load();
+    {
+        std::vector<fake> owners;
+        for (int i = 0; i < 3000; ++i) owners.emplace_back(8000000 + i, "owner");
+        std::vector<fake> intruders;
+        for (int i = 0; i < 3000; i += 7) intruders.emplace_back(8000000 + i, "intruder"); // second owners
+        for (std::size_t i = 0; i < intruders.size(); i += 2) (void)intruders[i].close(); // closed while owned
+        fake moved{8100000, "moved"};
+        fake taken = std::move(moved);
+        (void)taken.close();
+        (void)taken.get(); // use after close
+    } // the stale owners' ends: already closed, not closed again
+    std::vector<std::string> out;
+    for (const auto& e : problems.entries)
+        out.push_back(std::to_string(static_cast<int>(e.issue)) + ' ' + std::to_string(e.identity) + ' ' + e.label + ' ' +
+                      e.other_label + ' ' + std::to_string(e.created) + ' ' + std::to_string(e.current) + ' ' +
+                      std::to_string(e.other_created) + ' ' + std::to_string(e.closed));
+    out.push_back("closes " + std::to_string(lifecycle_test::fake_traits<tag_b>::closes().load() - closes_before));
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("biased owner stripes (no locked instruction on one thread) and the locked fallback report the same") {
+    auto& index = lifecycle::detail::owners();
+    index.set_biasing(false); // the fallback, as under ThreadSanitizer
+    const std::vector<std::string> locked = ownership_script();
+    CHECK(index.stripes_biased_here() == 0);
+    index.set_biasing(true);
+    const std::vector<std::string> biased = ownership_script();
+    if (index.biasing()) CHECK(index.stripes_biased_here() > 0); // this thread's claims took the fast path
+    else CHECK(index.stripes_biased_here() == 0); // ThreadSanitizer, or no membarrier: always locked
+    CHECK(locked.size() > 1000);
+    CHECK(biased == locked);
+
+    // Another thread's claim revokes the bias: its second owner is still found.
+    capture_ownership problems;
+    using fake = lifecycle::tracked<lifecycle_test::fake_traits<tag_b>>;
+    fake mine{8200000, "mine"};
+    std::thread([] {
+        fake theirs{8200000, "theirs"};
+        (void)theirs.release();
+    }).join();
+    REQUIRE(problems.entries.size() == 1);
+    CHECK(problems.entries[0].issue == ownership_issue::second_owner);
+    CHECK(problems.entries[0].other_label == "mine");
 }

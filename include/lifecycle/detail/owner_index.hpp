@@ -11,6 +11,7 @@
 #include <lifecycle/detail/intern_table.hpp>
 #include <lifecycle/detail/modules.hpp>
 #include <lifecycle/detail/records.hpp>
+#include <lifecycle/detail/shards.hpp>
 #include <lifecycle/detail/sync.hpp>
 #include <lifecycle/source_site.hpp>
 
@@ -54,8 +55,9 @@ public:
     owner_index& operator=(const owner_index&) = delete;
 
     // Records whose wrappers claimed their handle, hashed by (domain, identity)
-    // into buckets chained through the records; one spin lock per stripe,
-    // bucket % 256, whatever the table's size (a power of two >= 256). A
+    // into buckets chained through the records; one stripe per bucket % 256,
+    // whatever the table's size (a power of two >= 256), held through
+    // stripe_guard (biased: see below). A
     // record is unclaimed before it retires, so a record seen under its
     // stripe's lock is live and its fields are stable. The table doubles
     // when a stripe has more claims than half its buckets (grow() holds
@@ -73,7 +75,7 @@ public:
         table* grown_from = nullptr;
         const record* oldest = nullptr;
         {
-            lock_guard<spin_lock> lock(stripe.lock);
+            stripe_guard lock(*this, stripe);
             table* t = table_.load(std::memory_order_relaxed); // stable: grow() holds every stripe
             record*& head = t->heads[h & t->mask];
             for (const record* o = head; o; o = o->owner_next) // newest first
@@ -105,7 +107,7 @@ public:
         if (!r->claimed) return closing_state::alone;
         const std::uint64_t h = owner_hash(r);
         owner_lock& stripe = stripe_of(h);
-        lock_guard<spin_lock> lock(stripe.lock);
+        stripe_guard lock(*this, stripe);
         record*& head = unlink_claim(r, stripe, h);
         if (r->was_closed_elsewhere) {
             describe(*r, who);
@@ -128,7 +130,7 @@ public:
     /// wrapper is a stale owner: the number may belong to a new resource).
     bool was_closed_elsewhere(const record* r) noexcept {
         if (!r->claimed) return false;
-        lock_guard<spin_lock> lock(stripe_of(owner_hash(r)).lock);
+        stripe_guard lock(*this, stripe_of(owner_hash(r)));
         return r->was_closed_elsewhere;
     }
 
@@ -136,7 +138,7 @@ public:
     void unclaim(record* r) noexcept {
         const std::uint64_t h = owner_hash(r);
         owner_lock& stripe = stripe_of(h);
-        lock_guard<spin_lock> lock(stripe.lock);
+        stripe_guard lock(*this, stripe);
         unlink_claim(r, stripe, h);
     }
 
@@ -162,15 +164,38 @@ public:
     // holds every stripe (as grow() does), so no chain is half-linked in the
     // child; the child makes them fresh, and a lock a vanished thread of the
     // parent held in the tombstone table is free there.
-    void before_fork() noexcept {
-        for (owner_lock& l : owner_locks_) l.lock.lock();
-    }
-    void after_fork_in_parent() noexcept {
-        for (std::size_t i = owner_lock_count; i-- > 0;) owner_locks_[i].lock.unlock();
-    }
+    void before_fork() noexcept { hold_all(); }
+    void after_fork_in_parent() noexcept { release_all(); }
+    // The child's one thread is in no stripe; a thread of the parent that
+    // was may have left its flag up, and the biases name threads that are
+    // gone: every stripe starts unbiased (the forking thread biases again).
     void after_fork_in_child() noexcept {
-        for (owner_lock& l : owner_locks_) new (&l.lock) spin_lock(); // claims counts stay: the chains do
+        for (owner_lock& l : owner_locks_) {
+            new (&l.lock) spin_lock(); // claims counts stay: the chains do
+            l.busy.store(false, std::memory_order_relaxed);
+            l.bias.store(unbiased, std::memory_order_relaxed);
+        }
         tombstones_.after_fork_in_child();
+    }
+
+    /// Effects: with `on` false, every stripe takes its lock from now on
+    /// (the fallback ThreadSanitizer builds always use); with `on` true,
+    /// stripes may be biased again (where the process barrier works). For
+    /// tests, which compare the two.
+    void set_biasing(bool on) noexcept {
+        (void)first_table(); // its first-use set-up sets the default
+        hold_all();
+        biasing_.store(on && can_bias(), std::memory_order_relaxed);
+        for (owner_lock& l : owner_locks_) l.bias.store(unbiased, std::memory_order_relaxed);
+        release_all();
+    }
+    /// Returns: whether stripes may be biased.
+    bool biasing() const noexcept { return biasing_.load(std::memory_order_relaxed); }
+    /// Returns: the number of stripes biased to the calling thread (tests).
+    std::size_t stripes_biased_here() noexcept {
+        std::size_t n = 0;
+        for (owner_lock& l : owner_locks_) n += l.bias.load(std::memory_order_relaxed) == this_thread_bias();
+        return n;
     }
     static void fork_prepare() noexcept;
     static void fork_parent() noexcept;
@@ -197,10 +222,130 @@ private:
         std::size_t mask; // buckets - 1
         record* heads[1]; // `mask + 1` of them (allocated so)
     };
+    // Biased stripes. One thread creating and closing handles would pay two
+    // locked exchanges per handle (a claim and a close, 10-15 ns) for locks
+    // no other thread takes. So a stripe is biased to the first thread that
+    // takes it: that thread enters with two plain stores and a load (busy =
+    // 1; bias still mine? then in; busy = 0 on leaving), no locked
+    // instruction. Any other thread takes the stripe's lock and, finding it
+    // biased to someone else, revokes the bias for good: bias = revoked,
+    // a process-wide memory barrier (membarrier(2), as the shards' readers
+    // use it), then it waits until busy == 0. After the barrier the holder
+    // either sees the revocation (and takes the lock) or had raised busy,
+    // which the revoker sees: the shards' asymmetric Dekker handshake, here
+    // between the bias holder and the first other thread. A revocation costs
+    // one barrier per stripe, 256 in all at most; handle values shared
+    // between threads (fds are process-wide) end with every stripe locked,
+    // as without biasing. Not under ThreadSanitizer (which cannot model the
+    // barrier) nor where membarrier is unavailable: every stripe locks.
+    static constexpr std::uint32_t unbiased = 0;
+    static constexpr std::uint32_t revoked = ~std::uint32_t(0);
     struct alignas(64) owner_lock {
         spin_lock lock;
-        std::size_t claims = 0; // claimed records in the stripe's buckets
+        std::atomic<bool> busy{false};              // the bias holder is inside, without the lock
+        std::atomic<std::uint32_t> bias{unbiased}; // the holder's this_thread_bias(), or unbiased, or revoked
+        std::size_t claims = 0;                     // claimed records in the stripe's buckets
     };
+
+    // Returns: the calling thread's bias id, from this index's counter (one
+    // per process, never reused: a fork child's threads start after the
+    // parent's). Cached per module (thread_locals are): a thread that uses
+    // two modules has two ids and revokes its own bias once, which costs a
+    // barrier and is correct; two threads never share one.
+    struct bias_cache {
+        const owner_index* of;
+        std::uint32_t id;
+    };
+    static thread_local inline bias_cache tls_bias{nullptr, 0};
+    LIFECYCLE_DETAIL_ALWAYS_INLINE std::uint32_t this_thread_bias() noexcept {
+        bias_cache& c = tls_bias;
+        if (LIFECYCLE_DETAIL_LIKELY(c.of == this)) return c.id;
+        return new_bias();
+    }
+    LIFECYCLE_DETAIL_NOINLINE std::uint32_t new_bias() noexcept {
+        std::uint32_t id = next_bias_.fetch_add(1, std::memory_order_relaxed);
+        if (id == unbiased || id == revoked) id = next_bias_.fetch_add(2, std::memory_order_relaxed) + 1; // 4 billion threads later
+        tls_bias = bias_cache{this, id};
+        return id;
+    }
+
+    static bool can_bias() noexcept {
+#    if LIFECYCLE_DETAIL_TSAN
+        return false;
+#    else
+        static const bool registered = register_process_barrier();
+        return registered;
+#    endif
+    }
+
+    class stripe_guard {
+    public:
+        LIFECYCLE_DETAIL_ALWAYS_INLINE stripe_guard(owner_index& index, owner_lock& l) noexcept : l_(l) {
+            const std::uint32_t me = index.this_thread_bias();
+            if (LIFECYCLE_DETAIL_LIKELY(l.bias.load(std::memory_order_relaxed) == me)) {
+                l.busy.store(true, std::memory_order_relaxed);
+                std::atomic_signal_fence(std::memory_order_seq_cst); // the store stays before the load
+                if (LIFECYCLE_DETAIL_LIKELY(l.bias.load(std::memory_order_acquire) == me)) return;
+                l.busy.store(false, std::memory_order_release);
+            }
+            locked_ = true;
+            index.lock_slowly(l, me);
+        }
+        LIFECYCLE_DETAIL_ALWAYS_INLINE ~stripe_guard() {
+            if (LIFECYCLE_DETAIL_LIKELY(!locked_)) l_.busy.store(false, std::memory_order_release);
+            else l_.lock.unlock();
+        }
+        stripe_guard(const stripe_guard&) = delete;
+        stripe_guard& operator=(const stripe_guard&) = delete;
+
+    private:
+        owner_lock& l_;
+        bool locked_ = false;
+    };
+
+    // Takes `l`'s lock; biases an unbiased stripe to `me`, or revokes
+    // another thread's bias and waits it out.
+    LIFECYCLE_DETAIL_NOINLINE void lock_slowly(owner_lock& l, std::uint32_t me) noexcept {
+        l.lock.lock();
+        const std::uint32_t b = l.bias.load(std::memory_order_relaxed);
+        if (b == unbiased) {
+            if (biasing_.load(std::memory_order_relaxed)) l.bias.store(me, std::memory_order_relaxed);
+        } else if (b != revoked && b != me) {
+            l.bias.store(revoked, std::memory_order_relaxed);
+            barrier();
+            wait_out(l);
+        }
+    }
+
+    static void barrier() noexcept {
+        if (!process_barrier()) fallback_barrier();
+    }
+    static void wait_out(const owner_lock& l) noexcept {
+        for (int spins = 0; l.busy.load(std::memory_order_acquire); ++spins)
+            if (spins < 64) spin_pause();
+            else yield_thread();
+    }
+
+    // Every stripe's lock, and no bias holder inside one (grow, fork,
+    // set_biasing): the biases of other threads revoked, behind one barrier.
+    void hold_all() noexcept {
+        const std::uint32_t me = this_thread_bias();
+        bool revoking = false;
+        for (owner_lock& l : owner_locks_) {
+            l.lock.lock();
+            const std::uint32_t b = l.bias.load(std::memory_order_relaxed);
+            if (b != unbiased && b != revoked && b != me) {
+                l.bias.store(revoked, std::memory_order_relaxed);
+                revoking = true;
+            }
+        }
+        if (!revoking) return;
+        barrier();
+        for (owner_lock& l : owner_locks_) wait_out(l);
+    }
+    void release_all() noexcept {
+        for (std::size_t i = owner_lock_count; i-- > 0;) owner_locks_[i].lock.unlock();
+    }
     static constexpr std::size_t owner_lock_count = 256;
     static constexpr std::size_t first_buckets = 4096;
 
@@ -227,6 +372,7 @@ private:
         table* t = table_.load(std::memory_order_acquire);
         if (LIFECYCLE_DETAIL_LIKELY(t != nullptr)) return t;
         owner_once_.call([this] {
+            biasing_.store(can_bias(), std::memory_order_relaxed);
             table_.store(new_table(first_buckets), std::memory_order_release);
             ::pthread_atfork(&owner_index::fork_prepare, &owner_index::fork_parent, &owner_index::fork_child);
         });
@@ -236,7 +382,7 @@ private:
     // Doubles `from` (unless another claim did already), holding every
     // stripe; out of memory keeps the table as it is (longer chains).
     void grow(table* from) noexcept {
-        for (owner_lock& l : owner_locks_) l.lock.lock();
+        hold_all();
         table* t = table_.load(std::memory_order_relaxed);
         table* bigger = t == from ? new_table(2 * (t->mask + 1)) : nullptr;
         if (bigger != nullptr) {
@@ -254,7 +400,7 @@ private:
             table_.store(bigger, std::memory_order_release);
             std::free(t); // nobody reads it: every reader holds a stripe
         }
-        for (std::size_t i = owner_lock_count; i-- > 0;) owner_locks_[i].lock.unlock();
+        release_all();
     }
 
     // Requires: `stripe` (the stripe of `h`, r's hash) held, r claimed.
@@ -272,6 +418,8 @@ private:
     }
 
     std::atomic<table*> table_{nullptr};
+    std::atomic<bool> biasing_{false}; // stripes may be biased (set on first use)
+    std::atomic<std::uint32_t> next_bias_{1};
     once_flag owner_once_;
     owner_lock owner_locks_[owner_lock_count];
     intern_table<tombstone> tombstones_;
