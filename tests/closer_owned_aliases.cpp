@@ -218,3 +218,29 @@ TEST_CASE("closer: an owner whose object closed since it was added no longer blo
         first.reset();
     }
 }
+
+// The closer's claims table (flat, open addressing): what put() stored is
+// found until erase() or clear(), whatever the collisions and the shifts
+// erase() makes in a probe chain.
+TEST_CASE("a closer's claims table keeps every claim through erases, growth and clear") {
+    lifecycle::detail::owner_claims claims;
+    constexpr std::uintptr_t n = 5000;
+    static int objects[n];
+    auto id = [](std::uintptr_t i) { return lifecycle::identity("object", reinterpret_cast<std::uintptr_t>(&objects[i])); };
+    for (int round = 0; round < 2; ++round) { // the second round reuses the cleared table
+        for (std::uintptr_t i = 0; i < n; ++i) claims.put(id(i), {&objects[i], nullptr});
+        for (std::uintptr_t i = 0; i < n; i += 3) claims.erase(id(i));
+        claims.erase(lifecycle::identity("object", 1)); // not claimed: nothing happens
+        std::size_t found = 0, right = 0;
+        for (std::uintptr_t i = 0; i < n; ++i) {
+            const auto* r = claims.find(id(i));
+            found += r != nullptr;
+            right += r != nullptr && r->owner == &objects[i] && i % 3 != 0;
+        }
+        CHECK(found == n - (n + 2) / 3);
+        CHECK(right == found);
+        CHECK(claims.find(lifecycle::identity("fd", reinterpret_cast<std::uintptr_t>(&objects[1]))) == nullptr); // another domain
+        claims.clear();
+        CHECK(claims.find(id(1)) == nullptr);
+    }
+}

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -276,4 +277,35 @@ TEST_CASE("owners write their shards without a lock where membarrier(2) works, a
 TEST_CASE("two traits with the same kind name share one kind") {
     auto& reg = lifecycle::detail::instance();
     CHECK(reg.register_kind("test.shared-name", "close()") == reg.register_kind("test.shared-name", "other()"));
+}
+
+TEST_CASE("interned stacks: 8 bytes before their frames, carved one after another (issue 14: <= 8 B a frame + 32 B)") {
+    using lifecycle::detail::stack_entry;
+    static auto* const table = new lifecycle::detail::stack_table; // never freed, as the registry's
+    CHECK(offsetof(stack_entry, frames) == 8);
+    constexpr std::uintptr_t n = 2000, depth = 16;
+    auto frames_of = [](std::uintptr_t i, const void** frames) {
+        for (std::uintptr_t k = 0; k < depth; ++k) frames[k] = reinterpret_cast<const void*>(0x400000 + i * 64 + k);
+    };
+    std::vector<const stack_entry*> entries;
+    for (std::uintptr_t i = 0; i < n; ++i) {
+        const void* frames[depth];
+        frames_of(i, frames);
+        entries.push_back(table->intern(frames, depth, i % 2 == 1));
+    }
+    std::size_t packed = 0;
+    for (std::uintptr_t i = 0; i < n; ++i) {
+        REQUIRE(entries[i] != nullptr);
+        const void* frames[depth];
+        frames_of(i, frames);
+        CHECK(entries[i]->depth == depth);
+        CHECK(entries[i]->broken == (i % 2 == 1));
+        CHECK(std::equal(frames, frames + depth, entries[i]->frames));
+        CHECK(table->intern(frames, depth, i % 2 == 1) == entries[i]); // found again, not interned twice
+        CHECK(table->intern(frames, depth, i % 2 == 0) != entries[i]); // broken or not: another stack
+        const auto gap = reinterpret_cast<std::uintptr_t>(entries[i]) - reinterpret_cast<std::uintptr_t>(entries[i - (i > 0)]);
+        packed += i > 0 && gap == 8 + depth * sizeof(void*);
+    }
+    // A block of 64 KiB holds 481 of them; malloc's would be 16 bytes apart more.
+    CHECK(packed >= n - 1 - (n / 481 + 1));
 }

@@ -322,7 +322,7 @@ TEST_CASE("a frame that cannot be symbolized prints its address; the others are 
     const std::uint32_t depth = rec.stack->depth + 1;
     std::vector<void*> storage(sizeof(lifecycle::detail::stack_entry) / sizeof(void*) + depth + 1);
     auto* entry = new (storage.data()) lifecycle::detail::stack_entry;
-    entry->depth = depth;
+    entry->depth = static_cast<std::uint16_t>(depth);
     entry->frames[0] = reinterpret_cast<void*>(std::uintptr_t{0x10}); // nothing is mapped there
     for (std::uint32_t i = 0; i < rec.stack->depth; ++i) entry->frames[i + 1] = rec.stack->frames[i];
     rec.stack = entry;

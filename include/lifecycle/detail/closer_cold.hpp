@@ -179,36 +179,61 @@ LIFECYCLE_DETAIL_COLD void closer::find_aliases(batch_type& batch) noexcept {
             e.forget();
         }
     };
-    std::size_t size = 16;
-    while (size < batch.size() * 2) size *= 2;
-    // A slot keeps the identity's value beside the entry's index: a probe
-    // reads another entry only when the values match (at 100k entries, the
-    // entries are cold in cache and each read is a miss).
+    // Hashed (the fallback below, quadratic, only when out of memory): a
+    // first walk reads what each entry is (its identity, the object it owns
+    // and the one it closes: virtual calls on entries that are cold in cache
+    // at 100k) into one array in entry order; the two walks that place and
+    // link them read that array and the slots, whose probes are prefetched
+    // a few entries ahead, and touch an entry only to link an alias.
+    struct facts {
+        identity id;
+        std::size_t hash;
+        const void* owned;
+        const void* object;
+    };
     struct slot {
         std::uintptr_t value;
         std::size_t index;
     };
+    const std::size_t count = batch.size();
+    std::size_t size = 16;
+    while (size < count * 2) size *= 2;
     std::unique_ptr<slot[]> slots(new (std::nothrow) slot[size]);
-    if (slots) {
-        const std::size_t none = static_cast<std::size_t>(-1);
+    std::unique_ptr<facts[]> f(slots ? new (std::nothrow) facts[count] : nullptr);
+    if (slots && f) {
+        const std::size_t none = static_cast<std::size_t>(-1), mask = size - 1;
         std::fill(slots.get(), slots.get() + size, slot{0, none});
-        auto slot_of = [&](const identity& id) noexcept -> std::size_t& {
-            for (std::size_t i = detail::identity_hash{}(id) & (size - 1);; i = (i + 1) & (size - 1))
-                if (slots[i].index == none || (slots[i].value == id.value() && batch[slots[i].index]->id == id)) {
-                    slots[i].value = id.value();
+        for (std::size_t n = 0; n < count; ++n) {
+            detail::pending_entry& e = *batch[n];
+            read_identity(e);
+            f[n] = facts{e.id, e.id ? detail::identity_hash{}(e.id) : 0, e.owned_object(), e.object()};
+        }
+        auto slot_of = [&](std::size_t n) noexcept -> std::size_t& {
+            for (std::size_t i = f[n].hash & mask;; i = (i + 1) & mask)
+                if (slots[i].index == none || (slots[i].value == f[n].id.value() && f[slots[i].index].id == f[n].id)) {
+                    slots[i].value = f[n].id.value();
                     return slots[i].index;
                 }
         };
-        // Newest first, each identity read just before its entry is placed:
-        // the entries (cold at 100k) are walked twice, not four times.
-        for (std::size_t n = batch.size(); n-- > 0;) {
-            read_identity(*batch[n]);
-            if (!batch[n]->id) continue;
-            std::size_t& at = slot_of(batch[n]->id);
-            if (at == none || better(*batch[n], *batch[at])) at = n;
+        auto better_than = [&](std::size_t candidate, std::size_t current) noexcept {
+            return f[candidate].owned && !f[current].owned && f[current].object != f[candidate].owned;
+        };
+        constexpr std::size_t ahead = 8;
+        for (std::size_t n = count; n-- > 0;) { // newest first: the newest of equals is the primary unless one owns
+            if (n >= ahead) __builtin_prefetch(&slots[f[n - ahead].hash & mask], 1);
+            if (!f[n].id) continue;
+            std::size_t& at = slot_of(n);
+            if (at == none || better_than(n, at)) at = n;
         }
-        for (auto& e : batch)
-            if (e->id) link(*e, *batch[slot_of(e->id)]);
+        for (std::size_t n = 0; n < count; ++n) {
+            if (n + ahead < count) __builtin_prefetch(&slots[f[n + ahead].hash & mask]);
+            if (!f[n].id) continue;
+            const std::size_t p = slot_of(n);
+            if (p != n && (!f[n].owned || f[n].owned == f[p].object)) {
+                batch[n]->primary = batch[p].get();
+                batch[n]->forget();
+            }
+        }
         return;
     }
     for (auto& e : batch) read_identity(*e);

@@ -35,10 +35,13 @@ constexpr std::uint64_t mix_hash(std::uint64_t h) noexcept {
     return h;
 }
 
-/// Requires: `Entry` has a member `std::uint64_t hash` that does not change
-/// once the entry is interned; entries are never destroyed.
+/// Requires: `Entry` has an unsigned integer member `hash` (64 bits, or
+/// fewer: a hash is cut to its width, so a smaller entry keeps its low bits)
+/// that does not change once the entry is interned; entries are never destroyed.
 template <class Entry>
 class intern_table {
+    using hash_type = decltype(Entry::hash);
+
 public:
     constexpr intern_table() noexcept = default;
     intern_table(const intern_table&) = delete;
@@ -47,14 +50,15 @@ public:
     /// Returns: the entry with `hash` for which `same(entry)` holds, or nullptr. Lock-free.
     template <class Same>
     Entry* find(std::uint64_t hash, Same same) const noexcept {
-        return find_in(current_.load(std::memory_order_acquire), hash, same);
+        return find_in(current_.load(std::memory_order_acquire), static_cast<hash_type>(hash), same);
     }
 
     /// Returns: the entry found as find() does, or else the one `make()`
     /// returns (nullptr: not interned, e.g. out of memory), interned. `make`
     /// runs under the table's lock and must not use the table.
     template <class Same, class Make>
-    Entry* intern(std::uint64_t hash, Same same, Make make) noexcept {
+    Entry* intern(std::uint64_t full_hash, Same same, Make make) noexcept {
+        const hash_type hash = static_cast<hash_type>(full_hash);
         if (Entry* e = find(hash, same)) return e;
         lock_guard<spin_lock> hold(lock_);
         table* t = current_.load(std::memory_order_relaxed);

@@ -40,10 +40,10 @@ struct kind_info {
 
 /// Interned raw creation stack; never destroyed.
 struct stack_entry {
-    std::uint64_t hash = 0;
-    std::uint32_t depth = 0;
-    bool broken = false; // the fast unwinder stopped at a record that is not a frame's (detail/frame_walk.hpp)
-    void* frames[1];     // `depth` frames follow
+    std::uint32_t hash = 0;  // the stack table's hash (32 bits: the header fits in the 8 bytes before the frames)
+    std::uint16_t depth = 0; // at most 128 (set_stack_depth) or the 64 a test collects
+    bool broken = false;     // the fast unwinder stopped at a record that is not a frame's (detail/frame_walk.hpp)
+    void* frames[1];         // `depth` frames follow
 };
 
 // A label kept inline when short (the common case costs a memcpy, no

@@ -39,10 +39,10 @@ public:
             return e.depth == n && e.broken == broken && std::memcmp(e.frames, frames, n * sizeof(void*)) == 0;
         };
         return table_.intern(h, same, [&]() -> stack_entry* {
-            void* raw = std::malloc(sizeof(stack_entry) + (n - 1) * sizeof(void*));
+            void* raw = carve(offsetof(stack_entry, frames) + n * sizeof(void*));
             if (raw == nullptr) return nullptr;
             stack_entry* e = new (raw) stack_entry;
-            e->depth = static_cast<std::uint32_t>(n);
+            e->depth = static_cast<std::uint16_t>(n);
             e->broken = broken;
             std::memcpy(e->frames, frames, n * sizeof(void*));
             return e;
@@ -52,7 +52,42 @@ public:
     void after_fork_in_child() noexcept { table_.after_fork_in_child(); }
 
 private:
+    // Entries are carved from blocks of 64 KiB, never freed (as entries are
+    // not): no allocator header and no rounding to 16 bytes per stack, 8
+    // bytes of header before the frames. Under the table's lock (intern's
+    // `make`). Blocks are chained from here, so leak checkers see them.
+    struct block {
+        block* next;
+    };
+    static constexpr std::size_t block_bytes = 65536;
+    void* carve(std::size_t bytes) noexcept {
+        bytes = (bytes + alignof(stack_entry) - 1) & ~(alignof(stack_entry) - 1);
+        if (bytes > block_bytes - sizeof(block)) { // longer than any stack lifecycle collects: on its own
+            block* b = static_cast<block*>(std::malloc(sizeof(block) + bytes));
+            if (b == nullptr) return nullptr;
+            b->next = big_;
+            big_ = b;
+            return b + 1;
+        }
+        if (left_ < bytes) {
+            block* b = static_cast<block*>(std::malloc(block_bytes));
+            if (b == nullptr) return nullptr;
+            b->next = blocks_;
+            blocks_ = b;
+            next_ = reinterpret_cast<char*>(b + 1);
+            left_ = block_bytes - sizeof(block);
+        }
+        void* p = next_;
+        next_ += bytes;
+        left_ -= bytes;
+        return p;
+    }
+
     intern_table<stack_entry> table_;
+    block* blocks_ = nullptr; // newest first; the newest is being carved
+    block* big_ = nullptr;
+    char* next_ = nullptr;
+    std::size_t left_ = 0;
 };
 
 } // namespace detail
