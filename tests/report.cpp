@@ -214,13 +214,28 @@ TEST_CASE("the text report, normalised, matches the golden output") {
         "\n"
         "2 x fd 'first', 'second'\n"
         "  created at create_here (report.cpp:LINE) on thread TID, ordinals ORD .. ORD, oldest AGE\n"
-        "  in scope 'golden'\n"
         "  close with close()\n"
         "\n"
         "(creation stacks were not captured: set LIFECYCLE_CAPTURE=stack, or call lifecycle::set_capture(lifecycle::capture::stack))\n"
         "\n"
         "SUMMARY: lifecycle: 2 leaked resources in 1 group in scope 'golden'\n";
     CHECK(text == golden);
+}
+
+TEST_CASE("a group names its scope only where it differs from the report's") {
+    with_capture tier{lifecycle::capture::site};
+    leak_scope outer{"outer", leak_policy::ignore};
+    std::vector<tracked_fd> fds;
+    fds.push_back(create_here("made outside"));
+    {
+        leak_scope inner{"inner", leak_policy::ignore};
+        fds.push_back(tracked_fd{::open("/dev/null", O_RDONLY), "made inside"}); // a site of its own
+        const std::string own = inner.check().to_text();
+        CHECK(own.find("  in scope") == std::string::npos); // the report's own scope: not repeated
+    }
+    const std::string text = outer.check().to_text();
+    CHECK(text.find("  in scope 'inner'\n") != std::string::npos); // the planted nested creation must show
+    CHECK(text.find("  in scope 'outer'") == std::string::npos); // create_here's group: the report's scope
 }
 
 TEST_CASE("JSON: schema, counts, escaped labels, and a fingerprint that is stable across reports") {

@@ -20,7 +20,6 @@
 //
 //   50 x socket 'session 1', 'session 2', 'session 3' and 47 more
 //     created at send_request (examples/ipc_client.cpp:112) on thread 4711, ordinals 1:3 .. 1:52, oldest 0.8 s
-//     in scope 'requests'
 //     close with close()
 //       #0 ipc_client::send_request(...) at examples/ipc_client.cpp:112
 //       #1 main at examples/ipc_client.cpp:140
@@ -395,7 +394,8 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
         else out += "s " + detail::format_ordinal(g.ordinals.front()) + " .. " + detail::format_ordinal(g.ordinals.back());
         if (g.has_age) out += ", oldest " + detail::human_seconds(g.oldest_age_seconds);
         out += '\n';
-        if (!g.scopes.empty()) {
+        // Under a group only where it tells something: a scope other than the report's.
+        if (!g.scopes.empty() && !(g.scopes.size() == 1 && g.scopes.front() == scope_)) {
             out += "  in scope";
             for (std::size_t i = 0; i < g.scopes.size() && i < 3; ++i) out += (i ? ", '" : " '") + g.scopes[i] + "'";
             out += '\n';
