@@ -209,6 +209,7 @@ TEST_CASE("the text report, normalised, matches the golden output") {
     text = mask_digits_after(text, "ordinals ", "ORD");
     text = mask_digits_after(text, " .. ", "ORD");
     text = mask_rest_of_line(text, ", oldest ", "AGE");
+    text = mask_digits_after(text, "LIFECYCLE_BREAK_ON=", "ORD");
     const std::string golden =
         "lifecycle: 2 leaked resources in scope 'golden'\n"
         "\n"
@@ -217,6 +218,8 @@ TEST_CASE("the text report, normalised, matches the golden output") {
         "  close with close()\n"
         "\n"
         "(creation stacks were not captured: set LIFECYCLE_CAPTURE=stack, or call lifecycle::set_capture(lifecycle::capture::stack))\n"
+        "\n"
+        "(to stop in a debugger where the first resource of the biggest group is created: run again with LIFECYCLE_BREAK_ON=ORD)\n"
         "\n"
         "SUMMARY: lifecycle: 2 leaked resources in 1 group in scope 'golden'\n";
     CHECK(text == golden);
@@ -317,7 +320,7 @@ TEST_CASE("the JSON report, normalised, matches the golden output") {
         "{\"fingerprint\":<fingerprint>,\"tracked\":true,\"kind\":\"fd\",\"close_call\":\"close()\",\"count\":2,"
         "\"weight\":0,\"largest_weight\":0,\"site\":{\"file\":<file>,\"line\":<line>,\"function\":\"create_here\"},"
         "\"labels\":[\"first\",\"second\"],\"ordinals\":<ordinals>,\"threads\":<threads>,\"scopes\":[\"golden json\"],"
-        "\"oldest_age_seconds\":<oldest_age_seconds>,\"with_stack\":0,\"stack_stops_early\":false,\"frames\":[]}],"
+        "\"oldest_age_seconds\":<oldest_age_seconds>,\"with_stack\":0,\"stack_stops_early\":false,\"stack_cut_at\":0,\"frames\":[]}],"
         "\"allowed\":[],\"limits_exceeded\":[]}";
     CHECK(json == golden);
 }
@@ -346,4 +349,86 @@ TEST_CASE("a frame that cannot be symbolized prints its address; the others are 
     CHECK(text.find("#0 0x10") != std::string::npos);
     INFO(text);
     CHECK(text.find("create_here(char const*) at ") != std::string::npos); // a symbolized frame line, not the header
+}
+
+TEST_CASE("ages are measured at the moment of the check, not after symbolizing") {
+    with_capture tier{lifecycle::capture::site};
+    leak_scope scope{"ages", leak_policy::ignore};
+    tracked_fd fd = create_here("aged");
+    REQUIRE(scope.check().groups().size() == 1);
+    lifecycle::detail::record_view older;
+    for (auto& v : lifecycle::detail::instance().live_since(lifecycle::detail::watermark{}))
+        if (v.label == "aged") older = v;
+    REQUIRE(older.kind != nullptr);
+    // The check happened a second ago (as if symbolizing had taken that long).
+    const std::int64_t checked = lifecycle::detail::now_ticks() - 1'000'000'000;
+    older.created_ticks = checked - 5'000'000'000; // 5 s before the check
+    lifecycle::detail::record_view younger = older;
+    younger.created_ticks = checked - 2'000'000'000;
+    younger.site.line += 1;
+    // The ages are those at `checked`, not at the moment the report is built.
+    const lifecycle::leak_report r = lifecycle::leak_report::from_records("ages", {older, younger}, lifecycle::capture::site,
+                                                                          checked);
+    REQUIRE(r.groups().size() == 2);
+    double ages[2] = {r.groups()[0].oldest_age_seconds, r.groups()[1].oldest_age_seconds};
+    if (ages[0] < ages[1]) std::swap(ages[0], ages[1]);
+    CHECK(ages[0] == 5.0);
+    CHECK(ages[1] == 2.0);
+}
+
+TEST_CASE("the text offers the first ordinal of the biggest group as a LIFECYCLE_BREAK_ON value") {
+    with_capture tier{lifecycle::capture::site};
+    leak_scope scope{"break on", leak_policy::ignore};
+    tracked_fd small = create_here("small");
+    std::vector<tracked_fd> big;
+    for (int i = 0; i < 3; ++i) big.push_back(tracked_fd{::open("/dev/null", O_RDONLY), "big"});
+    const lifecycle::leak_report r = scope.check();
+    REQUIRE(r.groups().size() == 2);
+    REQUIRE(r.groups()[0].count == 3);
+    const std::string first_big = lifecycle::detail::format_ordinal(r.groups()[0].ordinals.front());
+    REQUIRE(r.groups()[1].ordinals.front() < r.groups()[0].ordinals.front()); // the small group is older
+    const std::string text = r.to_text();
+    INFO(text);
+    CHECK(text.find("LIFECYCLE_BREAK_ON=" + lifecycle::detail::format_ordinal(r.groups()[1].ordinals.front())) ==
+          std::string::npos); // the biggest group's, not the oldest resource's
+    CHECK(text.find("run again with LIFECYCLE_BREAK_ON=" + first_big + ")\n") != std::string::npos);
+    CHECK(lifecycle::detail::parse_ordinal(first_big.c_str(), "LIFECYCLE_BREAK_ON", nullptr) ==
+          r.groups()[0].ordinals.front()); // a value the variable takes
+}
+
+TEST_CASE("LIFECYCLE_STACK_DEPTH counts the program's frames: emplace_back keeps the user's line, in one group") {
+    with_capture tier{lifecycle::capture::stack};
+    const unsigned before = lifecycle::detail::instance().stack_depth();
+    for (unsigned depth : {1u, 2u, 32u}) {
+        CAPTURE(depth);
+        lifecycle::set_stack_depth(depth);
+        std::vector<tracked_fd> keep; // no reserve: three emplaces reallocate, the fourth does not
+        leak_scope scope{"depth", leak_policy::ignore};
+        for (int i = 0; i < 4; ++i) emplace_here(keep);
+        const lifecycle::leak_report r = scope.check();
+        const std::string text = r.to_text();
+        INFO(text);
+        REQUIRE(r.groups().size() == 1);
+        const auto& g = r.groups()[0];
+        CHECK(g.site_line == static_cast<unsigned>(emplace_line));
+        REQUIRE_FALSE(g.stack.empty());
+        CHECK(g.stack.front().function.find("emplace_here") != std::string::npos);
+        const bool cut_hint = text.find("(some stacks were cut at LIFECYCLE_STACK_DEPTH=1 of the program's frames: set "
+                                        "it higher") != std::string::npos;
+        if (depth == 1) { // emplace_here, its caller cut
+            CHECK(g.stack.size() == 1);
+            CHECK(g.stack_cut_at == 1);
+            CHECK(cut_hint);
+            CHECK(r.to_json().find("\"stack_cut_at\":1,") != std::string::npos);
+        } else if (depth == 2) { // emplace_here and the test: the rest is doctest's (library frames, not counted)
+            CHECK(g.stack.size() == 2);
+            CHECK(g.stack_cut_at == 0);
+            CHECK(text.find("some stacks were cut") == std::string::npos);
+        } else { // control: the whole stack, doctest's frames down to main, and no hint
+            CHECK(g.stack.size() > 2);
+            CHECK(g.stack_cut_at == 0);
+            CHECK(text.find("some stacks were cut") == std::string::npos);
+        }
+    }
+    lifecycle::set_stack_depth(before);
 }

@@ -78,6 +78,7 @@ TEST_CASE("the text shows the top max_groups groups and one line for the rest; J
     std::string text = r.to_text();
     CHECK(count_of(text, "  created at ") == 2);
     CHECK(text.find("... and 2 more groups (") != std::string::npos);
+    CHECK(text.find("(creation stacks were not captured: set LIFECYCLE_CAPTURE=stack") != std::string::npos); // groups cut
     CHECK(count_of(r.to_json(), "\"fingerprint\"") == 4);
     r.set_max_groups(0);
     text = r.to_text();
@@ -272,6 +273,26 @@ TEST_CASE("sampling: the stack tier keeps 1 stack in N; groups say how many have
     leak_scope all{"unsampled", quiet()};
     tracked_fd one{open_null()}, two{open_null()};
     CHECK(all.check().groups()[0].with_stack == 2); // control: 1 in 1
+}
+
+TEST_CASE("sampling: the report names the sampling rate, not the capture tier, and a group without a sampled stack") {
+    with_capture tier{lifecycle::capture::stack};
+    lifecycle::set_sample(4);
+    leak_scope scope{"sampled hint", quiet()};
+    std::vector<tracked_fd> fds;
+    std::thread([&fds] { // a new thread: its first creation is sampled, the next three are not
+        fds.push_back(tracked_fd{open_null(), "sampled"});
+        for (int i = 0; i < 3; ++i) fds.push_back(tracked_fd{open_null(), "unsampled"});
+    }).join();
+    const auto r = scope.check();
+    lifecycle::set_sample(1);
+    REQUIRE(r.groups().size() == 2);
+    const std::string text = r.to_text();
+    INFO(text);
+    CHECK(text.find("(0 of 3 have a stack)") != std::string::npos);
+    CHECK(text.find("(stacks are sampled, 1 creation in 4 per thread (LIFECYCLE_SAMPLE=4): set LIFECYCLE_SAMPLE=1") !=
+          std::string::npos);
+    CHECK(text.find("LIFECYCLE_CAPTURE=stack") == std::string::npos); // capture is stack already
 }
 
 TEST_CASE("LIFECYCLE_SAMPLE and LIFECYCLE_BREAK_ON are parsed; garbage warns and keeps the default") {

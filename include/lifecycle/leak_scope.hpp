@@ -391,13 +391,14 @@ LIFECYCLE_DETAIL_COLD leak_report leak_scope::check() const {
 LIFECYCLE_DETAIL_COLD leak_report leak_scope::check_once() const {
     auto& reg = detail::instance();
     std::vector<detail::record_view> records = reg.live_since(start_, options_.this_thread_only ? thread_ : 0);
+    const std::int64_t checked = detail::now_ticks(); // the moment of the check: ages are measured here
     if (options_.exclude_nested_scopes)
         records.erase(std::remove_if(records.begin(), records.end(),
                                      [this](const detail::record_view& rec) { return rec.scope != interned_; }),
                       records.end());
     std::vector<allowance> allowed = filter(records);
     std::vector<limit_exceeded> exceeded = apply_limits(records, allowed);
-    leak_report r = leak_report::from_records(name_, std::move(records), reg.capture_tier());
+    leak_report r = leak_report::from_records(name_, std::move(records), reg.capture_tier(), checked);
     r.allowed_ = std::move(allowed);
     r.exceeded_ = std::move(exceeded);
     r.max_groups_ = options_.max_groups;

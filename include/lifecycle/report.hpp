@@ -92,6 +92,8 @@ struct leak_group {
     std::vector<stack_frame> stack;  ///< the most common creation stack, trimmed; filled on render
     bool stack_stops_early = false;  ///< the fast unwinder stopped at a frame without a frame pointer, above
                                      ///< the start-up code (LIFECYCLE_UNWIND=precise has the rest); filled on render
+    unsigned stack_cut_at = 0;       ///< the stack was cut at this many of the program's own frames
+                                     ///< (LIFECYCLE_STACK_DEPTH), more of them not shown; 0: none; filled on render
     bool tracked = true;             ///< false: found by the OS cross-check, not by lifecycle (labels say what)
 
 #if LIFECYCLE_TRACKING
@@ -169,8 +171,11 @@ public:
     }
 
 #if LIFECYCLE_TRACKING
-    /// Builds a report from registry snapshots (used by leak_scope).
-    static leak_report from_records(std::string scope, std::vector<detail::record_view> records, capture tier);
+    /// Builds a report from registry snapshots (used by leak_scope); ages are
+    /// measured at `checked_ticks` (detail::now_ticks(), taken with the
+    /// snapshot; 0: on entry, before anything is symbolized).
+    static leak_report from_records(std::string scope, std::vector<detail::record_view> records, capture tier,
+                                    std::int64_t checked_ticks = 0);
 #endif
 
 private:
@@ -184,6 +189,7 @@ private:
     std::size_t count_ = 0;
     std::size_t max_groups_ = 10;
     capture tier_ = capture::off;
+    unsigned sample_ = 1; // the stack tier's sampling rate at the check
     std::int64_t checked_ms_ = 0; // wall clock (ms since 1970) of the check; 0: not checked
     std::vector<allowance> allowed_;
     std::vector<limit_exceeded> exceeded_;
@@ -202,6 +208,7 @@ LIFECYCLE_END_NAMESPACE
 
 // ---- definitions of the cold paths (header-only, or the compiled library) ----
 #if LIFECYCLE_DETAIL_DEFINE_COLD
+#    include <lifecycle/detail/report_hints.hpp>
 #    include <lifecycle/detail/settings.hpp>
 
 #    include <algorithm>
@@ -241,13 +248,14 @@ LIFECYCLE_DETAIL_COLD void identify_modules(std::vector<leak_group>& groups) {
 #if LIFECYCLE_TRACKING
 
 LIFECYCLE_DETAIL_COLD leak_report leak_report::from_records(std::string scope, std::vector<detail::record_view> records,
-                                             capture tier) {
+                                             capture tier, std::int64_t checked_ticks) {
+    const std::int64_t now = checked_ticks != 0 ? checked_ticks : detail::now_ticks(); // not after symbolizing
     leak_report r;
     r.scope_ = std::move(scope);
     r.tier_ = tier;
+    r.sample_ = detail::instance().sample();
     r.checked_ms_ = detail::wall_clock_ms();
     r.count_ = records.size();
-    auto& reg = detail::instance();
     static constexpr detail::report_hooks symbolizer{nullptr, &detail::symbolize_cached};
     detail::hooks().hand_over(&symbolizer); // anchoring below symbolizes through it
     // A record whose site lies in a system header (a constructor reached
@@ -291,7 +299,8 @@ LIFECYCLE_DETAIL_COLD leak_report leak_report::from_records(std::string scope, s
         if (rec.scope && std::find(g.scopes.begin(), g.scopes.end(), rec.scope) == g.scopes.end()) g.scopes.emplace_back(rec.scope);
         if (rec.created_ticks != 0) {
             g.has_age = true;
-            g.oldest_age_seconds = std::max(g.oldest_age_seconds, reg.age_seconds(rec.created_ticks));
+            const double age = now > rec.created_ticks ? static_cast<double>(now - rec.created_ticks) / 1e9 : 0.0;
+            g.oldest_age_seconds = std::max(g.oldest_age_seconds, age);
         }
         if (rec.stack) {
             ++g.with_stack;
@@ -325,11 +334,23 @@ LIFECYCLE_DETAIL_COLD const std::vector<leak_group>& leak_report::rendered(std::
     bool complete = true; // false: out of descriptors (EMFILE), the next render tries again
     for (leak_group& g : *fresh) {
         if (!g.raw_stack) continue;
-        const void* const* raw = const_cast<const void* const*>(g.raw_stack->frames);
-        for (auto& f : detail::user_frames(raw, g.raw_stack->depth, &complete))
+        const detail::stack_entry& s = *g.raw_stack;
+        const void* const* raw = const_cast<const void* const*>(s.frames);
+        std::vector<detail::frame_info> frames = detail::user_frames(raw, s.depth, &complete);
+        const detail::frame_info bottom = detail::symbols().symbol(raw[s.depth - 1], &complete);
+        const bool whole = detail::outermost_frame(bottom.function) || detail::startup_frame(bottom);
+        g.stack_stops_early = s.broken && !whole;
+        // The depth counts the program's frames: keep `user_depth` of them, and
+        // the library's frames between them (detail/records.hpp, stack_slack).
+        bool cut = s.user_depth != 0 && !s.broken && !whole && s.depth >= s.user_depth + detail::stack_slack;
+        std::size_t end = 0;
+        for (unsigned own = 0; end < frames.size() && (s.user_depth == 0 || own < s.user_depth); ++end)
+            own += !detail::library_frame(frames[end]);
+        for (std::size_t i = end; i < frames.size(); ++i) cut = cut || !detail::library_frame(frames[i]);
+        frames.resize(end);
+        if (cut) g.stack_cut_at = s.user_depth;
+        for (auto& f : frames)
             g.stack.push_back(stack_frame{std::move(f.function), std::move(f.file), f.line, std::move(f.module), {}, f.offset, f.address});
-        const detail::frame_info bottom = detail::symbols().symbol(raw[g.raw_stack->depth - 1], &complete);
-        g.stack_stops_early = g.raw_stack->broken && !detail::outermost_frame(bottom.function) && !detail::startup_frame(bottom);
     }
     detail::identify_modules(*fresh);
     if (!complete) return *(scratch = std::move(fresh));
@@ -357,7 +378,21 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
     std::string out;
     const std::string scope_part = scope_.empty() ? std::string() : " in scope '" + scope_ + "'";
     out += "lifecycle: " + detail::plural(count_, "leaked resource", "leaked resources") + scope_part + "\n";
-    bool any_site = false, any_stack = false, any_early = false, any_named = false;
+    detail::report_facts facts;
+    facts.tier = tier_;
+    facts.sample = sample_;
+    for (const leak_group& g : all) { // every group, shown or not
+        if (!g.tracked) continue;
+        if (!facts.tracked && !g.ordinals.empty()) facts.break_on = g.ordinals.front(); // sorted: the biggest first
+        facts.tracked = true;
+        facts.site = facts.site || g.site_line != 0;
+        facts.stack = facts.stack || g.with_stack != 0;
+        facts.unstacked = facts.unstacked || g.with_stack < g.count;
+        facts.early = facts.early || g.stack_stops_early;
+        facts.cut_at = std::max(facts.cut_at, g.stack_cut_at);
+        facts.framed = facts.framed || !g.stack.empty();
+        for (const stack_frame& f : g.stack) facts.named = facts.named || !f.function.empty() || !f.file.empty();
+    }
     const std::size_t shown_groups = max_groups_ == 0 ? all.size() : std::min(max_groups_, all.size());
     for (std::size_t gi = 0; gi < shown_groups; ++gi) {
         const leak_group& g = all[gi];
@@ -367,10 +402,6 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
             for (const std::string& what : g.labels) out += "  " + what + '\n';
             continue;
         }
-        any_site = any_site || g.site_line != 0;
-        any_stack = any_stack || !g.stack.empty();
-        any_early = any_early || g.stack_stops_early;
-        for (const stack_frame& f : g.stack) any_named = any_named || !f.function.empty() || !f.file.empty();
         out += std::to_string(g.count) + " x " + g.kind;
         const std::size_t shown = std::min<std::size_t>(g.labels.size(), 3);
         for (std::size_t i = 0; i < shown; ++i) out += (i == 0 ? " '" : ", '") + g.labels[i] + "'";
@@ -421,7 +452,7 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
             out += '\n';
         }
         if (g.distinct_stacks > 1) out += "    (" + detail::plural(g.distinct_stacks - 1, "other stack", "other stacks") + " at this site)\n";
-        if (g.with_stack && g.with_stack < g.count) out += "    (" + std::to_string(g.with_stack) + " of " + std::to_string(g.count) + " have a stack)\n";
+        if (g.with_stack < g.count && (g.with_stack != 0 || tier_ == capture::stack)) out += "    (" + std::to_string(g.with_stack) + " of " + std::to_string(g.count) + " have a stack)\n";
     }
     if (shown_groups < all.size()) {
         std::size_t rest = 0;
@@ -429,19 +460,7 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
         out += "\n... and " + detail::plural(all.size() - shown_groups, "more group", "more groups") + " (" +
                detail::plural(rest, "resource", "resources") + "); to_json() has every group\n";
     }
-    bool any_tracked = false;
-    for (const leak_group& g : all) any_tracked = any_tracked || g.tracked;
-    if (any_tracked && !any_site)
-        out += "\n(creation sites were not captured: set LIFECYCLE_CAPTURE=site or stack, or call lifecycle::set_capture)\n";
-    else if (any_tracked && !any_stack && shown_groups == all.size())
-        out += "\n(creation stacks were not captured: set LIFECYCLE_CAPTURE=stack, or call lifecycle::set_capture(lifecycle::capture::stack))\n";
-    // A build that cannot symbolize (header-only Boost.Stacktrace without a
-    // backend, no -g) says once what names its frames.
-    if (any_stack && !any_named)
-        out += "\n(frames have no names: this build cannot symbolize them; compile with -g -DBOOST_STACKTRACE_LINK and "
-               "link -lboost_stacktrace_backtrace -ldl, as the CMake and meson targets do; README, \"A bare -I\")\n";
-    if (any_early) out += "\n(some stacks stop at a frame without a frame pointer: set LIFECYCLE_UNWIND=precise, or call "
-                          "lifecycle::set_unwind(lifecycle::unwind::precise), to capture them whole)\n";
+    detail::append_hints(out, facts);
     out += '\n';
     for (const limit_exceeded& l : exceeded_) {
         out += "limit exceeded: " + std::to_string(l.count) + " x " + l.kind;
@@ -515,7 +534,8 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_json() const {
             detail::json_string(out, g.scopes[i]);
         }
         out += "],\"oldest_age_seconds\":" + (g.has_age ? detail::fixed_decimal(g.oldest_age_seconds, 3) : "null") + ",\"with_stack\":" + std::to_string(g.with_stack) +
-               ",\"stack_stops_early\":" + (g.stack_stops_early ? "true" : "false") + ",\"frames\":[";
+               ",\"stack_stops_early\":" + (g.stack_stops_early ? "true" : "false") +
+               ",\"stack_cut_at\":" + std::to_string(g.stack_cut_at) + ",\"frames\":[";
         for (std::size_t i = 0; i < g.stack.size(); ++i) {
             const stack_frame& f = g.stack[i];
             if (i) out += ',';

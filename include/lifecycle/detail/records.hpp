@@ -38,11 +38,18 @@ struct kind_info {
     mutable std::atomic<std::int64_t> window_peak{0};
 };
 
+/// Frames a capture collects beyond LIFECYCLE_STACK_DEPTH: the depth counts
+/// the program's frames, and the standard library's (emplace_back's four,
+/// make_unique's two) and lifecycle's own come first. Reports cut each stack
+/// back to `user_depth` of the program's frames.
+inline constexpr unsigned stack_slack = 8;
+
 /// Interned raw creation stack; never destroyed.
 struct stack_entry {
     std::uint32_t hash = 0;  // the stack table's hash (32 bits: the header fits in the 8 bytes before the frames)
-    std::uint16_t depth = 0; // at most 128 (set_stack_depth) or the 64 a test collects
+    std::uint16_t depth = 0; // at most 128 + stack_slack (set_stack_depth) or the 64 a test collects
     bool broken = false;     // the fast unwinder stopped at a record that is not a frame's (detail/frame_walk.hpp)
+    std::uint8_t user_depth = 0; // the program's frames the capture was asked for (LIFECYCLE_STACK_DEPTH); 0: every frame
     void* frames[1];         // `depth` frames follow
 };
 

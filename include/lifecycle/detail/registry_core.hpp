@@ -68,13 +68,6 @@ public:
     /// Returns: true if owners write their shards without a lock (detail/shards.hpp).
     bool lock_free_owners() const noexcept { return shards_.lock_free_owners(); }
 
-    /// Returns: how many seconds ago `ticks` (from now_ticks()) was; 0 for 0.
-    double age_seconds(std::int64_t ticks) const noexcept {
-        if (ticks == 0) return 0;
-        const std::int64_t now = now_ticks();
-        return now > ticks ? static_cast<double>(now - ticks) / 1e9 : 0.0;
-    }
-
     // --- configuration -------------------------------------------------
     capture capture_tier() const noexcept { return static_cast<capture>(capture_.load(std::memory_order_relaxed)); }
     void set_capture_tier(capture c) noexcept { capture_.store(static_cast<int>(c), std::memory_order_relaxed); }
@@ -141,9 +134,10 @@ public:
         if (capture_tier() != capture::stack || tls_paused != 0 || !sampled()) return nullptr;
         const void** frames = tls_frames;
         bool broken = false;
-        const std::size_t n = collect_frames(frames, stack_depth() + skip, unwinder(), broken);
+        const unsigned depth = stack_depth();
+        const std::size_t n = collect_frames(frames, depth + stack_slack + skip, unwinder(), broken);
         const std::size_t skipped = n < skip ? n : skip;
-        return stacks_.intern(frames + skipped, n - skipped, broken);
+        return stacks_.intern(frames + skipped, n - skipped, broken, depth);
     }
 
     /// Effects: enroll() with the creation stack of the function this is
@@ -302,7 +296,7 @@ private:
         return tls_sample_tick++ % n == 0;
     }
     static thread_local inline unsigned tls_sample_tick = 0;
-    static thread_local inline const void* tls_frames[128 + 1]; // creation_stack()'s buffer (and one frame skipped): not in the creator's frame
+    static thread_local inline const void* tls_frames[128 + stack_slack + 1]; // creation_stack()'s buffer (and one frame skipped): not in the creator's frame
 
     LIFECYCLE_DETAIL_NOINLINE static void window_add(const kind_info* k, std::int64_t d) noexcept {
         const std::int64_t now = k->window_live.fetch_add(d, std::memory_order_relaxed) + d;

@@ -23,20 +23,22 @@ public:
     constexpr stack_table() noexcept = default;
 
     /// Returns: the interned copy of `frames`, walked to a `broken` record or
-    /// not (nullptr for none, or out of memory).
-    LIFECYCLE_DETAIL_NOINLINE const stack_entry* intern(const void* const* frames, std::size_t n, bool broken = false) noexcept {
+    /// not, captured for `user_depth` of the program's frames (0: all; see
+    /// stack_slack); nullptr for none, or out of memory.
+    LIFECYCLE_DETAIL_NOINLINE const stack_entry* intern(const void* const* frames, std::size_t n, bool broken = false,
+                                                        unsigned user_depth = 0) noexcept {
         if (n == 0) return nullptr;
         // One multiply a frame, mixed once at the end: with the fast unwinder
         // the hash is most of a capture's cost, and a full mix per frame
         // would double it.
-        std::uint64_t h = n * 2 + broken;
+        std::uint64_t h = (n * 2 + broken) ^ (std::uint64_t{user_depth} << 32);
         for (std::size_t i = 0; i < n; ++i) {
             h = (h ^ reinterpret_cast<std::uintptr_t>(frames[i])) * 0x9e3779b97f4a7c15ull;
             h = (h << 29) | (h >> 35);
         }
         h = mix_hash(h);
         auto same = [&](const stack_entry& e) {
-            return e.depth == n && e.broken == broken && std::memcmp(e.frames, frames, n * sizeof(void*)) == 0;
+            return e.depth == n && e.broken == broken && e.user_depth == user_depth && std::memcmp(e.frames, frames, n * sizeof(void*)) == 0;
         };
         return table_.intern(h, same, [&]() -> stack_entry* {
             void* raw = carve(offsetof(stack_entry, frames) + n * sizeof(void*));
@@ -44,6 +46,7 @@ public:
             stack_entry* e = new (raw) stack_entry;
             e->depth = static_cast<std::uint16_t>(n);
             e->broken = broken;
+            e->user_depth = static_cast<std::uint8_t>(user_depth);
             std::memcpy(e->frames, frames, n * sizeof(void*));
             return e;
         });
