@@ -241,6 +241,66 @@ TEST_CASE("a group names its scope only where it differs from the report's") {
     CHECK(text.find("  in scope 'outer'") == std::string::npos); // create_here's group: the report's scope
 }
 
+namespace {
+std::size_t lines_starting(const std::string& text, const std::string& prefix) {
+    std::size_t n = text.rfind(prefix, 0) == 0 ? 1 : 0;
+    for (std::size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 1))
+        if (text.compare(at + 1, prefix.size(), prefix) == 0) ++n;
+    return n;
+}
+} // namespace
+
+TEST_CASE("text: control characters in labels and scope names are escaped, so no label forges a report line") {
+    with_capture tier{lifecycle::capture::site};
+    leak_scope scope{"scope\nSUMMARY: forged\x1b[2J", leak_policy::ignore};
+    tracked_fd fd = create_here("x\nSUMMARY: lifecycle: 0 leaked resources\r\t\x7f");
+    const auto r = scope.check();
+    const std::string text = r.to_text();
+    INFO(text);
+    CHECK(lines_starting(text, "SUMMARY:") == 1); // the planted line must not be one of its own
+    CHECK(text.find("\nSUMMARY: forged") == std::string::npos);
+    CHECK(text.find('\x1b') == std::string::npos);
+    CHECK(text.find('\r') == std::string::npos);
+    CHECK(text.find("1 x fd 'x\\nSUMMARY: lifecycle: 0 leaked resources\\r\\t\\x7f'\n") != std::string::npos);
+    CHECK(text.find(" in scope 'scope\\nSUMMARY: forged\\x1b[2J'\n") != std::string::npos);
+    // The JSON keeps the label as it was (escaped as JSON).
+    CHECK(r.to_json().find("\"x\\nSUMMARY: lifecycle: 0 leaked resources\\r\\t\\u007f\"") != std::string::npos);
+}
+
+TEST_CASE("text: a label longer than 200 bytes is cut, saying how many bytes were cut; the JSON has it whole") {
+    with_capture tier{lifecycle::capture::site};
+    leak_scope scope{"long", leak_policy::ignore};
+    const std::string long_label(10000, 'x');
+    // 199 ASCII bytes, then a two-byte character across the cut: not split.
+    const std::string straddling = std::string(199, 'a') + "\xc3\xa9" + std::string(20, 'b');
+    std::vector<tracked_fd> fds;
+    fds.push_back(create_here(long_label.c_str()));
+    fds.push_back(create_here(straddling.c_str()));
+    fds.push_back(create_here(std::string(200, 'c').c_str())); // exactly the limit: whole
+    const auto r = scope.check();
+    const std::string text = r.to_text();
+    INFO(text);
+    CHECK(text.find("'" + std::string(200, 'x') + "...(9800 bytes cut)'") != std::string::npos);
+    CHECK(text.find(std::string(201, 'x')) == std::string::npos);
+    CHECK(text.find("'" + std::string(199, 'a') + "...(22 bytes cut)'") != std::string::npos);
+    CHECK(text.find("'" + std::string(200, 'c') + "'") != std::string::npos);
+    const std::string json = r.to_json();
+    CHECK(json.find("\"" + long_label + "\"") != std::string::npos);
+    CHECK(json.find("\"" + straddling + "\"") != std::string::npos);
+}
+
+TEST_CASE("the close-error line escapes the label") {
+    lifecycle_test::capture_stderr err;
+    {
+        lifecycle::closer closer;
+        closer.add([] { return std::make_error_code(std::errc::io_error); }, "a\nlifecycle: forged");
+    }
+    const std::string text = err.text();
+    INFO(text);
+    CHECK(text.find("\nlifecycle: forged") == std::string::npos);
+    CHECK(text.find("failed to close callable 'a\\nlifecycle: forged': Input/output error") != std::string::npos);
+}
+
 TEST_CASE("JSON: schema, counts, escaped labels, and a fingerprint that is stable across reports") {
     with_capture tier{lifecycle::capture::stack};
     std::string first_fingerprint;

@@ -20,6 +20,7 @@
 #include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/detail/function.hpp>
 #include <lifecycle/detail/site_text.hpp>
+#include <lifecycle/detail/text_escape.hpp>
 #include <lifecycle/errors.hpp>
 #include <lifecycle/source_site.hpp>
 
@@ -144,14 +145,14 @@ LIFECYCLE_DETAIL_COLD void write_close_failure(const close_failure& f) noexcept 
         line.append(f.kind.data(), f.kind.size());
         if (!f.label.empty()) {
             line += " '";
-            line.append(f.label.data(), f.label.size());
+            append_text_word(line, f.label); // a label's "\n" must not start a line of its own
             line += '\'';
         }
         line += ": ";
         line += f.error.message();
         if (!f.what.empty()) {
             line += " (";
-            line.append(f.what.data(), f.what.size());
+            append_text_word(line, f.what, static_cast<std::size_t>(-1)); // escaped, never cut: the error's words
             line += ')';
         }
         if (f.site.known()) {

@@ -40,6 +40,7 @@
 #include <lifecycle/detail/provenance.hpp>
 #include <lifecycle/detail/published.hpp>
 #include <lifecycle/detail/record_fwd.hpp>
+#include <lifecycle/detail/text_escape.hpp>
 #include <lifecycle/registry.hpp>
 #include <lifecycle/source_site.hpp>
 
@@ -376,7 +377,8 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
     std::unique_ptr<std::vector<leak_group>> scratch;
     const std::vector<leak_group>& all = rendered(scratch);
     std::string out;
-    const std::string scope_part = scope_.empty() ? std::string() : " in scope '" + scope_ + "'";
+    using detail::text_word; // user-given words: control characters escaped, cut at 200 bytes
+    const std::string scope_part = scope_.empty() ? std::string() : " in scope '" + text_word(scope_) + "'";
     out += "lifecycle: " + detail::plural(count_, "leaked resource", "leaked resources") + scope_part + "\n";
     detail::report_facts facts;
     facts.tier = tier_;
@@ -399,12 +401,12 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
         out += '\n';
         if (!g.tracked) { // found by the OS cross-check: one line per resource
             out += std::to_string(g.count) + " x " + g.kind + " (not tracked)\n";
-            for (const std::string& what : g.labels) out += "  " + what + '\n';
+            for (const std::string& what : g.labels) out += "  " + text_word(what) + '\n';
             continue;
         }
         out += std::to_string(g.count) + " x " + g.kind;
         const std::size_t shown = std::min<std::size_t>(g.labels.size(), 3);
-        for (std::size_t i = 0; i < shown; ++i) out += (i == 0 ? " '" : ", '") + g.labels[i] + "'";
+        for (std::size_t i = 0; i < shown; ++i) out += (i == 0 ? " '" : ", '") + text_word(g.labels[i]) + "'";
         if (g.labels.size() > shown) out += " and " + std::to_string(g.labels.size() - shown) + " more";
         if (g.total_weight) {
             out += ", holding " + detail::human_bytes(g.total_weight);
@@ -428,7 +430,7 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
         // Under a group only where it tells something: a scope other than the report's.
         if (!g.scopes.empty() && !(g.scopes.size() == 1 && g.scopes.front() == scope_)) {
             out += "  in scope";
-            for (std::size_t i = 0; i < g.scopes.size() && i < 3; ++i) out += (i ? ", '" : " '") + g.scopes[i] + "'";
+            for (std::size_t i = 0; i < g.scopes.size() && i < 3; ++i) out += (i ? ", '" : " '") + text_word(g.scopes[i]) + "'";
             out += '\n';
         }
         out += "  close with " + g.close_call + '\n';
@@ -474,7 +476,7 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
     if (!allowed_.empty()) {
         out += "allowed:";
         for (std::size_t i = 0; i < allowed_.size(); ++i)
-            out += (i ? ", " : " ") + std::to_string(allowed_[i].count) + " by " + allowed_[i].rule + " (" + allowed_[i].reason + ")";
+            out += (i ? ", " : " ") + std::to_string(allowed_[i].count) + " by " + text_word(allowed_[i].rule) + " (" + text_word(allowed_[i].reason) + ")";
         out += '\n';
     }
     out += "SUMMARY: lifecycle: " + detail::plural(count_, "leaked resource", "leaked resources") + " in " +
