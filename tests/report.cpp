@@ -11,6 +11,7 @@
 #include <cctype>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support.hpp"
@@ -207,14 +208,14 @@ TEST_CASE("the text report, normalised, matches the golden output") {
     text = mask_site(text);
     text = mask_digits_after(text, "thread ", "TID");
     text = mask_digits_after(text, "ordinals ", "ORD");
-    text = mask_digits_after(text, " .. ", "ORD");
+    text = mask_digits_after(text, "ORD-", "ORD");
     text = mask_rest_of_line(text, ", oldest ", "AGE");
     text = mask_digits_after(text, "LIFECYCLE_BREAK_ON=", "ORD");
     const std::string golden =
         "lifecycle: 2 leaked resources in scope 'golden'\n"
         "\n"
         "2 x fd 'first', 'second'\n"
-        "  created at create_here (report.cpp:LINE) on thread TID, ordinals ORD .. ORD, oldest AGE\n"
+        "  created at create_here (report.cpp:LINE) on thread TID, ordinals ORD-ORD, oldest AGE\n"
         "  close with close()\n"
         "\n"
         "(creation stacks were not captured: set LIFECYCLE_CAPTURE=stack, or call lifecycle::set_capture(lifecycle::capture::stack))\n"
@@ -299,6 +300,40 @@ TEST_CASE("the close-error line escapes the label") {
     INFO(text);
     CHECK(text.find("\nlifecycle: forged") == std::string::npos);
     CHECK(text.find("failed to close callable 'a\\nlifecycle: forged': Input/output error") != std::string::npos);
+}
+
+TEST_CASE("text: ordinals are listed per shard, runs collapsed, the first few then how many more") {
+    using lifecycle::detail::format_ordinal_runs;
+    const auto o = [](std::uint64_t shard, std::uint64_t n) { return shard << 40 | n; };
+    const std::vector<std::uint64_t> two_shards{o(1, 9), o(1, 10), o(1, 11), o(1, 12), o(2, 3)};
+    CHECK(format_ordinal_runs(two_shards.data(), two_shards.size()) == "1:9-1:12, 2:3");
+    const std::vector<std::uint64_t> one{o(3, 7)};
+    CHECK(format_ordinal_runs(one.data(), one.size()) == "3:7");
+    // The last of one shard and the first of the next are not one run, even where the numbers touch.
+    const std::vector<std::uint64_t> touching{o(1, (std::uint64_t(1) << 40) - 1), o(2, 0)};
+    CHECK(format_ordinal_runs(touching.data(), touching.size()) == "1:1099511627775, 2:0");
+    const std::vector<std::uint64_t> many{o(1, 1), o(1, 3), o(1, 5), o(1, 6), o(1, 8), o(1, 10), o(1, 11), o(2, 1)};
+    CHECK(format_ordinal_runs(many.data(), many.size()) == "1:1, 1:3, 1:5-1:6, 1:8 and 3 more");
+    CHECK(format_ordinal_runs(many.data(), many.size(), 2) == "1:1, 1:3 and 6 more");
+
+    // A real report: two threads' resources at one site are two shards' runs, not a range across them.
+    with_capture tier{lifecycle::capture::site};
+    leak_scope scope{"shards", leak_policy::ignore};
+    std::vector<tracked_fd> fds;
+    fds.push_back(create_here("main 1"));
+    fds.push_back(create_here("main 2"));
+    std::thread([&fds] { fds.push_back(create_here("other")); }).join();
+    const auto r = scope.check();
+    REQUIRE(r.groups().size() == 1);
+    const auto& ord = r.groups()[0].ordinals;
+    REQUIRE(ord.size() == 3);
+    const std::string text = r.to_text();
+    INFO(text);
+    CHECK(text.find(", ordinals " + format_ordinal_runs(ord.data(), ord.size()) + ", oldest") != std::string::npos);
+    CHECK(text.find(" .. ") == std::string::npos);
+    CHECK(text.find(", ordinals " + lifecycle::detail::format_ordinal(ord[0]) + "-" + lifecycle::detail::format_ordinal(ord[1])) !=
+          std::string::npos);
+    CHECK((ord[2] >> 40) != (ord[0] >> 40));
 }
 
 TEST_CASE("JSON: schema, counts, escaped labels, and a fingerprint that is stable across reports") {

@@ -19,7 +19,7 @@
 //   lifecycle: 50 leaked resources in scope 'requests'
 //
 //   50 x socket 'session 1', 'session 2', 'session 3' and 47 more
-//     created at send_request (examples/ipc_client.cpp:112) on thread 4711, ordinals 1:3 .. 1:52, oldest 0.8 s
+//     created at send_request (examples/ipc_client.cpp:112) on thread 4711, ordinals 1:3-1:52, oldest 0.8 s
 //     close with close()
 //       #0 ipc_client::send_request(...) at examples/ipc_client.cpp:112
 //       #1 main at examples/ipc_client.cpp:140
@@ -422,9 +422,7 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
         if (g.threads.size() > 1) out += 's';
         for (std::size_t i = 0; i < g.threads.size() && i < 4; ++i) out += (i ? ", " : " ") + std::to_string(g.threads[i]);
         if (g.threads.size() > 4) out += " and " + std::to_string(g.threads.size() - 4) + " more";
-        out += ", ordinal";
-        if (g.ordinals.size() == 1) out += " " + detail::format_ordinal(g.ordinals.front());
-        else out += "s " + detail::format_ordinal(g.ordinals.front()) + " .. " + detail::format_ordinal(g.ordinals.back());
+        out += (g.ordinals.size() == 1 ? ", ordinal " : ", ordinals ") + detail::format_ordinal_runs(g.ordinals.data(), g.ordinals.size());
         if (g.has_age) out += ", oldest " + detail::human_seconds(g.oldest_age_seconds);
         out += '\n';
         // Under a group only where it tells something: a scope other than the report's.

@@ -21,6 +21,9 @@ LIFECYCLE_DETAIL_COLD std::string human_bytes(std::uint64_t b);
 LIFECYCLE_DETAIL_COLD std::string human_seconds(double s);
 /// "shard:n" of a record's ordinal.
 LIFECYCLE_DETAIL_COLD std::string format_ordinal(std::uint64_t o);
+/// Sorted ordinals `o[0..n)` per shard, runs collapsed: "1:9-1:12, 2:3"; the
+/// first `max_runs` runs, then "and N more" (ordinals).
+LIFECYCLE_DETAIL_COLD std::string format_ordinal_runs(const std::uint64_t* o, std::size_t n, std::size_t max_runs = 4);
 /// "1 group", "2 groups".
 LIFECYCLE_DETAIL_COLD std::string plural(std::size_t n, const char* one, const char* many);
 /// `v` with `decimals` digits after a '.', whatever the locale.
@@ -82,6 +85,22 @@ LIFECYCLE_DETAIL_COLD std::string fixed_decimal(double v, int decimals) {
 
 LIFECYCLE_DETAIL_COLD std::string format_ordinal(std::uint64_t o) {
     return std::to_string(o >> 40) + ":" + std::to_string(o & ((std::uint64_t(1) << 40) - 1));
+}
+
+// "1:9 .. 2:7" read as a range across shards, which ordinals are not: each
+// shard numbers its own records.
+LIFECYCLE_DETAIL_COLD std::string format_ordinal_runs(const std::uint64_t* o, std::size_t n, std::size_t max_runs) {
+    std::string out;
+    std::size_t runs = 0, i = 0;
+    while (i < n && runs < max_runs) {
+        std::size_t j = i;
+        while (j + 1 < n && o[j + 1] == o[j] + 1 && (o[j + 1] >> 40) == (o[i] >> 40)) ++j;
+        out += (runs++ ? ", " : "") + format_ordinal(o[i]);
+        if (j > i) out += "-" + format_ordinal(o[j]);
+        i = j + 1;
+    }
+    if (i < n) out += " and " + std::to_string(n - i) + " more";
+    return out;
 }
 
 LIFECYCLE_DETAIL_COLD std::string plural(std::size_t n, const char* one, const char* many) {
