@@ -619,8 +619,9 @@ TEST_CASE("closer: the destructor closes what is left and hands failures to the 
     CHECK(failures.at(1).kind == "callable");
     CHECK(failures.at(1).what == "flush failed");
     CHECK(failures.at(1).error == lifecycle::lifecycle_errc::close_threw);
-    CHECK(failures.at(1).line == static_cast<unsigned>(line));
-    CHECK(failures.at(1).file.find("closer.cpp") != std::string::npos);
+    CHECK(failures.at(1).added_at.line == static_cast<unsigned>(line)); // where add() was called
+    CHECK(std::string(failures.at(1).added_at.file).find("closer.cpp") != std::string::npos);
+    CHECK(failures.at(1).line == 0); // a callable has no creation site: add()'s is not one
 }
 
 TEST_CASE("closer: the default handler prints a destructor's failure on stderr") {
@@ -630,8 +631,31 @@ TEST_CASE("closer: the default handler prints a destructor's failure on stderr")
         closer.add([] { return std::make_error_code(std::errc::io_error); }, "ensemble_trans");
     }
     const std::string text = err.text();
-    CHECK(text.find("lifecycle: failed to close callable 'ensemble_trans': Input/output error, created at") !=
+    INFO(text);
+    CHECK(text.find("lifecycle: failed to close callable 'ensemble_trans': Input/output error, added at ") !=
           std::string::npos);
+    CHECK(text.find("created at") == std::string::npos); // add()'s site is not where anything was created
+}
+
+TEST_CASE("closer: the destructor's failure line names a tracked entry's creation and its add() apart") {
+    lifecycle_test::capture_stderr err;
+    int created = 0, added = 0;
+    {
+        lifecycle::closer closer;
+        lifecycle::tracked_fd fd{::open("/dev/null", O_RDONLY), "stolen in the destructor"}; created = __LINE__;
+        ::close(fd.get());
+        closer.add(std::move(fd)); added = __LINE__;
+    }
+    const std::string text = err.text();
+    INFO(text);
+    CHECK(text.find("failed to close fd 'stolen in the destructor': Bad file descriptor") != std::string::npos);
+#if LIFECYCLE_TRACKING
+    CHECK(text.find("closer.cpp:" + std::to_string(created) + "), added at ") != std::string::npos);
+#else
+    (void)created;
+#endif
+    CHECK(text.find(", added at ") != std::string::npos);
+    CHECK(text.find("closer.cpp:" + std::to_string(added) + ")\n") != std::string::npos);
 }
 
 TEST_CASE("closer: a tracked handle's close failure names its creation site") {

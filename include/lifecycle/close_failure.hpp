@@ -44,6 +44,7 @@ struct close_failure {
     std::string_view kind;     ///< the traits' kind name, e.g. "fd"
     std::string_view label;    ///< the label given at creation (empty when untracked)
     source_site site;          ///< where the resource was created (unknown when untracked or capture is off)
+    source_site added_at;      ///< a closer's entry: where add() was called; unknown for every other close
     std::error_code error;     ///< the close function's error; `lifecycle_errc::close_threw` for exceptions
     std::string_view what;     ///< an exception's message, or empty
 };
@@ -158,6 +159,10 @@ LIFECYCLE_DETAIL_COLD void write_close_failure(const close_failure& f) noexcept 
         if (f.site.known()) {
             line += ", created at ";
             append_site(line, f.site);
+        }
+        if (f.added_at.known()) { // a closer's entry: where add() was called is not where it was created
+            line += ", added at ";
+            append_site(line, f.added_at);
         }
         line += '\n';
         std::fwrite(line.data(), 1, line.size(), stderr);

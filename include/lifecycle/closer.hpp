@@ -340,7 +340,7 @@ private:
             close_failure f;
             f.kind = kind;
             f.label = name;
-            f.site = site;
+            f.added_at = site;
             f.error = ec;
             f.what = what;
             report_close_failure(f);

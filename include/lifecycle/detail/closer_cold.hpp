@@ -256,7 +256,8 @@ LIFECYCLE_DETAIL_COLD void closer::hand_over(const close_result& r) noexcept {
         close_failure f;
         f.kind = e.kind;
         f.label = e.name;
-        f.site = e.created_at.known() ? e.created_at : e.added_at;
+        f.site = e.created_at;
+        f.added_at = e.added_at;
         f.error = e.error;
         f.what = e.what;
         report_close_failure(f);

@@ -424,7 +424,8 @@ LIFECYCLE_DETAIL_COLD void report_entry_failure(const pending_entry& e, const st
     close_failure f;
     f.kind = e.kind;
     f.label = e.name;
-    f.site = e.created_at.known() ? e.created_at : e.added_at;
+    f.site = e.created_at;
+    f.added_at = e.added_at;
     f.error = ec;
     f.what = what;
     report_close_failure(f);
