@@ -116,6 +116,51 @@ TEST_CASE("close_guard: the default handler prints the destroyed-open line on st
     CHECK(text.find("close_guard.cpp:") != std::string::npos);
 }
 
+namespace {
+int guard_line = 0;
+// Out of line: the stack's first user frame is this function.
+__attribute__((noinline)) void drop_open_guard() {
+    close_guard g{"Dataset", "dropped"}; guard_line = __LINE__;
+}
+} // namespace
+
+TEST_CASE("close_guard: destroyed without close(), its creation stack is printed under the line when it was captured") {
+    {
+        lifecycle_test::with_capture tier{lifecycle::capture::stack};
+        lifecycle_test::capture_stderr err;
+        drop_open_guard();
+        const std::string text = err.text();
+        INFO(text);
+        const std::string head = "lifecycle: failed to close Dataset 'dropped': destroyed without close(), created at drop_open_guard (";
+        const std::size_t at = text.find(head);
+        REQUIRE(at != std::string::npos);
+        const std::size_t next = text.find('\n', at) + 1;
+        CHECK(text.compare(next, 7, "    #0 ") == 0); // the stack, right under the line
+        CHECK(text.find("drop_open_guard", next) != std::string::npos);
+        CHECK(text.find("lifecycle::v0_", next) == std::string::npos); // lifecycle's frames trimmed
+        if (text.find("close_guard.cpp:", next) == std::string::npos)
+            MESSAGE("this build has no line information: only the function name is checked");
+        else
+            CHECK(text.find("close_guard.cpp:" + std::to_string(guard_line) + "\n", next) != std::string::npos);
+    }
+    {
+        lifecycle_test::with_capture tier{lifecycle::capture::stack};
+        lifecycle_test::capture_close_failures failures;
+        drop_open_guard();
+        REQUIRE(failures.size() == 1);
+        CHECK(failures.at(0).stack.rfind("    #0 ", 0) == 0); // handlers get it too
+    }
+    { // no stack captured: the line alone (the negative control)
+        lifecycle_test::with_capture tier{lifecycle::capture::site};
+        lifecycle_test::capture_stderr err;
+        drop_open_guard();
+        const std::string text = err.text();
+        INFO(text);
+        CHECK(text.find("destroyed without close(), created at drop_open_guard (") != std::string::npos);
+        CHECK(text.find("    #0 ") == std::string::npos);
+    }
+}
+
 TEST_CASE("close_guard: a leak scope reports a guard left open, and the destructor reports it again") {
     lifecycle_test::capture_close_failures failures;
     {

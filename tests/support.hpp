@@ -43,12 +43,14 @@ public:
         unsigned line = 0;
         std::error_code error;
         lifecycle::source_site added_at;
+        std::string stack;
     };
     capture_close_failures() {
         previous_ = lifecycle::set_close_error_handler([this](const lifecycle::close_failure& f) {
             std::lock_guard<std::mutex> lock(mutex_);
             entries_.push_back(entry{std::string(f.kind), std::string(f.label), f.site.file, f.site.function,
-                                     std::string(f.what), f.site.line, f.error, f.added_at});
+                                     std::string(f.what), f.site.line, f.error, f.added_at,
+                                     std::string(f.stack)});
         });
     }
     ~capture_close_failures() { lifecycle::set_close_error_handler(previous_); }

@@ -47,6 +47,9 @@ struct close_failure {
     source_site added_at;      ///< a closer's entry: where add() was called; unknown for every other close
     std::error_code error;     ///< the close function's error; `lifecycle_errc::close_threw` for exceptions
     std::string_view what;     ///< an exception's message, or empty
+    /// "destroyed without close()" with a captured creation stack: the stack, one frame a line
+    /// ("    #0 load(char const*) at model.cpp:12\n"), lifecycle's frames trimmed; empty otherwise.
+    std::string_view stack;
 };
 
 /// What set_close_error_handler() takes: called with each close failure that nobody can be told of otherwise.
@@ -165,6 +168,7 @@ LIFECYCLE_DETAIL_COLD void write_close_failure(const close_failure& f) noexcept 
             append_site(line, f.added_at);
         }
         line += '\n';
+        line.append(f.stack.data(), f.stack.size());
         std::fwrite(line.data(), 1, line.size(), stderr);
     } LIFECYCLE_DETAIL_CATCH_ALL {
         std::fputs("lifecycle: failed to close a resource (out of memory while describing it)\n", stderr);

@@ -231,7 +231,7 @@ private:
         open_ = false;
 #if LIFECYCLE_TRACKING
         // Reported before retiring: the record's label and site are read there.
-        detail::report_failure(record_, "close_guard", make_error_code(close_guard_errc::destroyed_open), {});
+        detail::report_failure(record_, "close_guard", make_error_code(close_guard_errc::destroyed_open), {}, true);
         detail::retire(std::exchange(record_, nullptr), detail::ending::close_failed);
 #endif
     }

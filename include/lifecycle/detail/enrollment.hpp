@@ -102,9 +102,10 @@ LIFECYCLE_DETAIL_ENROLL_FN bool closed_elsewhere(token t, const source_site& at)
 LIFECYCLE_DETAIL_ENROLL_FN bool stale(const record* t) noexcept;
 
 /// Effects: the one close_failure builder: hands the handler a failure with
-/// what the record knows (`kind` names an untracked resource).
+/// what the record knows (`kind` names an untracked resource); `with_stack`
+/// (destroyed without close()): with the record's creation stack, if captured.
 LIFECYCLE_DETAIL_COLD void report_failure(token t, std::string_view kind, const std::error_code& ec,
-                                          std::string_view what) noexcept;
+                                          std::string_view what, bool with_stack = false) noexcept;
 
 /// Returns: the tombstone a wrapper keeps after an explicit close, release
 /// or reset, so a later get() says where the handle went; nullptr when the
@@ -138,7 +139,8 @@ inline const tombstone moved_from_marker{};
 using token = std::nullptr_t;
 
 /// Effects: the one close_failure builder of untracked builds.
-inline void report_failure(token, std::string_view kind, const std::error_code& ec, std::string_view what) noexcept {
+inline void report_failure(token, std::string_view kind, const std::error_code& ec, std::string_view what,
+                           bool = false) noexcept {
     close_failure f;
     f.kind = kind;
     f.error = ec;
@@ -155,6 +157,7 @@ LIFECYCLE_END_NAMESPACE
 // ---- definitions (header-only, or the compiled library) ----
 #if LIFECYCLE_DETAIL_DEFINE_COLD && LIFECYCLE_TRACKING
 #    include <lifecycle/detail/anchor.hpp>
+#    include <lifecycle/detail/creation_stack.hpp>
 
 LIFECYCLE_BEGIN_NAMESPACE
 
@@ -261,15 +264,21 @@ LIFECYCLE_DETAIL_COLD bool check_close(record* t, const source_site& at) noexcep
 }
 
 LIFECYCLE_DETAIL_COLD void report_failure(token t, std::string_view kind, const std::error_code& ec,
-                                                     std::string_view what) noexcept {
+                                                     std::string_view what, bool with_stack) noexcept {
     close_failure f;
     f.kind = kind;
     f.error = ec;
     f.what = what;
+    std::string stack;
     if (t) {
         f.kind = t->kind->name;
         f.label = t->label.view();
         f.site = t->site;
+        LIFECYCLE_DETAIL_TRY {
+            if (with_stack) stack = creation_stack_text(t->stack);
+        } LIFECYCLE_DETAIL_CATCH_ALL { // out of memory: the line without its stack
+        }
+        f.stack = stack;
     }
     report_close_failure(f);
 }
