@@ -336,6 +336,41 @@ TEST_CASE("text: ordinals are listed per shard, runs collapsed, the first few th
     CHECK((ord[2] >> 40) != (ord[0] >> 40));
 }
 
+TEST_CASE("a thread's name, read at its first create, is printed beside its id, also after it ended") {
+    with_capture tier{lifecycle::capture::site};
+    leak_scope scope{"named threads", leak_policy::ignore};
+    std::vector<tracked_fd> fds;
+    int named_tid = 0, unnamed_tid = 0;
+    std::thread([&] {
+        ::pthread_setname_np(::pthread_self(), "io\nworker");
+        named_tid = lifecycle::detail::registry::thread_id();
+        fds.push_back(create_here("named"));
+        ::pthread_setname_np(::pthread_self(), "renamed later"); // the name at the first create is kept
+        fds.push_back(create_here("named again"));
+    }).join();
+    std::thread([&] {
+        unnamed_tid = lifecycle::detail::registry::thread_id();
+        fds.push_back(create_here("unnamed")); // kept the program's name: no name of its own
+    }).join();
+    const auto r = scope.check();
+    REQUIRE(r.groups().size() == 1);
+    const auto& g = r.groups()[0];
+    REQUIRE(g.threads.size() == 2);
+    REQUIRE(g.thread_names.size() == 2);
+    const std::size_t named = g.threads[0] == named_tid ? 0 : 1, unnamed = 1 - named; // in shard order
+    CHECK(g.threads[named] == named_tid);
+    CHECK(g.thread_names[named] == "io\nworker");
+    CHECK(g.threads[unnamed] == unnamed_tid);
+    CHECK(g.thread_names[unnamed] == "");
+    const std::string text = r.to_text();
+    INFO(text);
+    CHECK(text.find(" " + std::to_string(named_tid) + " 'io\\nworker'") != std::string::npos);
+    CHECK(text.find(" " + std::to_string(unnamed_tid) + (unnamed == 0 ? ", " : ", ordinals")) != std::string::npos);
+    CHECK(text.find("renamed later") == std::string::npos);
+    CHECK(r.to_json().find(named == 0 ? "\"thread_names\":[\"io\\nworker\",\"\"]" : "\"thread_names\":[\"\",\"io\\nworker\"]") !=
+          std::string::npos);
+}
+
 TEST_CASE("JSON: schema, counts, escaped labels, and a fingerprint that is stable across reports") {
     with_capture tier{lifecycle::capture::stack};
     std::string first_fingerprint;
@@ -414,7 +449,7 @@ TEST_CASE("the JSON report, normalised, matches the golden output") {
         "\"pid\":<pid>,\"start_time\":<start_time>,\"host\":<host>,\"capture\":\"site\",\"groups\":["
         "{\"fingerprint\":<fingerprint>,\"tracked\":true,\"kind\":\"fd\",\"close_call\":\"close()\",\"count\":2,"
         "\"weight\":0,\"largest_weight\":0,\"site\":{\"file\":<file>,\"line\":<line>,\"function\":\"create_here\"},"
-        "\"labels\":[\"first\",\"second\"],\"ordinals\":<ordinals>,\"threads\":<threads>,\"scopes\":[\"golden json\"],"
+        "\"labels\":[\"first\",\"second\"],\"ordinals\":<ordinals>,\"threads\":<threads>,\"thread_names\":[\"\"],\"scopes\":[\"golden json\"],"
         "\"oldest_age_seconds\":<oldest_age_seconds>,\"with_stack\":0,\"stack_stops_early\":false,\"stack_cut_at\":0,\"frames\":[]}],"
         "\"allowed\":[],\"limits_exceeded\":[]}";
     CHECK(json == golden);

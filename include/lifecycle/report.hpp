@@ -84,6 +84,7 @@ struct leak_group {
     std::vector<std::string> labels; ///< distinct labels, in creation order
     std::vector<std::uint64_t> ordinals; ///< every member's ordinal (shard << 40 | sequence), oldest first
     std::vector<int> threads;        ///< distinct creating OS threads
+    std::vector<std::string> thread_names; ///< each of `threads`' name, read at its first create; "" for none of its own
     std::vector<std::string> scopes; ///< distinct innermost scopes at creation
     double oldest_age_seconds = 0;   ///< age of the oldest member at check time (kernel-tick resolution)
     bool has_age = false;            ///< false when capture was off: no creation time
@@ -296,7 +297,10 @@ LIFECYCLE_DETAIL_COLD leak_report leak_report::from_records(std::string scope, s
         if (!rec.label.empty() && std::find(g.labels.begin(), g.labels.end(), rec.label) == g.labels.end())
             g.labels.push_back(std::move(rec.label));
         g.ordinals.push_back(rec.ordinal);
-        if (std::find(g.threads.begin(), g.threads.end(), rec.thread) == g.threads.end()) g.threads.push_back(rec.thread);
+        if (std::find(g.threads.begin(), g.threads.end(), rec.thread) == g.threads.end()) {
+            g.threads.push_back(rec.thread);
+            g.thread_names.emplace_back(rec.thread_name ? rec.thread_name : "");
+        }
         if (rec.scope && std::find(g.scopes.begin(), g.scopes.end(), rec.scope) == g.scopes.end()) g.scopes.emplace_back(rec.scope);
         if (rec.created_ticks != 0) {
             g.has_age = true;
@@ -420,7 +424,10 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
             out += "an unknown site";
         out += " on thread";
         if (g.threads.size() > 1) out += 's';
-        for (std::size_t i = 0; i < g.threads.size() && i < 4; ++i) out += (i ? ", " : " ") + std::to_string(g.threads[i]);
+        for (std::size_t i = 0; i < g.threads.size() && i < 4; ++i) {
+            out += (i ? ", " : " ") + std::to_string(g.threads[i]);
+            if (i < g.thread_names.size() && !g.thread_names[i].empty()) out += " '" + text_word(g.thread_names[i]) + "'";
+        }
         if (g.threads.size() > 4) out += " and " + std::to_string(g.threads.size() - 4) + " more";
         out += (g.ordinals.size() == 1 ? ", ordinal " : ", ordinals ") + detail::format_ordinal_runs(g.ordinals.data(), g.ordinals.size());
         if (g.has_age) out += ", oldest " + detail::human_seconds(g.oldest_age_seconds);
@@ -528,6 +535,11 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_json() const {
         }
         out += "],\"threads\":[";
         for (std::size_t i = 0; i < g.threads.size(); ++i) out += (i ? "," : "") + std::to_string(g.threads[i]);
+        out += "],\"thread_names\":[";
+        for (std::size_t i = 0; i < g.thread_names.size(); ++i) {
+            if (i) out += ',';
+            detail::json_string(out, g.thread_names[i]);
+        }
         out += "],\"scopes\":[";
         for (std::size_t i = 0; i < g.scopes.size(); ++i) {
             if (i) out += ',';

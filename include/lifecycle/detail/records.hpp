@@ -108,6 +108,7 @@ struct record {
     const char* scope = nullptr; // interned name of the creating thread's innermost scope
     std::atomic<const char*> kept{nullptr}; // interned keep_alive() reason: not a leak (set from any thread)
     int thread = 0;              // OS thread id of the creator
+    const char* thread_name = nullptr; // interned name of the creator, read at its first create; nullptr: none
     int os_fd = -1;              // the file descriptor the handle holds, if any (OS cross-check)
     std::uint32_t window = 0;    // the live-count window it was created in (registry::open_window); 0: none
     label_store label;
@@ -142,6 +143,7 @@ struct record_view {
     const char* scope = nullptr;
     const char* kept = nullptr;
     int thread = 0;
+    const char* thread_name = nullptr;
     int os_fd = -1;
 };
 

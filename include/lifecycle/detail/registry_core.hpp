@@ -34,6 +34,8 @@
 #    include <string_view>
 #    include <vector>
 
+#    include <cerrno> // program_invocation_short_name
+#    include <cstring>
 #    include <pthread.h>
 #    include <signal.h>
 
@@ -157,6 +159,7 @@ public:
         const capture c = capture_tier();
         shard* s = shards_.current_shard();
         if (LIFECYCLE_DETAIL_UNLIKELY(s == nullptr)) return nullptr;
+        if (LIFECYCLE_DETAIL_UNLIKELY(!tls_thread_named)) name_this_thread();
         const std::int64_t ticks = c != capture::off ? now_ticks() : 0;
         record* r = nullptr;
         kind_counts* k = nullptr;
@@ -176,6 +179,7 @@ public:
         r->scope = tls_scope_name;
         r->kept.store(nullptr, std::memory_order_relaxed);
         r->thread = shard_set::tls_thread_id;
+        r->thread_name = tls_thread_name;
         r->os_fd = os_fd;
         r->site = c != capture::off ? site : source_site{};
         r->created_ticks = ticks;
@@ -259,6 +263,23 @@ public:
     const char* intern_name(std::string_view name) { return names_.intern(name); }
 
     static thread_local inline const char* tls_scope_name = nullptr;
+    // The calling thread's name (pthread_getname_np), read at its first
+    // create, as goleak names goroutines: a report may outlive the thread.
+    // nullptr: the thread has no name of its own (it kept the process's).
+    static thread_local inline const char* tls_thread_name = nullptr;
+    static thread_local inline bool tls_thread_named = false;
+    LIFECYCLE_DETAIL_NOINLINE void name_this_thread() noexcept {
+        tls_thread_named = true;
+        char buf[32] = {};
+        if (::pthread_getname_np(::pthread_self(), buf, sizeof buf) != 0 || buf[0] == '\0') return;
+        // Every thread starts with its creator's name, the program's (at most 15 bytes, as the kernel keeps it).
+        const std::string_view program(program_invocation_short_name);
+        if (program.substr(0, 15) == buf) return;
+        LIFECYCLE_DETAIL_TRY {
+            tls_thread_name = intern_name(buf);
+        } LIFECYCLE_DETAIL_CATCH_ALL {
+        }
+    }
 
     /// The calling thread's OS id (gettid), as records store it.
     static int thread_id() noexcept { return shard_set::thread_id(); }

@@ -346,6 +346,7 @@ public:
         v.scope = r.scope;
         v.kept = r.kept.load(std::memory_order_acquire);
         v.thread = r.thread;
+        v.thread_name = r.thread_name;
         v.os_fd = r.os_fd;
         return v;
     }
