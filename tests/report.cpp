@@ -39,6 +39,19 @@ __attribute__((noinline)) void emplace_here(std::vector<tracked_fd>& into) {
     into.emplace_back(::open("/dev/null", O_RDONLY), "emplaced");
 }
 
+int emplace_other_line = 0;
+
+// Another user line that emplaces with a label literal of the same length as emplace_here's.
+__attribute__((noinline)) void emplace_there(std::vector<tracked_fd>& into) {
+    emplace_other_line = __LINE__ + 1;
+    into.emplace_back(::open("/dev/null", O_RDONLY), "EMPLACED");
+}
+
+// The same call with a label literal of another length (another construct<...> instantiation).
+__attribute__((noinline)) void emplace_short(std::vector<tracked_fd>& into) {
+    into.emplace_back(::open("/dev/null", O_RDONLY), "e");
+}
+
 __attribute__((noinline)) tracked_fd create_elsewhere(const char* label) {
     return tracked_fd{::open("/dev/null", O_RDONLY), label};
 }
@@ -161,6 +174,37 @@ TEST_CASE("a resource constructed inside emplace_back is grouped at the user's l
     }
     CHECK(g.site_function.find("emplace_here") != std::string::npos);
     CHECK(g.site_line == static_cast<unsigned>(emplace_line));
+}
+
+TEST_CASE("site capture: emplace_back's resources are grouped at the user's call, not at the allocator's construct<>") {
+    with_capture tier{lifecycle::capture::site};
+    std::vector<tracked_fd> keep;
+    keep.reserve(8);
+    leak_scope scope{"emplace at site capture", leak_policy::ignore};
+    emplace_here(keep);
+    emplace_here(keep);
+    emplace_there(keep); // same label length as emplace_here's: must not join its group
+    emplace_short(keep);
+    const auto r = scope.check();
+    const std::string text = r.to_text();
+    INFO(text);
+    CHECK(text.find("construct") == std::string::npos);
+    CHECK(text.find("/c++/") == std::string::npos);
+    REQUIRE(r.groups().size() == 3);
+    for (const auto& g : r.groups()) {
+        CHECK(g.with_stack == 0); // the frames that anchored it are no creation stack
+        CHECK(g.stack.empty());
+    }
+    const auto& here = r.groups()[0];
+    CHECK(here.count == 2);
+    CHECK(here.site_function == "emplace_here");
+    CHECK(here.site_line == static_cast<unsigned>(emplace_line));
+    CHECK(ends_with(here.site_file, "report.cpp"));
+    CHECK(r.groups()[1].site_function == "emplace_there");
+    CHECK(r.groups()[1].site_line == static_cast<unsigned>(emplace_other_line));
+    CHECK(r.groups()[2].site_function == "emplace_short");
+    CHECK(text.find("(creation stacks were not captured") != std::string::npos);
+    CHECK(text.find("    #0 ") == std::string::npos);
 }
 
 TEST_CASE("groups by creation site, ranked by weight, then count") {

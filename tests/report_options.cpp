@@ -197,12 +197,20 @@ TEST_CASE("a function rule matches the qualified name of the first user frame of
     CHECK(r.empty());
     REQUIRE(r.allowed().size() == 1);
     CHECK(r.allowed()[0].count == 1);
-    leak_scope_options site_only = quiet(); // control: without a stack, the site is in <vector>: no match
-    site_only.allow = o.allow;
-    with_capture off{lifecycle::capture::site};
-    leak_scope scope2{"site only", site_only};
+    {
+        // Site capture: the site is in <vector>, and the frames that anchor it name pool::fill.
+        with_capture site{lifecycle::capture::site};
+        leak_scope scope2{"site only", o};
+        pool::fill(into);
+        const lifecycle::leak_report r2 = scope2.check();
+        CHECK(r2.empty());
+        REQUIRE(r2.allowed().size() == 1);
+        CHECK(r2.allowed()[0].count == 1);
+    }
+    with_capture off{lifecycle::capture::off}; // control: neither site nor frames, no match
+    leak_scope scope3{"capture off", o};
     pool::fill(into);
-    CHECK(scope2.check().count() == 1);
+    CHECK(scope3.check().count() == 1);
 }
 
 TEST_CASE("glob patterns") {

@@ -307,7 +307,7 @@ LIFECYCLE_DETAIL_COLD leak_report leak_report::from_records(std::string scope, s
             const double age = now > rec.created_ticks ? static_cast<double>(now - rec.created_ticks) / 1e9 : 0.0;
             g.oldest_age_seconds = std::max(g.oldest_age_seconds, age);
         }
-        if (rec.stack) {
+        if (rec.stack && !rec.anchor_only) {
             ++g.with_stack;
             ++stacks[it->second][rec.stack];
         }

@@ -181,7 +181,7 @@ LIFECYCLE_DETAIL_ENROLL_INLINE token enroll(const kind_info* kind, const enrollm
     // the one skipped, and the next is the creator's.
     void* volatile frame = __builtin_frame_address(0);
     (void)frame;
-    record* r = reg.enroll(reg.creation_stack(1), kind, what.identity, what.weight, label, site, what.os_fd);
+    record* r = reg.enroll(reg.creation_stack(1, site.file), kind, what.identity, what.weight, label, site, what.os_fd);
 #    else
     record* r = reg.enroll_here(kind, what.identity, what.weight, label, site, what.os_fd);
 #    endif
@@ -275,7 +275,7 @@ LIFECYCLE_DETAIL_COLD void report_failure(token t, std::string_view kind, const 
         f.label = t->label.view();
         f.site = t->site;
         LIFECYCLE_DETAIL_TRY {
-            if (with_stack) stack = creation_stack_text(t->stack);
+            if (with_stack && !t->anchor_only) stack = creation_stack_text(t->stack);
         } LIFECYCLE_DETAIL_CATCH_ALL { // out of memory: the line without its stack
         }
         f.stack = stack;

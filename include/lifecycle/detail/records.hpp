@@ -118,6 +118,7 @@ struct record {
     record* owner_prev = nullptr;
     record* owner_next = nullptr;
     bool claimed = false;
+    bool anchor_only = false; // `stack` only anchors a site in a system header (site capture): not a creation stack
     bool was_closed_elsewhere = false;
     source_site closed_elsewhere{};
     // Retired by another thread than its shard's owner: waiting in the
@@ -145,6 +146,7 @@ struct record_view {
     int thread = 0;
     const char* thread_name = nullptr;
     int os_fd = -1;
+    bool anchor_only = false;
 };
 
 

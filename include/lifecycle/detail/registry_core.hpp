@@ -132,8 +132,13 @@ public:
     /// no slower without the hint).
     /// `skip`: frames of lifecycle's own to leave out first (the compiled
     /// library's enroll, which the capture is inlined into instead).
-    LIFECYCLE_DETAIL_ALWAYS_INLINE const stack_entry* creation_stack(unsigned skip = 0) noexcept {
-        if (capture_tier() != capture::stack || tls_paused != 0 || !sampled()) return nullptr;
+    /// `site_file`: the creating call's file; under site capture, a file in
+    /// a system header gets a short stack that only anchors the site.
+    LIFECYCLE_DETAIL_ALWAYS_INLINE const stack_entry* creation_stack(unsigned skip = 0, const char* site_file = nullptr) noexcept {
+        const capture c = capture_tier();
+        if (LIFECYCLE_DETAIL_UNLIKELY(c == capture::site) && site_file != nullptr && system_site(site_file))
+            return anchor_stack(skip + 1);
+        if (c != capture::stack || tls_paused != 0 || !sampled()) return nullptr;
         const void** frames = tls_frames;
         bool broken = false;
         const unsigned depth = stack_depth();
@@ -147,7 +152,7 @@ public:
     LIFECYCLE_DETAIL_ALWAYS_INLINE record* enroll_here(const kind_info* kind, std::uintptr_t identity,
                                                        std::uint64_t weight, std::string_view label,
                                                        const source_site& site, int os_fd = -1) noexcept {
-        return enroll(creation_stack(), kind, identity, weight, label, site, os_fd);
+        return enroll(creation_stack(0, site.file), kind, identity, weight, label, site, os_fd);
     }
 
     /// Effects: enrolls a resource created at `site`, with `stack` from
@@ -176,6 +181,7 @@ public:
         r->identity = identity;
         r->weight = weight;
         r->stack = stack;
+        r->anchor_only = stack != nullptr && c != capture::stack;
         r->scope = tls_scope_name;
         r->kept.store(nullptr, std::memory_order_relaxed);
         r->thread = shard_set::tls_thread_id;
@@ -317,6 +323,32 @@ private:
         return tls_sample_tick++ % n == 0;
     }
     static thread_local inline unsigned tls_sample_tick = 0;
+
+    // Under site capture, a site in a system header (a constructor reached
+    // through emplace_back: the default argument's __builtin_FILE is the
+    // allocator's, its function construct<..., const char (&)[3]>) says
+    // nothing about who created the resource. Its few frames, kept only to
+    // find the user's frame in a report (detail/anchor.hpp), are never printed
+    // nor counted as a creation stack. A site's file is a literal: one
+    // verdict per thread for the last one keeps the check off the hot path.
+    static bool system_site(const char* file) noexcept {
+        if (file != tls_site_file) {
+            tls_site_file = file;
+            tls_site_is_system = system_header(file);
+        }
+        return tls_site_is_system;
+    }
+    static thread_local inline const char* tls_site_file = nullptr;
+    static thread_local inline bool tls_site_is_system = false;
+    static constexpr std::size_t anchor_depth = 16;
+    LIFECYCLE_DETAIL_NOINLINE const stack_entry* anchor_stack(unsigned skip) noexcept {
+        if (tls_paused != 0) return nullptr;
+        const void** frames = tls_frames;
+        bool broken = false;
+        const std::size_t n = collect_frames(frames, anchor_depth + skip, unwinder(), broken);
+        const std::size_t skipped = n < skip ? n : skip;
+        return stacks_.intern(frames + skipped, n - skipped, broken);
+    }
     static thread_local inline const void* tls_frames[128 + stack_slack + 1]; // creation_stack()'s buffer (and one frame skipped): not in the creator's frame
 
     LIFECYCLE_DETAIL_NOINLINE static void window_add(const kind_info* k, std::int64_t d) noexcept {

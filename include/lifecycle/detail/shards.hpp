@@ -343,6 +343,7 @@ public:
         v.created_ticks = r.created_ticks;
         v.site = r.site;
         v.stack = r.stack;
+        v.anchor_only = r.anchor_only;
         v.scope = r.scope;
         v.kept = r.kept.load(std::memory_order_acquire);
         v.thread = r.thread;
