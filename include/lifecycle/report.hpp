@@ -523,29 +523,20 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_json() const {
         detail::json_string(out, g.site_file);
         out += ",\"line\":" + std::to_string(g.site_line) + ",\"function\":";
         detail::json_string(out, g.site_function);
-        out += "},\"labels\":[";
-        for (std::size_t i = 0; i < g.labels.size(); ++i) {
-            if (i) out += ',';
-            detail::json_string(out, g.labels[i]);
-        }
-        out += "],\"ordinals\":[";
+        out += "},\"labels\":";
+        detail::json_strings(out, g.labels.data(), g.labels.size());
+        out += ",\"ordinals\":[";
         for (std::size_t i = 0; i < g.ordinals.size(); ++i) {
             if (i) out += ',';
             out += '"' + detail::format_ordinal(g.ordinals[i]) + '"';
         }
         out += "],\"threads\":[";
         for (std::size_t i = 0; i < g.threads.size(); ++i) out += (i ? "," : "") + std::to_string(g.threads[i]);
-        out += "],\"thread_names\":[";
-        for (std::size_t i = 0; i < g.thread_names.size(); ++i) {
-            if (i) out += ',';
-            detail::json_string(out, g.thread_names[i]);
-        }
-        out += "],\"scopes\":[";
-        for (std::size_t i = 0; i < g.scopes.size(); ++i) {
-            if (i) out += ',';
-            detail::json_string(out, g.scopes[i]);
-        }
-        out += "],\"oldest_age_seconds\":" + (g.has_age ? detail::fixed_decimal(g.oldest_age_seconds, 3) : "null") + ",\"with_stack\":" + std::to_string(g.with_stack) +
+        out += "],\"thread_names\":";
+        detail::json_strings(out, g.thread_names.data(), g.thread_names.size());
+        out += ",\"scopes\":";
+        detail::json_strings(out, g.scopes.data(), g.scopes.size());
+        out += ",\"oldest_age_seconds\":" + (g.has_age ? detail::fixed_decimal(g.oldest_age_seconds, 3) : "null") + ",\"with_stack\":" + std::to_string(g.with_stack) +
                ",\"stack_stops_early\":" + (g.stack_stops_early ? "true" : "false") +
                ",\"stack_cut_at\":" + std::to_string(g.stack_cut_at) + ",\"frames\":[";
         for (std::size_t i = 0; i < g.stack.size(); ++i) {

@@ -30,6 +30,8 @@ LIFECYCLE_DETAIL_COLD std::string plural(std::size_t n, const char* one, const c
 LIFECYCLE_DETAIL_COLD std::string fixed_decimal(double v, int decimals);
 /// Appends `s` to `out` as a quoted JSON string.
 LIFECYCLE_DETAIL_COLD void json_string(std::string& out, std::string_view s);
+/// Appends `s[0..n)` to `out` as a JSON array of strings.
+LIFECYCLE_DETAIL_COLD void json_strings(std::string& out, const std::string* s, std::size_t n);
 
 /// Returns: the part of `path` after its last '/'.
 inline std::string_view base_name(std::string_view path) {
@@ -168,6 +170,15 @@ LIFECYCLE_DETAIL_COLD void json_string(std::string& out, std::string_view s) {
         }
     }
     out += '"';
+}
+
+LIFECYCLE_DETAIL_COLD void json_strings(std::string& out, const std::string* s, std::size_t n) {
+    out += '[';
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i) out += ',';
+        json_string(out, s[i]);
+    }
+    out += ']';
 }
 
 } // namespace detail
