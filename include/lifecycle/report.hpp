@@ -40,6 +40,7 @@
 #include <lifecycle/detail/provenance.hpp>
 #include <lifecycle/detail/published.hpp>
 #include <lifecycle/detail/record_fwd.hpp>
+#include <lifecycle/detail/source_root.hpp>
 #include <lifecycle/detail/text_escape.hpp>
 #include <lifecycle/registry.hpp>
 #include <lifecycle/source_site.hpp>
@@ -380,6 +381,12 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
     if (empty()) return {};
     std::unique_ptr<std::vector<leak_group>> scratch;
     const std::vector<leak_group>& all = rendered(scratch);
+    detail::path_style paths; // one path style per report (detail/source_root.hpp)
+    for (const leak_group& g : all) {
+        paths.add(g.site_file);
+        for (const stack_frame& f : g.stack) paths.add(f.file);
+    }
+    paths.settle(detail::build_source_root());
     std::string out;
     using detail::text_word; // user-given words: control characters escaped, cut at 200 bytes
     const std::string scope_part = scope_.empty() ? std::string() : " in scope '" + text_word(scope_) + "'";
@@ -419,7 +426,7 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
         out += '\n';
         out += "  created at ";
         if (g.site_line != 0)
-            out += g.site_function + " (" + g.site_file + ":" + std::to_string(g.site_line) + ")";
+            out += g.site_function + " (" + paths.show(g.site_file) + ":" + std::to_string(g.site_line) + ")";
         else
             out += "an unknown site";
         out += " on thread";
@@ -450,7 +457,7 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
                 std::snprintf(addr, sizeof addr, "%p", f.address);
                 out += addr;
             }
-            if (!f.file.empty()) out += " at " + f.file + ":" + std::to_string(f.line);
+            if (!f.file.empty()) out += " at " + paths.show(f.file) + ":" + std::to_string(f.line);
             else if (!f.module.empty()) {
                 char off[32];
                 std::snprintf(off, sizeof off, "+0x%llx", static_cast<unsigned long long>(f.offset));

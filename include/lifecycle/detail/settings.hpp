@@ -32,6 +32,7 @@ enum class setting_id : unsigned {
     report_at_exit,
     report_file,
     exit_code,
+    source_root,
     detect_leaks, // test integrations from here on (a flag and a variable each)
     max_leaks,
     max_weight,
@@ -56,6 +57,7 @@ inline constexpr setting_info settings_table[] = {
     {"LIFECYCLE_REPORT_AT_EXIT", nullptr, "0 or 1"},
     {"LIFECYCLE_REPORT_FILE", nullptr, "a file path (one JSON line is appended per report)"},
     {"LIFECYCLE_EXIT_CODE", nullptr, "a whole number from 1 to 255 (the exit status when the at-exit report is not empty)"},
+    {"LIFECYCLE_SOURCE_ROOT", nullptr, "an absolute directory (text reports show paths relative to it)"},
     {"LIFECYCLE_DETECT_LEAKS", "lifecycle-detect-leaks", "1, 0, true, false, yes, no, on or off"},
     {"LIFECYCLE_MAX_LEAKS", "lifecycle-max-leaks", "a whole number (0 or more)"},
     {"LIFECYCLE_MAX_WEIGHT", "lifecycle-max-weight", "a number of bytes, optionally with K, M or G (KiB, MiB, GiB)"},
