@@ -67,6 +67,7 @@ struct stack_frame {
     std::uintptr_t offset = 0; ///< the call that was symbolized (return address - 1) relative to the
                                ///< module's load bias: what `addr2line -e module offset` takes
     const void* address = nullptr; ///< the return address
+    bool inlined = false; ///< the function was inlined into the next frame's (same address), as `addr2line -i` shows
 };
 
 /// Resources created at one site (same kind, same file:line:function).
@@ -356,7 +357,7 @@ LIFECYCLE_DETAIL_COLD const std::vector<leak_group>& leak_report::rendered(std::
         frames.resize(end);
         if (cut) g.stack_cut_at = s.user_depth;
         for (auto& f : frames)
-            g.stack.push_back(stack_frame{std::move(f.function), std::move(f.file), f.line, std::move(f.module), {}, f.offset, f.address});
+            g.stack.push_back(stack_frame{std::move(f.function), std::move(f.file), f.line, std::move(f.module), {}, f.offset, f.address, f.inlined});
     }
     detail::identify_modules(*fresh);
     if (!complete) return *(scratch = std::move(fresh));
@@ -463,6 +464,7 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
                 std::snprintf(off, sizeof off, "+0x%llx", static_cast<unsigned long long>(f.offset));
                 out += " in " + f.module + off;
             }
+            if (f.inlined) out += " (inlined)";
             out += '\n';
         }
         if (g.distinct_stacks > 1) out += "    (" + detail::plural(g.distinct_stacks - 1, "other stack", "other stacks") + " at this site)\n";
@@ -559,7 +561,7 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_json() const {
             detail::json_string(out, f.build_id);
             char off[32];
             std::snprintf(off, sizeof off, "\"0x%llx\"", static_cast<unsigned long long>(f.offset));
-            out += ",\"offset\":" + std::string(off) + "}";
+            out += ",\"offset\":" + std::string(off) + ",\"inlined\":" + (f.inlined ? "true" : "false") + "}";
         }
         out += "]}";
     }

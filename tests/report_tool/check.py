@@ -91,6 +91,11 @@ def cmd_shards(a):
         shutil.copy2(bins["rebuilt"], exe + ".rebuilt")
         run_binary(exe, os.path.join(d, "offline.jsonl"))
         run_binary(bins["doctest_stories"], os.path.join(d, "in-process.jsonl"))
+    # Inline frames: creations that -O2 inlined into one caller (tests/programs/inlined.cpp).
+    if "inlined" in bins:
+        path = os.path.join(a.work, "inlined.jsonl")
+        run_binary(bins["inlined"], os.path.join(a.work, "inlined.scope.jsonl"), args=[path], must_fail=False)
+        check(os.path.exists(path), "%s was written" % path)
     print("shards written to", a.work)
 
 
@@ -388,7 +393,7 @@ def symbolizers():
 
 
 def named_frames(frames):
-    return [(f["function"], f["file"], f["line"]) for f in frames if not f.get("inlined")]
+    return [(f["function"], f["file"], f["line"], bool(f.get("inlined"))) for f in frames]
 
 
 def cmd_symbolize(a):
@@ -396,6 +401,9 @@ def cmd_symbolize(a):
     d = os.path.join(a.work, "symbolize")
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
+    inlined_path = os.path.join(a.work, "inlined.jsonl")
+    if os.path.exists(inlined_path):
+        paths = paths + [inlined_path]
     reports = [r for p in paths for r in lines(p)]
     # What a build that skips symbolizing in process writes: module and offset only.
     stripped = json.loads(json.dumps(reports))
@@ -409,7 +417,7 @@ def cmd_symbolize(a):
     src = os.path.join(d, "stripped.jsonl")
     with open(src, "w") as f:
         f.write("".join(json.dumps(r) + "\n" for r in stripped))
-    compared = 0
+    compared = compared_inlined = 0
     for sym in symbolizers():
         out = os.path.join(d, "symbolized.%s.jsonl" % sym)
         code, _, err = run(a.tool + ["symbolize", "--symbolizer", sym, "-o", out, src])
@@ -418,11 +426,14 @@ def cmd_symbolize(a):
             for g0, g1 in zip(before["groups"], after["groups"]):
                 want, got = named_frames(g0["frames"]), named_frames(g1["frames"])
                 if sym == "llvm-symbolizer":  # its demangler spells some types its own way
-                    want = [(fn.split("(")[0], f, l) for fn, f, l in want]
-                    got = [(fn.split("(")[0], f, l) for fn, f, l in got]
+                    want = [(fn.split("(")[0], f, l, i) for fn, f, l, i in want]
+                    got = [(fn.split("(")[0], f, l, i) for fn, f, l, i in got]
                 check(want == got, "%s: %s's frames offline are the in-process ones:\n  %s\n  %s"
                       % (sym, g0["fingerprint"], want, got))
                 compared += len(want)
+                compared_inlined += sum(1 for w in want if w[3])
+    if os.path.exists(inlined_path):
+        check(compared_inlined >= 3, "the inline frames of %s were compared: %d" % (inlined_path, compared_inlined))
     # A build id that does not match: refused, one line naming the file and line, frames untouched.
     exe = sorted(modules)[0]
     real = readelf_build_id(exe)
@@ -445,8 +456,8 @@ def cmd_symbolize(a):
         else:
             check(code == 0 and err == "" and all(f["function"] for f in frames),
                   "the module with its own build id is symbolized: %d %s" % (code, err))
-    print("symbolize: %d frames of stripped reports equal to the in-process ones (%s); a wrong build id refused"
-          % (compared, ", ".join(symbolizers())))
+    print("symbolize: %d frames (%d inlined) of stripped reports equal to the in-process ones (%s); a wrong build id "
+          "refused" % (compared, compared_inlined, ", ".join(symbolizers())))
     cmd_symbolize_offline(a)
 
 
@@ -481,8 +492,8 @@ def cmd_symbolize_offline(a):
                     continue
                 w, got = named_frames(want["frames"]), named_frames(g["frames"])
                 if sym == "llvm-symbolizer":
-                    w = [(fn.split("(")[0], f, l) for fn, f, l in w]
-                    got = [(fn.split("(")[0], f, l) for fn, f, l in got]
+                    w = [(fn.split("(")[0], f, l, i) for fn, f, l, i in w]
+                    got = [(fn.split("(")[0], f, l, i) for fn, f, l, i in got]
                 check(w == got, "%s: the offline frames of %s are the in-process ones:\n  %s\n  %s" % (sym, g["fingerprint"], w, got))
                 compared += len(w)
     if check(with_ids, "the library writes schema 2 lines, with build ids"):

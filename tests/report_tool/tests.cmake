@@ -55,7 +55,8 @@ add_test(NAME report_tool.shards
   COMMAND ${lifecycle_report_check} shards --work ${lifecycle_report_work}
           --bin doctest_stories=$<TARGET_FILE:example_doctest_stories> --bin gtest_stories=$<TARGET_FILE:example_gtest_stories>
           --bin doctest_auto=$<TARGET_FILE:program_doctest_auto> --bin gtest_auto=$<TARGET_FILE:program_gtest_auto>
-          --bin allowed=$<TARGET_FILE:report_tool_allowed> ${lifecycle_report_offline})
+          --bin allowed=$<TARGET_FILE:report_tool_allowed> --bin inlined=$<TARGET_FILE:program_inlined>
+          ${lifecycle_report_offline})
 set_tests_properties(report_tool.shards PROPERTIES FIXTURES_SETUP lifecycle_report_shards LABELS tool TIMEOUT 120)
 foreach(check IN ITEMS merge sarif github junit compare bad-input html symbolize)
   add_test(NAME report_tool.${check}

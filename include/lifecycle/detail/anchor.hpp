@@ -16,22 +16,31 @@
 #include <lifecycle/source_site.hpp>
 
 #include <cstddef>
+#include <utility>
+#include <vector>
 
 LIFECYCLE_BEGIN_NAMESPACE
 namespace detail {
 
-/// Returns: true, with `address` symbolized in `out`, if a symbolizer is in reach.
-inline bool symbolize(const void* address, frame_info& out) noexcept {
+/// Returns: true, with the frames at `address` (its inline frames first) in
+/// `out`, if a symbolizer is in reach.
+inline bool symbolize(const void* address, std::vector<frame_info>& out) noexcept {
     const report_hooks* h = report_hooks_in_reach();
     return h != nullptr && h->symbolize != nullptr && h->symbolize(address, out);
 }
 
 /// Returns: true, with the first frame of `frames` that is neither
-/// lifecycle's nor the standard library's (symbolized) in `out`.
+/// lifecycle's nor the standard library's (symbolized, inline frames
+/// included: an -O2 creator inlined into its caller is still the creator) in `out`.
 inline bool first_user_frame(const void* const* frames, std::size_t n, frame_info& out) {
+    std::vector<frame_info> chain;
     for (std::size_t i = 0; i < n; ++i) {
-        if (!symbolize(frames[i], out)) return false;
-        if (!out.function.empty() && !library_frame(out)) return true;
+        if (!symbolize(frames[i], chain)) return false;
+        for (frame_info& f : chain)
+            if (!f.function.empty() && !library_frame(f)) {
+                out = std::move(f);
+                return true;
+            }
     }
     return false;
 }

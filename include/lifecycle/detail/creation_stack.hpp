@@ -16,6 +16,7 @@
 
 #    include <cstdio>
 #    include <string>
+#    include <vector>
 
 LIFECYCLE_BEGIN_NAMESPACE
 namespace detail {
@@ -27,28 +28,31 @@ inline std::string creation_stack_text(const stack_entry* stack) {
     if (stack == nullptr) return out;
     std::size_t shown = 0;
     bool user_seen = false;
+    std::vector<frame_info> chain; // the frames at one address, its inline frames first
     for (std::uint32_t i = 0; i < stack->depth; ++i) {
-        frame_info f;
-        if (!symbolize(stack->frames[i], f)) return {};
-        if (!user_seen && !f.function.empty() && library_frame(f)) continue;
-        user_seen = true;
-        if (shown > 0 && outermost_frame(f.function)) break; // nothing of the program's lies below
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "    #%zu ", shown++);
-        out += buf;
-        if (f.function.empty()) {
-            std::snprintf(buf, sizeof buf, "%p", stack->frames[i]);
+        if (!symbolize(stack->frames[i], chain)) return {};
+        for (const frame_info& f : chain) {
+            if (!user_seen && !f.function.empty() && library_frame(f)) continue;
+            user_seen = true;
+            if (shown > 0 && outermost_frame(f.function)) return out; // nothing of the program's lies below
+            char buf[64];
+            std::snprintf(buf, sizeof buf, "    #%zu ", shown++);
             out += buf;
-        } else {
-            out += f.function;
+            if (f.function.empty()) {
+                std::snprintf(buf, sizeof buf, "%p", stack->frames[i]);
+                out += buf;
+            } else {
+                out += f.function;
+            }
+            if (!f.file.empty()) {
+                out += " at " + f.file + ':' + std::to_string(f.line);
+            } else if (!f.module.empty()) {
+                std::snprintf(buf, sizeof buf, "+0x%llx", static_cast<unsigned long long>(f.offset));
+                out += " in " + f.module + buf;
+            }
+            if (f.inlined) out += " (inlined)";
+            out += '\n';
         }
-        if (!f.file.empty()) {
-            out += " at " + f.file + ':' + std::to_string(f.line);
-        } else if (!f.module.empty()) {
-            std::snprintf(buf, sizeof buf, "+0x%llx", static_cast<unsigned long long>(f.offset));
-            out += " in " + f.module + buf;
-        }
-        out += '\n';
     }
     return out;
 }

@@ -31,6 +31,7 @@ struct frame_info {
     unsigned line = 0;
     std::string module;        // shared object or executable path
     std::uintptr_t offset = 0; // address - 1 (the call) - module load base, stable across runs
+    bool inlined = false;      // inlined into the next frame (same address)
 };
 
 inline constexpr bool stacks_available = LIFECYCLE_STACKTRACE != 0;

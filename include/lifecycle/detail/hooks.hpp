@@ -23,6 +23,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <new>
+#include <vector>
 
 #include <dlfcn.h>
 
@@ -31,7 +32,8 @@ namespace detail {
 
 struct report_hooks {
     void (*at_exit)() noexcept;                                    ///< the at-exit report
-    bool (*symbolize)(const void* address, frame_info& out) noexcept; ///< the symbol cache
+    /// the symbol cache: the frames at `address`, its inline frames first
+    bool (*symbolize)(const void* address, std::vector<frame_info>& out) noexcept;
 };
 
 class hook_state {

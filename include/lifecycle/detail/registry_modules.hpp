@@ -104,8 +104,8 @@ LIFECYCLE_DETAIL_COLD void registry::keep_module_text(const module_span& m) noex
     });
     const report_hooks* h = report_hooks_in_reach();
     if (h == nullptr || h->symbolize == nullptr) return;
-    frame_info info;
-    for (void* f : frames) h->symbolize(f, info);
+    std::vector<frame_info> chain;
+    for (void* f : frames) h->symbolize(f, chain);
 }
 
 } // namespace detail

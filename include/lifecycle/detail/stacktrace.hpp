@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: BSL-1.0
 // lifecycle/detail/stacktrace.hpp — private. The only file that includes
-// Boost.Stacktrace: symbolizes one return address. Stateless; the cache is
-// detail/symbols.hpp's. Only report code includes it.
+// Boost.Stacktrace: symbolizes one return address, with its inline frames
+// (detail/inline_frames.hpp). The cache is detail/symbols.hpp's. Only report
+// code includes it.
 #ifndef LIFECYCLE_DETAIL_STACKTRACE_HPP
 #define LIFECYCLE_DETAIL_STACKTRACE_HPP
 
 #include <lifecycle/config.hpp>
 #include <lifecycle/detail/exceptions.hpp>
 #include <lifecycle/detail/frames.hpp>
+#include <lifecycle/detail/inline_frames.hpp>
 
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <new>
+#include <string>
+#include <vector>
 
 #include <cxxabi.h>
 #include <dlfcn.h>
@@ -58,45 +62,63 @@ inline bool symbolizer_can_read() noexcept {
     return ok;
 }
 
-/// Symbolizes one return address (as captured: the instruction after a
-/// call). May allocate and take libbacktrace's locks; never call it on the
-/// create/close path.
+/// Effects: demangles `function` in place (Boost hands back the mangled name
+/// when demangling ran out of memory; libbacktrace's DWARF names are mangled).
+/// Throws: std::bad_alloc.
+inline void demangle(std::string& function) {
+    if (function.compare(0, 2, "_Z") != 0) return;
+    int status = 0;
+    char* plain = abi::__cxa_demangle(function.c_str(), nullptr, nullptr, &status);
+    if (status == -1) LIFECYCLE_DETAIL_THROW(std::bad_alloc());
+    if (plain) {
+        LIFECYCLE_DETAIL_TRY {
+            function = plain;
+        } LIFECYCLE_DETAIL_CATCH_ALL {
+            std::free(plain);
+            LIFECYCLE_DETAIL_RETHROW;
+        }
+        std::free(plain);
+    }
+}
+
+/// Returns: the frames at one return address (as captured: the instruction
+/// after a call): the functions inlined at the call, innermost first and
+/// marked `inlined`, then the function that holds it (libbacktrace through
+/// `inline_symbolizer`, detail/inline_frames.hpp); where libbacktrace is not linked or does not
+/// know the address, that function alone, as Boost.Stacktrace names it.
+/// Never empty. May allocate and take libbacktrace's locks; never call it on
+/// the create/close path.
 /// Throws: std::bad_alloc (a name lost to a failed allocation is never
 /// returned as if the frame had none: it would be cached).
-inline frame_info symbolize_frame(const void* address) {
-    frame_info info = module_frame(address);
+inline std::vector<frame_info> symbolize_chain(const void* address, inline_frames& inline_symbolizer) {
+    const frame_info where = module_frame(address);
+    // Look up the call instruction, not the one after it: a call that ends
+    // a function or a line would otherwise be blamed on the next line.
+    const std::uintptr_t call = reinterpret_cast<std::uintptr_t>(address) - 1;
+    std::vector<frame_info> chain;
+    if (!inline_symbolizer.chain(call, chain)) {
+        chain.assign(1, frame_info{});
 #if LIFECYCLE_STACKTRACE
-    LIFECYCLE_DETAIL_TRY {
-        // Look up the call instruction, not the one after it: a call that ends
-        // a function or a line would otherwise be blamed on the next line.
-        const auto call = reinterpret_cast<boost::stacktrace::frame::native_frame_ptr_t>(
-            reinterpret_cast<std::uintptr_t>(address) - 1);
-        boost::stacktrace::frame f(call);
-        info.function = f.name();
-        info.file = f.source_file();
-        info.line = static_cast<unsigned>(f.source_line());
-    } LIFECYCLE_DETAIL_CATCH([[maybe_unused]] const std::bad_alloc& unused) {
-        LIFECYCLE_DETAIL_RETHROW;
-    } LIFECYCLE_DETAIL_CATCH_ALL {
-        // A frame that cannot be symbolized keeps its address and module.
-    }
-#endif
-    // Boost hands back the mangled name when demangling ran out of memory.
-    if (info.function.compare(0, 2, "_Z") == 0) {
-        int status = 0;
-        char* plain = abi::__cxa_demangle(info.function.c_str(), nullptr, nullptr, &status);
-        if (status == -1) LIFECYCLE_DETAIL_THROW(std::bad_alloc());
-        if (plain) {
-            LIFECYCLE_DETAIL_TRY {
-                info.function = plain;
-            } LIFECYCLE_DETAIL_CATCH_ALL {
-                std::free(plain);
-                LIFECYCLE_DETAIL_RETHROW;
-            }
-            std::free(plain);
+        frame_info& info = chain.front();
+        LIFECYCLE_DETAIL_TRY {
+            boost::stacktrace::frame f(reinterpret_cast<boost::stacktrace::frame::native_frame_ptr_t>(call));
+            info.function = f.name();
+            info.file = f.source_file();
+            info.line = static_cast<unsigned>(f.source_line());
+        } LIFECYCLE_DETAIL_CATCH([[maybe_unused]] const std::bad_alloc& unused) {
+            LIFECYCLE_DETAIL_RETHROW;
+        } LIFECYCLE_DETAIL_CATCH_ALL {
+            // A frame that cannot be symbolized keeps its address and module.
         }
+#endif
     }
-    return info;
+    for (frame_info& f : chain) {
+        demangle(f.function);
+        f.address = address;
+        f.module = where.module;
+        f.offset = where.offset;
+    }
+    return chain;
 }
 
 } // namespace detail

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <new>
 #include <vector>
 
@@ -26,32 +27,42 @@ class symbol_cache {
 public:
     constexpr symbol_cache() noexcept = default;
 
-    /// Returns: `address` symbolized (a copy of the cached entry); while the
-    /// symbolizer cannot read its files (EMFILE, ENOMEM), only its module and
-    /// offset, not cached: a later call tries again (and `*complete` = false).
+    /// Returns: the frames at `address` (detail/stacktrace.hpp's
+    /// symbolize_chain: its inline frames first, never empty), a copy of the
+    /// cached entry; while the symbolizer cannot read its files (EMFILE,
+    /// ENOMEM), only its module and offset, not cached: a later call tries
+    /// again (and `*complete` = false).
     /// Throws: std::bad_alloc (nothing is cached).
-    frame_info symbol(const void* address, bool* complete = nullptr) {
+    std::vector<frame_info> chain(const void* address, bool* complete = nullptr) {
         const std::uint64_t h = mix_hash(reinterpret_cast<std::uintptr_t>(address));
-        auto same = [address](const entry& e) { return e.frame.address == address; };
-        if (const entry* e = table_.find(h, same)) return e->frame;
+        auto same = [address](const entry& e) { return e.address == address; };
+        if (const entry* e = table_.find(h, same)) return e->chain;
         lock_guard<mutex> one_at_a_time(symbolizer_);
-        if (const entry* e = table_.find(h, same)) return e->frame;
+        if (const entry* e = table_.find(h, same)) return e->chain;
         if (!symbolizer_can_read()) {
             if (complete) *complete = false;
-            return module_frame(address);
+            return std::vector<frame_info>(1, module_frame(address));
         }
-        entry* fresh = new entry{0, symbolize_frame(address)};
+        entry* fresh = new entry{0, address, symbolize_chain(address, inline_)};
         const entry* e = table_.intern(h, same, [fresh] { return fresh; });
         if (e != fresh) delete fresh;
         if (e == nullptr) LIFECYCLE_DETAIL_THROW(std::bad_alloc());
-        return e->frame;
+        return e->chain;
     }
 
-    /// Returns: the `n` addresses symbolized, as symbol(). Throws: std::bad_alloc.
+    /// Returns: the function that holds the code at `address` (the last of
+    /// its chain), as chain(). Throws: std::bad_alloc.
+    frame_info symbol(const void* address, bool* complete = nullptr) { return chain(address, complete).back(); }
+
+    /// Returns: the chains of the `n` addresses, one after the other, as
+    /// chain(). Throws: std::bad_alloc.
     std::vector<frame_info> symbols(const void* const* addresses, std::size_t n, bool* complete = nullptr) {
         std::vector<frame_info> out;
         out.reserve(n);
-        for (std::size_t i = 0; i < n; ++i) out.push_back(symbol(addresses[i], complete));
+        for (std::size_t i = 0; i < n; ++i) {
+            std::vector<frame_info> c = chain(addresses[i], complete);
+            out.insert(out.end(), std::make_move_iterator(c.begin()), std::make_move_iterator(c.end()));
+        }
         return out;
     }
 
@@ -68,9 +79,11 @@ public:
 private:
     struct entry {
         std::uint64_t hash;
-        frame_info frame;
+        const void* address;
+        std::vector<frame_info> chain;
     };
     mutex symbolizer_;
+    inline_frames inline_; // under symbolizer_
     intern_table<entry> table_;
 };
 
@@ -87,7 +100,7 @@ LIFECYCLE_DETAIL_EXPORT inline symbol_cache& symbols() noexcept {
     return *cache;
 }
 
-/// Returns: the `n` addresses symbolized, without lifecycle's own frames on
+/// Returns: the `n` addresses symbolized (with their inline frames), without lifecycle's own frames on
 /// top and the startup frames at the bottom (all of them when every frame is
 /// lifecycle's); `*complete` = false when some could not be symbolized now.
 /// Throws: std::bad_alloc.
@@ -109,9 +122,9 @@ inline std::vector<frame_info> user_frames(const void* const* addresses, std::si
 }
 
 /// The symbolizer the report layer lends to the layers below (detail/hooks.hpp).
-inline bool symbolize_cached(const void* address, frame_info& out) noexcept {
+inline bool symbolize_cached(const void* address, std::vector<frame_info>& out) noexcept {
     LIFECYCLE_DETAIL_TRY {
-        out = symbols().symbol(address);
+        out = symbols().chain(address);
         return true;
     } LIFECYCLE_DETAIL_CATCH_ALL {
         return false;
