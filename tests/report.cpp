@@ -494,7 +494,7 @@ TEST_CASE("the JSON report, normalised, matches the golden output") {
         "{\"fingerprint\":<fingerprint>,\"tracked\":true,\"kind\":\"fd\",\"close_call\":\"close()\",\"count\":2,"
         "\"weight\":0,\"largest_weight\":0,\"site\":{\"file\":<file>,\"line\":<line>,\"function\":\"create_here\"},"
         "\"labels\":[\"first\",\"second\"],\"ordinals\":<ordinals>,\"threads\":<threads>,\"thread_names\":[\"\"],\"scopes\":[\"golden json\"],"
-        "\"oldest_age_seconds\":<oldest_age_seconds>,\"with_stack\":0,\"stack_stops_early\":false,\"stack_cut_at\":0,\"frames\":[]}],"
+        "\"oldest_age_seconds\":<oldest_age_seconds>,\"with_stack\":0,\"stack_stops_early\":false,\"stack_cut_at\":0,\"frames\":[],\"distinct_stacks\":0,\"stacks\":[]}],"
         "\"allowed\":[],\"limits_exceeded\":[]}";
     CHECK(json == golden);
 }

@@ -27,6 +27,8 @@
 //               the scope's start and the check; fds nobody tracks are
 //               reported as their own group ("fd 9 -> /tmp/x")
 //   max_groups  groups shown in the text (the rest in one line)
+//   max_stacks  distinct creation stacks shown per group in the text (3; the
+//               rest in one line); max_json_stacks: in the JSON (100)
 //   grace_ms    wait up to this long, re-checking, for other threads to close
 //               what they still hold (a worker that closes just after the
 //               scope ends); 0 (default): no wait
@@ -130,6 +132,10 @@ struct leak_scope_options {
     std::vector<allow_rule> allow;  ///< rules that keep resources out of reports
     bool os_check = false;          ///< Linux: also report fds and threads nobody tracks
     std::size_t max_groups = 10;    ///< groups shown in the text; 0: all
+    /// Stacks shown per group in the text, most common first (those that differ
+    /// only inside the standard library counted as one); 0: all.
+    std::size_t max_stacks = 3;
+    std::size_t max_json_stacks = 100; ///< distinct stacks per group in groups() and the JSON; 0: all
     unsigned grace_ms = 0;          ///< check(): wait up to this long for leaks to be closed (0: no wait)
     /// At the scope's end, append one timeline line ("type":"scope": duration,
     /// and per kind live, peak, created, closed; docs/report-schema.md) to
@@ -402,6 +408,7 @@ LIFECYCLE_DETAIL_COLD leak_report leak_scope::check_once() const {
     r.allowed_ = std::move(allowed);
     r.exceeded_ = std::move(exceeded);
     r.max_groups_ = options_.max_groups;
+    r.set_max_stacks(options_.max_stacks, options_.max_json_stacks);
     if (options_.os_check) add_os_findings(r);
     return r;
 }

@@ -24,6 +24,11 @@
 //       #0 ipc_client::send_request(...) at examples/ipc_client.cpp:112
 //       #1 main at examples/ipc_client.cpp:140
 //
+// A group created through several stacks shows the `max_stacks` (3) most
+// common, each under "  stack 1, 40 resources:", then one line for the rest;
+// stacks that differ only inside the standard library count as one. The
+// JSON lists every distinct stack with its count (`max_json_stacks`, 100).
+//
 //   2 x fd (not tracked)
 //     fd 9 -> /tmp/x
 //     fd 10 -> socket:[48113]
@@ -70,6 +75,14 @@ struct stack_frame {
     bool inlined = false; ///< the function was inlined into the next frame's (same address), as `addr2line -i` shows
 };
 
+/// One distinct creation stack of a group.
+struct group_stack {
+    std::size_t count = 0;           ///< members created with this stack
+    std::vector<stack_frame> frames; ///< trimmed, innermost first, as leak_group::stack
+    bool stops_early = false;        ///< as leak_group::stack_stops_early
+    unsigned cut_at = 0;             ///< as leak_group::stack_cut_at
+};
+
 /// Resources created at one site (same kind, same file:line:function).
 struct leak_group {
     /// The kind ("fd", "engine").
@@ -91,9 +104,13 @@ struct leak_group {
     double oldest_age_seconds = 0;   ///< age of the oldest member at check time (kernel-tick resolution)
     bool has_age = false;            ///< false when capture was off: no creation time
     std::size_t with_stack = 0;      ///< members that have a creation stack
-    /// Distinct creation stacks among the members that have one.
+    /// Distinct creation stacks among the members that have one (once rendered: as trimmed,
+    /// those that differed only in frames above the program's first counted once).
     std::size_t distinct_stacks = 0;
     std::vector<stack_frame> stack;  ///< the most common creation stack, trimmed; filled on render
+    /// The distinct creation stacks, most common first (the first is `stack`), at most
+    /// leak_report::set_max_stacks's `json` of them; filled on render.
+    std::vector<group_stack> stacks;
     bool stack_stops_early = false;  ///< the fast unwinder stopped at a frame without a frame pointer, above
                                      ///< the start-up code (LIFECYCLE_UNWIND=precise has the rest); filled on render
     unsigned stack_cut_at = 0;       ///< the stack was cut at this many of the program's own frames
@@ -103,6 +120,8 @@ struct leak_group {
 #if LIFECYCLE_TRACKING
     /// Internal: the interned stack `stack` is rendered from (not part of the API).
     const detail::stack_entry* raw_stack = nullptr;
+    /// Internal: every distinct interned stack and its count, most common first.
+    std::vector<std::pair<const detail::stack_entry*, std::size_t>> raw_stacks;
 #endif
 };
 
@@ -159,6 +178,14 @@ public:
     /// Effects: the text shows the first `n` groups and one line for the
     /// rest (0: all). JSON always has every group. Default 10.
     void set_max_groups(std::size_t n) noexcept { max_groups_ = n; }
+    /// Effects: the text shows the `text` most common stacks of each group (stacks that
+    /// differ only inside the standard library counted as one; 0: all) and one line for
+    /// the rest; groups() and the JSON keep the `json` most common (0: all). Defaults 3
+    /// and 100. Requires: no render yet (groups(), to_text(), to_json()): the first keeps what it symbolized.
+    void set_max_stacks(std::size_t text, std::size_t json = 100) noexcept {
+        max_stacks_ = text;
+        max_json_stacks_ = json;
+    }
 
     /// Returns: the report as text (see the header comment); "" when empty.
     std::string to_text() const;
@@ -192,6 +219,7 @@ private:
     std::string scope_;
     std::size_t count_ = 0;
     std::size_t max_groups_ = 10;
+    std::size_t max_stacks_ = 3, max_json_stacks_ = 100;
     capture tier_ = capture::off;
     unsigned sample_ = 1; // the stack tier's sampling rate at the check
     std::int64_t checked_ms_ = 0; // wall clock (ms since 1970) of the check; 0: not checked
@@ -215,6 +243,8 @@ LIFECYCLE_END_NAMESPACE
 #    include <lifecycle/detail/report_hints.hpp>
 #    include <lifecycle/detail/settings.hpp>
 
+#    include <lifecycle/detail/group_stacks.hpp>
+
 #    include <algorithm>
 #    if LIFECYCLE_TRACKING
 #        include <lifecycle/detail/anchor.hpp>
@@ -236,14 +266,15 @@ namespace detail {
 LIFECYCLE_DETAIL_COLD void identify_modules(std::vector<leak_group>& groups) {
     const std::vector<module_identity> modules = loaded_modules();
     for (leak_group& g : groups)
-        for (stack_frame& f : g.stack) {
-            const auto call = reinterpret_cast<std::uintptr_t>(f.address) - 1;
-            if (const module_identity* m = module_of(modules, call)) {
-                if (!m->path.empty()) f.module = m->path;
-                f.build_id = m->build_id;
-                f.offset = call - m->bias;
+        for (group_stack& s : g.stacks)
+            for (stack_frame& f : s.frames) {
+                const auto call = reinterpret_cast<std::uintptr_t>(f.address) - 1;
+                if (const module_identity* m = module_of(modules, call)) {
+                    if (!m->path.empty()) f.module = m->path;
+                    f.build_id = m->build_id;
+                    f.offset = call - m->bias;
+                }
             }
-        }
 }
 #endif
 
@@ -311,19 +342,19 @@ LIFECYCLE_DETAIL_COLD leak_report leak_report::from_records(std::string scope, s
         }
         if (rec.stack && !rec.anchor_only) {
             ++g.with_stack;
-            ++stacks[it->second][rec.stack];
+            auto at = stacks[it->second].emplace(rec.stack, g.raw_stacks.size()).first;
+            if (at->second == g.raw_stacks.size()) g.raw_stacks.emplace_back(rec.stack, 0);
+            ++g.raw_stacks[at->second].second;
         }
     }
     for (std::size_t i = 0; i < r.groups_.size(); ++i) {
         leak_group& g = r.groups_[i];
         std::sort(g.ordinals.begin(), g.ordinals.end());
-        g.distinct_stacks = stacks[i].size();
-        std::size_t best = 0;
-        for (const auto& s : stacks[i])
-            if (s.second > best) {
-                best = s.second;
-                g.raw_stack = s.first;
-            }
+        g.distinct_stacks = g.raw_stacks.size();
+        // Most common first; equal counts in the order of their first member.
+        std::stable_sort(g.raw_stacks.begin(), g.raw_stacks.end(),
+                         [](const auto& a, const auto& b) { return a.second > b.second; });
+        if (!g.raw_stacks.empty()) g.raw_stack = g.raw_stacks.front().first;
     }
     std::stable_sort(r.groups_.begin(), r.groups_.end(), [](const leak_group& a, const leak_group& b) {
         if (a.total_weight != b.total_weight) return a.total_weight > b.total_weight;
@@ -340,26 +371,18 @@ LIFECYCLE_DETAIL_COLD const std::vector<leak_group>& leak_report::rendered(std::
     auto fresh = std::make_unique<std::vector<leak_group>>(groups_);
     bool complete = true; // false: out of descriptors (EMFILE), the next render tries again
     for (leak_group& g : *fresh) {
-        if (!g.raw_stack) continue;
-        const detail::stack_entry& s = *g.raw_stack;
-        const void* const* raw = const_cast<const void* const*>(s.frames);
-        std::vector<detail::frame_info> frames = detail::user_frames(raw, s.depth, &complete);
-        const detail::frame_info bottom = detail::symbols().symbol(raw[s.depth - 1], &complete);
-        const bool whole = detail::outermost_frame(bottom.function) || detail::startup_frame(bottom);
-        g.stack_stops_early = s.broken && !whole;
-        // The depth counts the program's frames: keep `user_depth` of them, and
-        // the library's frames between them (detail/records.hpp, stack_slack).
-        bool cut = s.user_depth != 0 && !s.broken && !whole && s.depth >= s.user_depth + detail::stack_slack;
-        std::size_t end = 0;
-        for (unsigned own = 0; end < frames.size() && (s.user_depth == 0 || own < s.user_depth); ++end)
-            own += !detail::library_frame(frames[end]);
-        for (std::size_t i = end; i < frames.size(); ++i) cut = cut || !detail::library_frame(frames[i]);
-        frames.resize(end);
-        if (cut) g.stack_cut_at = s.user_depth;
-        for (auto& f : frames)
-            g.stack.push_back(stack_frame{std::move(f.function), std::move(f.file), f.line, std::move(f.module), {}, f.offset, f.address, f.inlined});
+        const std::size_t n = max_json_stacks_ == 0 ? g.raw_stacks.size() : std::min(max_json_stacks_, g.raw_stacks.size());
+        for (std::size_t i = 0; i < n; ++i)
+            g.stacks.push_back(detail::render_stack<group_stack>(*g.raw_stacks[i].first, g.raw_stacks[i].second, &complete));
+        g.distinct_stacks -= detail::merge_equal_stacks(g.stacks);
     }
     detail::identify_modules(*fresh);
+    for (leak_group& g : *fresh) {
+        if (g.stacks.empty()) continue;
+        g.stack = g.stacks.front().frames;
+        g.stack_stops_early = g.stacks.front().stops_early;
+        g.stack_cut_at = g.stacks.front().cut_at;
+    }
     if (!complete) return *(scratch = std::move(fresh));
     return rendered_.publish(std::move(fresh));
 }
@@ -385,7 +408,8 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
     detail::path_style paths; // one path style per report (detail/source_root.hpp)
     for (const leak_group& g : all) {
         paths.add(g.site_file);
-        for (const stack_frame& f : g.stack) paths.add(f.file);
+        for (const group_stack& st : g.stacks)
+            for (const stack_frame& f : st.frames) paths.add(f.file);
     }
     paths.settle(detail::build_source_root());
     std::string out;
@@ -402,10 +426,12 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
         facts.site = facts.site || g.site_line != 0;
         facts.stack = facts.stack || g.with_stack != 0;
         facts.unstacked = facts.unstacked || g.with_stack < g.count;
-        facts.early = facts.early || g.stack_stops_early;
-        facts.cut_at = std::max(facts.cut_at, g.stack_cut_at);
         facts.framed = facts.framed || !g.stack.empty();
-        for (const stack_frame& f : g.stack) facts.named = facts.named || !f.function.empty() || !f.file.empty();
+        for (const group_stack& s : g.stacks) {
+            facts.early = facts.early || s.stops_early;
+            facts.cut_at = std::max(facts.cut_at, s.cut_at);
+            for (const stack_frame& f : s.frames) facts.named = facts.named || !f.function.empty() || !f.file.empty();
+        }
     }
     const std::size_t shown_groups = max_groups_ == 0 ? all.size() : std::min(max_groups_, all.size());
     for (std::size_t gi = 0; gi < shown_groups; ++gi) {
@@ -447,27 +473,7 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
             out += '\n';
         }
         out += "  close with " + g.close_call + '\n';
-        for (std::size_t i = 0; i < g.stack.size(); ++i) {
-            const stack_frame& f = g.stack[i];
-            char num[32];
-            std::snprintf(num, sizeof num, "    #%zu ", i);
-            out += num;
-            if (!f.function.empty()) out += f.function;
-            else {
-                char addr[64];
-                std::snprintf(addr, sizeof addr, "%p", f.address);
-                out += addr;
-            }
-            if (!f.file.empty()) out += " at " + paths.show(f.file) + ":" + std::to_string(f.line);
-            else if (!f.module.empty()) {
-                char off[32];
-                std::snprintf(off, sizeof off, "+0x%llx", static_cast<unsigned long long>(f.offset));
-                out += " in " + f.module + off;
-            }
-            if (f.inlined) out += " (inlined)";
-            out += '\n';
-        }
-        if (g.distinct_stacks > 1) out += "    (" + detail::plural(g.distinct_stacks - 1, "other stack", "other stacks") + " at this site)\n";
+        detail::append_stacks_text(out, g, max_stacks_, paths);
         if (g.with_stack < g.count && (g.with_stack != 0 || tier_ == capture::stack)) out += "    (" + std::to_string(g.with_stack) + " of " + std::to_string(g.count) + " have a stack)\n";
     }
     if (shown_groups < all.size()) {
@@ -547,21 +553,15 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_json() const {
         detail::json_strings(out, g.scopes.data(), g.scopes.size());
         out += ",\"oldest_age_seconds\":" + (g.has_age ? detail::fixed_decimal(g.oldest_age_seconds, 3) : "null") + ",\"with_stack\":" + std::to_string(g.with_stack) +
                ",\"stack_stops_early\":" + (g.stack_stops_early ? "true" : "false") +
-               ",\"stack_cut_at\":" + std::to_string(g.stack_cut_at) + ",\"frames\":[";
-        for (std::size_t i = 0; i < g.stack.size(); ++i) {
-            const stack_frame& f = g.stack[i];
-            if (i) out += ',';
-            out += "{\"function\":";
-            detail::json_string(out, f.function);
-            out += ",\"file\":";
-            detail::json_string(out, f.file);
-            out += ",\"line\":" + std::to_string(f.line) + ",\"module\":";
-            detail::json_string(out, f.module);
-            out += ",\"build_id\":";
-            detail::json_string(out, f.build_id);
-            char off[32];
-            std::snprintf(off, sizeof off, "\"0x%llx\"", static_cast<unsigned long long>(f.offset));
-            out += ",\"offset\":" + std::string(off) + ",\"inlined\":" + (f.inlined ? "true" : "false") + "}";
+               ",\"stack_cut_at\":" + std::to_string(g.stack_cut_at) + ",\"frames\":";
+        detail::append_frames_json(out, g.stack);
+        out += ",\"distinct_stacks\":" + std::to_string(g.distinct_stacks) + ",\"stacks\":[";
+        for (std::size_t i = 0; i < g.stacks.size(); ++i) {
+            out += i ? ",{\"count\":" : "{\"count\":";
+            out += std::to_string(g.stacks[i].count) + ",\"stops_early\":" + (g.stacks[i].stops_early ? "true" : "false") +
+                   ",\"cut_at\":" + std::to_string(g.stacks[i].cut_at) + ",\"frames\":";
+            detail::append_frames_json(out, g.stacks[i].frames);
+            out += '}';
         }
         out += "]}";
     }

@@ -155,12 +155,23 @@ def cmd_merge(a):
             check(sorted(g["hosts"]) == sorted({r["host"] for r, _ in contributions}), "group %s: its hosts" % g["fingerprint"])
         if g["fingerprint"] in shared:
             check(len(g["processes"]) >= 2, "shared group %s names both processes: %s" % (g["fingerprint"], g["processes"]))
+        # Every distinct stack of every report, equal ones as one with their counts summed.
+        listed = [s for _, rg in contributions for s in rg.get("stacks", [])]
+        check(all(rg.get("distinct_stacks") == len(rg.get("stacks", [])) for _, rg in contributions),
+              "group %s: each report lists every distinct stack" % g["fingerprint"])
+        check(sum(s["count"] for s in g["stacks"]) == sum(s["count"] for s in listed) and
+              len(g["stacks"]) == len({json.dumps(s["frames"], sort_keys=True) for s in listed}) == g["distinct_stacks"],
+              "group %s: %d stacks, counts summed: %s" % (g["fingerprint"], len(g["stacks"]), [s["count"] for s in g["stacks"]]))
+        check([s["count"] for s in g["stacks"]] == sorted((s["count"] for s in g["stacks"]), reverse=True),
+              "group %s: stacks most common first" % g["fingerprint"])
     sessions = [g for g in groups if g["kind"] == "socket"]
     check(len(sessions) == 1 and sessions[0]["count"] == 100 and sessions[0]["site"]["function"] == "send_request",
           "the per-request sessions of both shards are one group of 100 created in send_request")
     if sessions:
         check({"client sends 50 requests", "client.sends_50_requests"} <= set(sessions[0]["tests"]),
               "the session group names the doctest and the GoogleTest test")
+        check([s["count"] for s in sessions[0]["stacks"]] == [50, 50],
+              "the session group keeps the stack of each binary, 50 each: %s" % [s["count"] for s in sessions[0]["stacks"]])
     # Ranked as the in-process report ranks: total weight, then count.
     keys = [(g["weight"], g["count"]) for g in groups]
     check(keys == sorted(keys, reverse=True), "groups ranked by weight, then count: %s" % keys)
@@ -193,6 +204,12 @@ def cmd_merge(a):
           "text: its site relative to the source root")
     check(re.search(r"^    #0 stories::ipc_client::send_request\(.*\) at examples/stories\.hpp:\d+$", text, re.M),
           "text: its stack")
+    check(re.search(r"^  stack 1, 50 resources:\n    #0 .*\n(    #.*\n)*  stack 2, 50 resources:$", text, re.M),
+          "text: the session group's two stacks (one per binary) with their counts")
+    code, one, err = run(a.tool + ["render", "--format", "text", "--max-stacks", "1", "--source-root", a.source_root] + paths,
+                         expect=0)
+    check(re.search(r"^  \(1 more stack of 50 resources; --max-stacks 0 shows every listed stack\)$", one, re.M)
+          and not re.search(r"^  stack 2,", one, re.M), "text: --max-stacks 1 shows one and a line for the rest")
     check(re.search(r"^SUMMARY: lifecycle: %d leaked resources in %d groups" % (m["count"], len(groups)), text, re.M),
           "text: the SUMMARY line")
     # A leak scope's timeline line ("scope", record_timeline) is a point of the timeline like a test's.
@@ -410,7 +427,7 @@ def cmd_symbolize(a):
     modules = set()
     for r in stripped:
         for g in r["groups"]:
-            for f in g["frames"]:
+            for f in g["frames"] + [f for s in g.get("stacks", []) for f in s["frames"]]:
                 f["function"], f["file"], f["line"] = "", "", 0
                 modules.add(f["module"])
     check(all(os.path.isabs(m) and os.path.isfile(m) for m in modules), "the modules are files: %s" % modules)
@@ -425,6 +442,10 @@ def cmd_symbolize(a):
         for before, after in zip(reports, lines(out)):
             for g0, g1 in zip(before["groups"], after["groups"]):
                 want, got = named_frames(g0["frames"]), named_frames(g1["frames"])
+                # Every stack of the group too: want and got, one after the other.
+                for s0, s1 in zip(g0.get("stacks", []), g1.get("stacks", [])):
+                    want, got = want + named_frames(s0["frames"]), got + named_frames(s1["frames"])
+                check(len(g0.get("stacks", [])) == len(g1.get("stacks", [])), "%s: the stacks stay" % g0["fingerprint"])
                 if sym == "llvm-symbolizer":  # its demangler spells some types its own way
                     want = [(fn.split("(")[0], f, l, i) for fn, f, l, i in want]
                     got = [(fn.split("(")[0], f, l, i) for fn, f, l, i in got]

@@ -124,12 +124,14 @@ inline bool system_header(std::string_view file) {
            file.find("/include/c++/") != std::string_view::npos;
 }
 
-inline bool library_frame(const frame_info& f) {
-    if (internal_frame(f.function)) return true;
-    if (!f.file.empty()) return system_header(f.file);
-    const std::string name = qualified_name(f.function);
+inline bool library_frame(const std::string& function, std::string_view file) {
+    if (internal_frame(function)) return true;
+    if (!file.empty()) return system_header(file);
+    const std::string name = qualified_name(function);
     return name.rfind("std::", 0) == 0 || name.rfind("__gnu_cxx::", 0) == 0 || name.find(" std::") != std::string::npos;
 }
+
+inline bool library_frame(const frame_info& f) { return library_frame(f.function, f.file); }
 
 inline bool startup_frame(const std::string& fn) {
     return fn.rfind("__libc_start", 0) == 0 || fn == "_start";
