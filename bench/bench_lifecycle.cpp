@@ -335,7 +335,9 @@ public:
         lifecycle::set_capture(lifecycle::capture::stack);
         lifecycle::set_unwind(u);
         lifecycle::set_stack_depth(static_cast<unsigned>(depth));
-        g_depth.store(depth, std::memory_order_relaxed);
+        // lifecycle walks stack_slack frames beyond its depth (the library's,
+        // which the depth does not count): the baselines walk as many.
+        g_depth.store(depth + lifecycle::detail::stack_slack, std::memory_order_relaxed);
     }
     ~stack_depth_set() {
         g_depth.store(default_depth, std::memory_order_relaxed);
@@ -361,7 +363,7 @@ void BM_stack(benchmark::State& state, const char* name, stack_op op) {
         stack_depth_set on(depth);
         run_op(&state, op);
     }
-    state.counters["frames"] = static_cast<double>(std::min(depth, frames));
+    state.counters["frames"] = static_cast<double>(std::min(depth + lifecycle::detail::stack_slack, frames)); // walked
 }
 
 // Runs `op` n times; both operations of a pair run through this one frame.
@@ -421,7 +423,7 @@ void BM_stack_pair(benchmark::State& state, const char* name, stack_op a, stack_
         stack_depth_set on(depth);
         time_pair(state, paired_op{a}, paired_op{b});
     }
-    state.counters["frames"] = static_cast<double>(std::min(depth, frames));
+    state.counters["frames"] = static_cast<double>(std::min(depth + lifecycle::detail::stack_slack, frames)); // walked
 }
 
 // ---- capture at 4 / 16 / 64 frames: fast, precise, safe_dump_to ---------------
@@ -473,9 +475,12 @@ void BM_capture_pair(benchmark::State& state, paired_op a, paired_op b) {
     const auto depth = static_cast<std::size_t>(state.range(0));
     {
         stack_depth_set on(depth, a.unwinder);
-        run_nested(state, a, b, static_cast<int>(depth), depth);
+        // lifecycle walks stack_slack frames beyond its depth: every side walks
+        // (and keeps) depth + stack_slack frames, all of them the nest's.
+        const std::size_t walked = depth + lifecycle::detail::stack_slack;
+        run_nested(state, a, b, static_cast<int>(walked), walked);
     }
-    state.counters["frames"] = static_cast<double>(depth);
+    state.counters["frames"] = static_cast<double>(depth + lifecycle::detail::stack_slack);
 }
 
 // ---- a real open + close ---------------------------------------------------------

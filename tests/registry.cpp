@@ -93,19 +93,33 @@ TEST_CASE("set_capture and set_stack_depth change the tier and depth in force") 
     lifecycle::set_stack_depth(depth);
 }
 
+namespace {
+// `levels` frames of the program's own above the creation.
+LIFECYCLE_DETAIL_NOINLINE counted create_nested(int levels) {
+    if (levels <= 1) return counted{1};
+    counted c = create_nested(levels - 1);
+    asm volatile(""); // not a tail call: a frame per level
+    return c;
+}
+} // namespace
+
 TEST_CASE("the stack depth bounds the frames kept: the program's, plus a few of the library's between them") {
     lifecycle_test::with_capture tier{lifecycle::capture::stack};
     const unsigned depth = lifecycle::detail::instance().stack_depth();
     lifecycle::set_stack_depth(3);
     lifecycle::leak_scope scope{"depth", lifecycle::leak_policy::ignore};
-    counted c{1};
+    counted c = create_nested(6);
     const auto r = scope.check();
     lifecycle::set_stack_depth(depth);
     REQUIRE(r.groups().size() == 1);
-    REQUIRE(r.groups()[0].raw_stack != nullptr);
-    CHECK(r.groups()[0].raw_stack->depth <= 3 + lifecycle::detail::stack_slack);
-    CHECK(r.groups()[0].raw_stack->user_depth == 3);
-    CHECK(r.groups()[0].stack.size() <= 3); // rendered: this test's frame, then doctest's (not the program's)
+    const auto& g = r.groups()[0];
+    REQUIRE(g.raw_stack != nullptr);
+    CHECK(g.raw_stack->depth <= 3 + lifecycle::detail::stack_slack);
+    CHECK(g.raw_stack->depth > 3); // walked past the depth, for the library's frames it does not count
+    CHECK(g.raw_stack->user_depth == 3);
+    REQUIRE(g.stack.size() == 3); // rendered: three of the six create_nested frames
+    for (const auto& f : g.stack) CHECK(f.function.find("create_nested") != std::string::npos);
+    CHECK(g.stack_cut_at == 3);
 }
 
 // Not inlined: the frame a creation stack must start in. `here` gets the

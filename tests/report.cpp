@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 // leak_report: creation sites, stacks, grouping, ranking, text and JSON.
 #include <lifecycle/tracked.hpp>
+#include <lifecycle/detail/report_hints.hpp>
 
 #include <doctest/doctest.h>
 
@@ -605,4 +606,26 @@ TEST_CASE("LIFECYCLE_STACK_DEPTH counts the program's frames: emplace_back keeps
         }
     }
     lifecycle::set_stack_depth(before);
+}
+
+TEST_CASE("a build without stacks says so instead of asking for a capture tier it has") {
+    lifecycle::detail::report_facts f;
+    f.tier = lifecycle::capture::stack;
+    f.tracked = true;
+    f.site = true;
+    f.unstacked = true;
+    f.stackable = false; // as with LIFECYCLE_STACKTRACE=0
+    std::string out;
+    lifecycle::detail::append_hints(out, f);
+    CHECK(out.find("(this build captures no stacks: it was built without Boost.Stacktrace (LIFECYCLE_STACKTRACE=0)") !=
+          std::string::npos);
+    CHECK(out.find("LIFECYCLE_CAPTURE=stack") == std::string::npos);
+    f.stackable = true; // control: a build that captures them, resources made before the tier was stack
+    out.clear();
+    lifecycle::detail::append_hints(out, f);
+    CHECK(out.find("this build captures no stacks") == std::string::npos);
+    f.tier = lifecycle::capture::site; // control: the tier is what is missing
+    out.clear();
+    lifecycle::detail::append_hints(out, f);
+    CHECK(out.find("(creation stacks were not captured: set LIFECYCLE_CAPTURE=stack") != std::string::npos);
 }

@@ -474,7 +474,7 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
         }
         out += "  close with " + g.close_call + '\n';
         detail::append_stacks_text(out, g, max_stacks_, paths);
-        if (g.with_stack < g.count && (g.with_stack != 0 || tier_ == capture::stack)) out += "    (" + std::to_string(g.with_stack) + " of " + std::to_string(g.count) + " have a stack)\n";
+        if (g.with_stack < g.count && (g.with_stack != 0 || (tier_ == capture::stack && facts.stackable))) out += "    (" + std::to_string(g.with_stack) + " of " + std::to_string(g.count) + " have a stack)\n";
     }
     if (shown_groups < all.size()) {
         std::size_t rest = 0;

@@ -9,6 +9,7 @@
 
 #include <lifecycle/config.hpp>
 #include <lifecycle/detail/formatting.hpp>
+#include <lifecycle/levels.hpp>
 
 #include <cstdint>
 #include <string>
@@ -19,6 +20,7 @@ namespace detail {
 /// What a report knows about all of its groups, for its hints.
 struct report_facts {
     capture tier = capture::off; ///< the capture tier at the check
+    bool stackable = LIFECYCLE_STACKTRACE != 0; ///< this build captures stacks (Boost.Stacktrace found)
     unsigned sample = 1;         ///< 1 stack in `sample` per thread under the stack tier, at the check
     bool tracked = false;        ///< some group was tracked by lifecycle (not only found by the OS check)
     bool site = false;           ///< some tracked group has a creation site
@@ -39,7 +41,10 @@ inline void append_hints(std::string& out, const report_facts& f) {
         const std::string n = std::to_string(f.sample);
         out += "\n(stacks are sampled, 1 creation in " + n + " per thread (LIFECYCLE_SAMPLE=" + n +
                "): set LIFECYCLE_SAMPLE=1, or call lifecycle::set_sample(1), for the stack of every creation)\n";
-    } else if (f.tracked && !f.stack && f.tier != capture::stack)
+    } else if (f.tracked && !f.stack && f.tier == capture::stack && !f.stackable)
+        out += "\n(this build captures no stacks: it was built without Boost.Stacktrace (LIFECYCLE_STACKTRACE=0); install "
+               "libboost-stacktrace-dev and rebuild, README, \"Install and consume\")\n";
+    else if (f.tracked && !f.stack && f.tier != capture::stack)
         out += "\n(creation stacks were not captured: set LIFECYCLE_CAPTURE=stack, or call "
                "lifecycle::set_capture(lifecycle::capture::stack))\n";
     // A build that cannot symbolize (header-only Boost.Stacktrace without a
