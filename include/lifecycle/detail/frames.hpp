@@ -124,9 +124,16 @@ inline bool system_header(std::string_view file) {
            file.find("/include/c++/") != std::string_view::npos;
 }
 
+// lifecycle's own headers, wherever they are included from: the frames
+// inlined from them (an inline chain names functions as DWARF does,
+// unqualified: "enroll", "tracked", not lifecycle::...::enroll).
+inline bool lifecycle_header(std::string_view file) {
+    return file.find("include/lifecycle/") != std::string_view::npos;
+}
+
 inline bool library_frame(const std::string& function, std::string_view file) {
     if (internal_frame(function)) return true;
-    if (!file.empty()) return system_header(file);
+    if (!file.empty()) return system_header(file) || lifecycle_header(file);
     const std::string name = qualified_name(function);
     return name.rfind("std::", 0) == 0 || name.rfind("__gnu_cxx::", 0) == 0 || name.find(" std::") != std::string::npos;
 }
