@@ -12,9 +12,9 @@
 
 #if LIFECYCLE_TRACKING
 #    include <lifecycle/detail/anchor.hpp>
+#    include <lifecycle/detail/frame_line.hpp>
 #    include <lifecycle/detail/records.hpp>
 
-#    include <cstdio>
 #    include <string>
 #    include <vector>
 
@@ -35,23 +35,7 @@ inline std::string creation_stack_text(const stack_entry* stack) {
             if (!user_seen && !f.function.empty() && library_frame(f)) continue;
             user_seen = true;
             if (shown > 0 && outermost_frame(f.function)) return out; // nothing of the program's lies below
-            char buf[64];
-            std::snprintf(buf, sizeof buf, "    #%zu ", shown++);
-            out += buf;
-            if (f.function.empty()) {
-                std::snprintf(buf, sizeof buf, "%p", stack->frames[i]);
-                out += buf;
-            } else {
-                out += f.function;
-            }
-            if (!f.file.empty()) {
-                out += " at " + f.file + ':' + std::to_string(f.line);
-            } else if (!f.module.empty()) {
-                std::snprintf(buf, sizeof buf, "+0x%llx", static_cast<unsigned long long>(f.offset));
-                out += " in " + f.module + buf;
-            }
-            if (f.inlined) out += " (inlined)";
-            out += '\n';
+            append_frame_line(out, "    ", shown++, f, f.file);
         }
     }
     return out;

@@ -11,6 +11,7 @@
 
 #include <lifecycle/config.hpp>
 #include <lifecycle/detail/formatting.hpp>
+#include <lifecycle/detail/frame_line.hpp>
 #include <lifecycle/detail/frames.hpp>
 #if LIFECYCLE_TRACKING
 #    include <lifecycle/detail/records.hpp>
@@ -99,27 +100,8 @@ std::size_t merge_equal_stacks(std::vector<Stack>& stacks) {
 /// " in module+0xoffset" where there is no file, " (inlined)" when inlined.
 template <class Frame, class Paths>
 void append_frames_text(std::string& out, const std::vector<Frame>& frames, const char* indent, const Paths& paths) {
-    for (std::size_t i = 0; i < frames.size(); ++i) {
-        const Frame& f = frames[i];
-        char num[32];
-        std::snprintf(num, sizeof num, "#%zu ", i);
-        out += indent;
-        out += num;
-        if (!f.function.empty()) out += f.function;
-        else {
-            char addr[64];
-            std::snprintf(addr, sizeof addr, "%p", f.address);
-            out += addr;
-        }
-        if (!f.file.empty()) out += " at " + paths.show(f.file) + ":" + std::to_string(f.line);
-        else if (!f.module.empty()) {
-            char off[32];
-            std::snprintf(off, sizeof off, "+0x%llx", static_cast<unsigned long long>(f.offset));
-            out += " in " + f.module + off;
-        }
-        if (f.inlined) out += " (inlined)";
-        out += '\n';
-    }
+    for (std::size_t i = 0; i < frames.size(); ++i)
+        append_frame_line(out, indent, i, frames[i], paths.show(frames[i].file));
 }
 
 /// Effects: appends `frames` as a JSON array (docs/report-schema.md, `frames`).
