@@ -155,10 +155,12 @@ public:
         return false;
     }
 
+#if LIFECYCLE_DETAIL_INLINE_FRAMES
 private:
     backtrace_state* state_ = nullptr;
     unsigned long long modules_ = 0; // modules_loaded() when state_ was made
     bool used_ = false;
+#endif
 };
 
 } // namespace detail
