@@ -17,26 +17,24 @@ import subprocess
 import sys
 import tempfile
 
-# The stack benchmarks calibrate (one capture each, at 128 frames) every time
-# Google Benchmark calls them: each call of calibrate() is one collect that is
-# not an operation. Its instructions stay in the total (under 1% of it).
-CALIBRATE = r"calibrate\("
+# The stack benchmarks check their frames every time Google Benchmark calls
+# them (check_same_frames: a capture of 128 frames by each side, the first
+# walk of the unwinder): its instructions and the operations it runs are
+# taken out; lifecycle's own create runs in every check too.
+CHECK = r"check_same_frames\("
 
 # (benchmark, function run once per operation, calls that are not operations:
-# a number, or a function each call of which is one)
+# 0, or (a function whose cost is taken out, the operations each call runs))
 CASES = [
     ("create_destroy/unique_ptr_int_heap/threads:1", r"operator new\(unsigned long\)", 0),
     ("create_destroy/tracked_off/threads:1", r"registry::enroll\(", 0),
     ("create_destroy/tracked_site/threads:1", r"registry::enroll\(", 0),
-    ("stack/boost_safe_dump_to/8", r"this_thread_frames::collect\(", CALIBRATE),
-    ("stack/boost_stacktrace/8", r"this_thread_frames::collect\(", CALIBRATE),
-    ("stack/lifecycle_capture/8", r"this_thread_frames::collect\(", CALIBRATE),
-    ("stack/tracked_stack/8", r"this_thread_frames::collect\(", CALIBRATE),
-    ("stack/boost_safe_dump_to/32", r"this_thread_frames::collect\(", CALIBRATE),
-    ("stack/boost_stacktrace/32", r"this_thread_frames::collect\(", CALIBRATE),
-    ("stack/lifecycle_capture/32", r"this_thread_frames::collect\(", CALIBRATE),
-    ("stack/tracked_stack/32", r"this_thread_frames::collect\(", CALIBRATE),
 ]
+for depth in (8, 32):
+    for bench, op in (("boost_safe_dump_to", r"safe_dump_create_destroy\(\)"),
+                      ("boost_stacktrace", r"stacktrace_create_destroy\(\)"), ("lifecycle_capture", r"lc_capture\(\)"),
+                      ("tracked_stack", r"lc_create_destroy\(\)")):
+        CASES.append((f"stack/{bench}/{depth}", op, (CHECK, 2 if bench == "tracked_stack" else 1)))
 BASELINE = {
     "create_destroy/tracked_off/threads:1": "create_destroy/unique_ptr_int_heap/threads:1",
     "create_destroy/tracked_site/threads:1": "create_destroy/unique_ptr_int_heap/threads:1",
@@ -58,23 +56,25 @@ def measure(binary, name, per_op, extra_calls, tmp):
                           capture_output=True, text=True).stdout
     total = None
 
-    def calls_of(function):
-        # The first call edge into `function` in the calling tree: its count.
+    def edges_into(function):
+        # Every call edge into `function` (one line under each caller): the
+        # calls and their inclusive instructions, summed.
+        calls = cost = 0
         for line in text.splitlines():
-            if re.search(r"^\s*[\d,]+ \([\d. ]+%\)\s+>\s", line) and re.search(function, line):
-                m = re.search(r"\(([\d,]+)x\)", line)
-                if m:
-                    return int(m.group(1).replace(",", ""))
-        return None
+            m = re.match(r"^\s*([\d,]+) \([\d. ]+%\)\s+>\s+(.*)\(([\d,]+)x\)", line)
+            if m and re.search(function, m.group(2)):
+                cost += int(m.group(1).replace(",", ""))
+                calls += int(m.group(3).replace(",", ""))
+        return calls, cost
 
     for line in text.splitlines():
         if "PROGRAM TOTALS" in line:
             total = int(line.split()[0].replace(",", ""))
-    calls = calls_of(per_op)
-    if isinstance(extra_calls, str):
-        extra_calls = calls_of(extra_calls)
-    if not total or not calls or extra_calls is None or calls <= extra_calls:
-        return None
+    calls = edges_into(per_op)[0]
+    if isinstance(extra_calls, tuple) and total:
+        checks, cost = edges_into(extra_calls[0])
+        total -= cost
+        extra_calls = checks * extra_calls[1]
     return total / (calls - extra_calls)
 
 
