@@ -325,3 +325,31 @@ TEST_CASE("interned stacks: 8 bytes before their frames, carved one after anothe
     // A block of 64 KiB holds 481 of them; malloc's would be 16 bytes apart more.
     CHECK(packed >= n - 1 - (n / 481 + 1));
 }
+
+TEST_CASE("a record's label, inline up to 31 bytes and on the heap beyond, survives the record's reuse") {
+    // Records are reused through their shard's free list, so each label below
+    // lands in a record that held the one before it: long after short, short
+    // after long (the heap string stays with the record), empty after both.
+    const std::string lengths[] = {std::string(31, 'a'), std::string(32, 'b'), "c", std::string(500, 'd'),
+                                   std::string(), std::string(31, 'e'), std::string(33, 'f'), std::string(),
+                                   std::string(1, '\0') + "g"};
+    for (int round = 0; round < 2; ++round)
+        for (const std::string& label : lengths) {
+            counted h(7, label);
+            CHECK(h.label() == label);
+            counted other(8, "x"); // a second live record beside it
+            CHECK(h.label() == label);
+            CHECK(other.label() == "x");
+        }
+    // The type itself, without the registry.
+    lifecycle::detail::label_store s;
+    CHECK(s.view().empty());
+    s.assign(std::string(40, 'h'));
+    CHECK(s.view() == std::string(40, 'h'));
+    s.assign("short");
+    CHECK(s.view() == "short");
+    s.assign({});
+    CHECK(s.view().empty());
+    s.assign(std::string(31, 'i'));
+    CHECK(s.view() == std::string(31, 'i'));
+}

@@ -54,46 +54,44 @@ struct stack_entry {
 };
 
 // A label kept inline when short (the common case costs a memcpy, no
-// allocation) and on the heap otherwise.
+// allocation) and on the heap otherwise. 40 bytes: 31 inline, a length byte
+// (heap_mark: the label is `long_`'s) and the heap string, kept across reuse
+// of the record so that a long label costs one allocation per record.
 class label_store {
 public:
     std::string_view view() const noexcept {
-        return heap_ ? std::string_view(*heap_) : std::string_view(inline_, size_);
+        return size_ == heap_mark ? std::string_view(*long_) : std::string_view(inline_, size_);
     }
     void assign(std::string_view s) noexcept {
         if (s.empty()) {
-            // Reused records usually held an empty label already: no store.
-            if (size_ != 0 || heap_ != nullptr) {
-                size_ = 0;
-                heap_ = nullptr;
-            }
+            if (size_ != 0) size_ = 0; // reused records usually held an empty label already: no store
             return;
         }
         if (LIFECYCLE_DETAIL_LIKELY(s.size() <= sizeof inline_)) {
-            if (!s.empty()) std::memcpy(inline_, s.data(), s.size());
+            std::memcpy(inline_, s.data(), s.size());
             size_ = static_cast<unsigned char>(s.size());
-            heap_ = nullptr;
             return;
         }
         LIFECYCLE_DETAIL_TRY {
             if (!long_) long_.reset(new std::string);
             long_->assign(s.data(), s.size());
-            heap_ = long_.get();
+            size_ = heap_mark;
         } LIFECYCLE_DETAIL_CATCH_ALL {
             std::memcpy(inline_, s.data(), sizeof inline_); // out of memory: keep what fits
             size_ = sizeof inline_;
-            heap_ = nullptr;
         }
     }
 
 private:
+    static constexpr unsigned char heap_mark = 0xff;
     char inline_[31];
     unsigned char size_ = 0;
-    const std::string* heap_ = nullptr;
-    std::unique_ptr<std::string> long_; // kept across reuse of the record
+    std::unique_ptr<std::string> long_;
 };
 
 /// One live resource. Owned by its shard; reused through the free list.
+/// 216 bytes on a 64-bit system, laid out without padding holes (a static
+/// assertion below keeps it so): memory per live handle is issue #14's row.
 struct record {
     record* prev = nullptr;
     record* next = nullptr;
@@ -107,25 +105,31 @@ struct record {
     const stack_entry* stack = nullptr;
     const char* scope = nullptr; // interned name of the creating thread's innermost scope
     std::atomic<const char*> kept{nullptr}; // interned keep_alive() reason: not a leak (set from any thread)
-    int thread = 0;              // OS thread id of the creator
     const char* thread_name = nullptr; // interned name of the creator, read at its first create; nullptr: none
+    int thread = 0;              // OS thread id of the creator
     int os_fd = -1;              // the file descriptor the handle holds, if any (OS cross-check)
     std::uint32_t window = 0;    // the live-count window it was created in (registry::open_window); 0: none
-    label_store label;
     // Ownership index (ownership.hpp): records that claimed their identity
-    // are chained per bucket; `closed_elsewhere` is where another wrapper
-    // closed the same handle while this one still owned it.
-    record* owner_prev = nullptr;
-    record* owner_next = nullptr;
+    // are chained per bucket (owner_prev/owner_next below); `closed_elsewhere`
+    // is where another wrapper closed the same handle while this one still owned it.
     bool claimed = false;
     bool anchor_only = false; // `stack` only anchors a site in a system header (site capture): not a creation stack
     bool was_closed_elsewhere = false;
-    source_site closed_elsewhere{};
     // Retired by another thread than its shard's owner: waiting in the
-    // shard's `remote` list (chained here) to be unlinked, counted as `remote_how`.
-    record* remote_next = nullptr;
+    // shard's `remote` list (chained by remote_next) to be unlinked, counted as `remote_how`.
     unsigned char remote_how = 0;
+    label_store label;
+    record* owner_prev = nullptr;
+    // One word, two lists: a record leaves the owner index (unclaim) before
+    // it retires (registry::retire requires it), so its owner link is free by
+    // the time a remote retire chains it.
+    union {
+        record* owner_next = nullptr;
+        record* remote_next;
+    };
+    source_site closed_elsewhere{};
 };
+static_assert(sizeof(void*) != 8 || sizeof(record) == 216, "records.hpp: a field added or moved left a padding hole");
 
 struct kind_counts {
     std::uint64_t created = 0, closed = 0, released = 0, failures = 0, live = 0, peak = 0;
