@@ -335,6 +335,37 @@ TEST_CASE("text: a label longer than 200 bytes is cut, saying how many bytes wer
     CHECK(json.find("\"" + straddling + "\"") != std::string::npos);
 }
 
+TEST_CASE("text words: bytes that are not UTF-8 and C1 controls are escaped, well-formed characters kept") {
+    using lifecycle::detail::text_word;
+    CHECK(text_word("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80") == "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"); // kept
+    CHECK(text_word("a\xff" "b") == "a\\xffb");
+    CHECK(text_word("\x80\xbf") == "\\x80\\xbf");                 // continuation bytes without a lead
+    CHECK(text_word("\xc0\xaf") == "\\xc0\\xaf");                 // an overlong '/'
+    CHECK(text_word("\xed\xa0\x80") == "\\xed\\xa0\\x80");         // a UTF-16 surrogate
+    CHECK(text_word("\xf4\x90\x80\x80") == "\\xf4\\x90\\x80\\x80"); // above U+10FFFF
+    CHECK(text_word("\xe2\x82" "x") == "\\xe2\\x82x");             // a sequence cut short
+    CHECK(text_word("\xc2\x9b" "2J") == "\\xc2\\x9b2J");           // U+009B, the C1 CSI: terminals obey it
+    CHECK(text_word("\xc2\xa0") == "\xc2\xa0");                    // U+00A0 is no control
+    CHECK(text_word("\x1b[2J\x7f") == "\\x1b[2J\\x7f");
+    // The cut counts input bytes; bytes that are not UTF-8 are cut one at a time, never all backed off.
+    CHECK(text_word(std::string(300, '\x80')) == [] {
+        std::string s;
+        for (int i = 0; i < 200; ++i) s += "\\x80";
+        return s + "...(100 bytes cut)";
+    }());
+    CHECK(text_word(std::string(198, 'a') + "\xf0\x9f\x98\x80" + "b") == std::string(198, 'a') + "...(5 bytes cut)");
+    // Without allocating, into a buffer: whole pieces only.
+    char buf[lifecycle::detail::text_word_buffer];
+    CHECK(std::string(lifecycle::detail::text_word_into(buf, sizeof buf, std::string(300, '\n'))) ==
+          [] {
+              std::string s;
+              for (int i = 0; i < 200; ++i) s += "\\n";
+              return s + "...(100 bytes cut)";
+          }());
+    char small[6];
+    CHECK(std::string(lifecycle::detail::text_word_into(small, sizeof small, "ab\x1b" "cd")) == "ab");
+}
+
 TEST_CASE("the close-error line escapes the label") {
     lifecycle_test::capture_stderr err;
     {

@@ -147,11 +147,7 @@ LIFECYCLE_DETAIL_COLD void write_close_failure(const close_failure& f) noexcept 
     LIFECYCLE_DETAIL_TRY {
         line = "lifecycle: failed to close ";
         line.append(f.kind.data(), f.kind.size());
-        if (!f.label.empty()) {
-            line += " '";
-            append_text_word(line, f.label); // a label's "\n" must not start a line of its own
-            line += '\'';
-        }
+        append_label(line, f.label);
         line += ": ";
         line += f.error.message();
         if (!f.what.empty()) {

@@ -6,6 +6,7 @@
 #define LIFECYCLE_DETAIL_FORMATTING_HPP
 
 #include <lifecycle/config.hpp>
+#include <lifecycle/detail/text_escape.hpp> // utf8_sequence
 
 #include <cstddef>
 #include <cstdint>
@@ -107,32 +108,6 @@ LIFECYCLE_DETAIL_COLD std::string format_ordinal_runs(const std::uint64_t* o, st
 
 LIFECYCLE_DETAIL_COLD std::string plural(std::size_t n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
-// Returns: the length of the well-formed UTF-8 sequence at the start of `s`
-// (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), 0 if
-// there is none.
-inline std::size_t utf8_sequence(std::string_view s) noexcept {
-    const auto b = [&s](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-    const unsigned char c = b(0);
-    std::size_t n = 0;
-    unsigned char lo = 0x80, hi = 0xbf; // the allowed range of the second byte
-    if (c < 0x80) return 1;
-    if (c >= 0xc2 && c <= 0xdf) n = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        if (c == 0xe0) lo = 0xa0;
-        if (c == 0xed) hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        if (c == 0xf0) lo = 0x90;
-        if (c == 0xf4) hi = 0x8f;
-    } else
-        return 0;
-    if (s.size() < n || b(1) < lo || b(1) > hi) return 0;
-    for (std::size_t i = 2; i < n; ++i)
-        if (b(i) < 0x80 || b(i) > 0xbf) return 0;
-    return n;
 }
 
 // Any bytes in, valid UTF-8 out: a byte that starts no well-formed sequence
