@@ -600,6 +600,56 @@ TEST_CASE("closer: close_all_or_throw throws close_error carrying every failure"
     CHECK(r.count(close_outcome::closed) == 1);
 }
 
+using lifecycle_test::has_raw_bytes;
+using lifecycle_test::hostile_word_shown;
+
+TEST_CASE("closer: to_text() and describe() escape names, what() and aliases; a what() is never cut") {
+    openable o;
+    lifecycle::closer closer;
+    closer.add(o, "alias " + lifecycle_test::hostile_word);
+    closer.add(o, lifecycle_test::hostile_word);
+    const std::string long_what = lifecycle_test::hostile_word + std::string(300, 'w'); // longer than a label: kept whole
+    const int line = __LINE__ + 1;
+    closer.add([&long_what] { throw std::runtime_error(long_what); }, "thrower " + lifecycle_test::hostile_word);
+    const lifecycle::close_result r = closer.close_all();
+    REQUIRE(r.entries().size() == 3);
+    CHECK(r.entries()[0].describe() == "'thrower " + hostile_word_shown + "' (callable)");
+    CHECK(r.entries()[0].what == long_what); // the value keeps the bytes; the text escapes them
+    const std::string text = r.to_text();
+    INFO(text);
+    CHECK_FALSE(has_raw_bytes(text));
+    CHECK(text.find("  failed          'thrower " + hostile_word_shown + "' (callable): the close function threw an exception (" +
+                    hostile_word_shown + std::string(300, 'w') + "), added at ") != std::string::npos);
+    CHECK(text.find("closer.cpp:" + std::to_string(line) + ")\n") != std::string::npos);
+    CHECK(text.find("  closed          '" + hostile_word_shown + "' (") != std::string::npos);
+    CHECK(text.find("  alias           'alias " + hostile_word_shown + "' (") != std::string::npos);
+    CHECK(text.find(": same object as '" + hostile_word_shown + "' (") != std::string::npos);
+    std::size_t lines = 0;
+    for (char c : text) lines += c == '\n';
+    CHECK(lines == 4); // the summary and one line an entry
+
+    // A name longer than 200 bytes is cut in the description, as labels are in the reports.
+    lifecycle::closer named;
+    named.add([] {}, std::string(250, 'n'));
+    CHECK(named.close_all().entries()[0].describe() == "'" + std::string(200, 'n') + "...(50 bytes cut)' (callable)");
+}
+
+TEST_CASE("closer: close_error's what() escapes the name and the exception's words") {
+    lifecycle::closer closer;
+    closer.add([] { throw std::runtime_error(lifecycle_test::hostile_word); }, lifecycle_test::hostile_word);
+    std::string what;
+    try {
+        (void)closer.close_all_or_throw();
+    } catch (const lifecycle::close_error& e) {
+        what = e.what();
+    }
+    INFO(what);
+    CHECK_FALSE(has_raw_bytes(what));
+    CHECK(what.find("1 of 1 entries failed to close; first '" + hostile_word_shown + "' (callable), added at ") !=
+          std::string::npos);
+    CHECK(what.find(", threw '" + hostile_word_shown + "'") != std::string::npos);
+}
+
 TEST_CASE("closer: the destructor closes what is left and hands failures to the close-error handler") {
     lifecycle_test::capture_close_failures failures;
     openable o;

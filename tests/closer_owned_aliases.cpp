@@ -13,6 +13,8 @@
 #include <string>
 #include <utility>
 
+#include "support.hpp"
+
 namespace {
 
 // Backends 0..3; a wrapper over one closes it in close() and, if still
@@ -107,25 +109,37 @@ TEST_CASE("closer: a value owner closes its object once, added before or after a
 TEST_CASE("closer: a second owner that cannot give the object up is refused, naming both entries, and stays the caller's") {
     reset();
     SUBCASE("two values") {
-        wrapper second{1};
-        {
-            lifecycle::closer c;
-            c.add(wrapper{1}, "first");
-            std::string message;
-            try {
-                c.add(std::move(second), "second");
-            } catch (const std::invalid_argument& e) {
-                message = e.what();
+        // The names as given and as the message shows them: escaped, so that neither starts a line.
+        struct names {
+            std::string first, second, first_shown, second_shown;
+        };
+        for (const names& n : {names{"first", "second", "first", "second"},
+                               names{"first" + lifecycle_test::hostile_word, "second\r", "first" + lifecycle_test::hostile_word_shown,
+                                     "second\\r"}}) {
+            reset();
+            wrapper second{1};
+            {
+                lifecycle::closer c;
+                c.add(wrapper{1}, n.first);
+                std::string message;
+                try {
+                    c.add(std::move(second), n.second);
+                } catch (const std::invalid_argument& e) {
+                    message = e.what();
+                }
+                INFO(message);
+                CHECK(message.find("'" + n.second_shown + "' (wrapper, backend 1)") != std::string::npos);
+                CHECK(message.find("'" + n.first_shown + "' (wrapper, backend 1)") != std::string::npos);
+                CHECK_FALSE(lifecycle_test::has_raw_bytes(message));
+                CHECK(message.find('\r') == std::string::npos);
+                CHECK(message.find("closer_owned_aliases.cpp") != std::string::npos); // where each was added
+                CHECK(second.open); // not moved from
+                CHECK(c.size() == 1);
+                CHECK(c.close_all().count(lifecycle::close_outcome::closed) == 1);
             }
-            CHECK(message.find("'second' (wrapper, backend 1)") != std::string::npos);
-            CHECK(message.find("'first' (wrapper, backend 1)") != std::string::npos);
-            CHECK(message.find("closer_owned_aliases.cpp") != std::string::npos); // where each was added
-            CHECK(second.open); // not moved from
-            CHECK(c.size() == 1);
-            CHECK(c.close_all().count(lifecycle::close_outcome::closed) == 1);
+            CHECK(backend_closes[1] == 1);
+            second.open = false;
         }
-        CHECK(backend_closes[1] == 1);
-        second.open = false;
     }
     SUBCASE("a value, then a unique_ptr") {
         auto second = std::make_unique<wrapper>(2);

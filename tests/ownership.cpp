@@ -381,6 +381,68 @@ TEST_CASE("the default handler prints one line naming the sites") {
     CHECK(text.find("ownership.cpp:") != std::string::npos);
 }
 
+using lifecycle_test::has_raw_bytes;
+using lifecycle_test::hostile_word_shown;
+TEST_CASE("ownership messages escape both labels, in every kind of problem") {
+    lifecycle::ownership_problem p;
+    p.kind = "fd";
+    p.identity = 7;
+    p.label = lifecycle_test::hostile_word;
+    p.other_kind = "fd";
+    const std::string other = "other\r\x9b";
+    p.other_label = other;
+    p.how = "closed";
+    for (ownership_issue issue : {ownership_issue::second_owner, ownership_issue::closed_while_owned,
+                                  ownership_issue::already_closed, ownership_issue::use_after_close}) {
+        p.issue = issue;
+        const std::string m = p.message();
+        INFO(m);
+        CHECK_FALSE(has_raw_bytes(m));
+        CHECK(m.find_first_of("\n\r") == std::string::npos);
+        switch (issue) {
+        case ownership_issue::second_owner:
+            CHECK(m.find("is already owned by a tracked fd 'other\\r\\x9b' created at ") != std::string::npos);
+            CHECK(m.find("; a second owner '" + hostile_word_shown + "' takes it at ") != std::string::npos);
+            break;
+        case ownership_issue::closed_while_owned:
+            CHECK(m.find(" through a tracked fd '" + hostile_word_shown + "' created at ") != std::string::npos);
+            CHECK(m.find(", but a tracked fd 'other\\r\\x9b' created at ") != std::string::npos);
+            break;
+        case ownership_issue::already_closed:
+            CHECK(m.rfind("lifecycle: ownership: fd 7 '" + hostile_word_shown + "' created at ", 0) == 0);
+            break;
+        case ownership_issue::use_after_close:
+            CHECK(m.find(" on a tracked fd '" + hostile_word_shown + "' that was closed at ") != std::string::npos);
+            break;
+        }
+    }
+    // A label longer than 200 bytes is cut as in the reports.
+    const std::string long_label(300, 'y');
+    p.issue = ownership_issue::already_closed;
+    p.label = long_label;
+    CHECK(p.message().find(" '" + std::string(200, 'y') + "...(100 bytes cut)' created at ") != std::string::npos);
+}
+
+TEST_CASE("the default ownership handler's line escapes the labels: one line, whatever they hold") {
+    lifecycle_test::capture_stderr err;
+    const auto previous = lifecycle::current_ownership_level();
+    lifecycle::set_ownership_level(ownership_level::warn);
+    {
+        lifecycle::tracked_fd a{open_null(), lifecycle_test::hostile_word};
+        lifecycle::tracked_fd b{a.get(), "second\x1b[2J"};
+        (void)b.release();
+    }
+    lifecycle::set_ownership_level(previous);
+    const std::string text = err.text();
+    INFO(text);
+    CHECK(text.find("is already owned by a tracked fd '" + hostile_word_shown + "' created at") != std::string::npos);
+    CHECK(text.find("; a second owner 'second\\x1b[2J' takes it at ") != std::string::npos);
+    REQUIRE(!text.empty());
+    CHECK_FALSE(has_raw_bytes(text));
+    CHECK(text.find('\n') == text.size() - 1); // one line: its own newline only
+    CHECK(text.back() == '\n');
+}
+
 TEST_CASE("LIFECYCLE_OWNERSHIP values are parsed; garbage warns and keeps the default") {
     using lifecycle::detail::parse_ownership;
     CHECK(parse_ownership(nullptr, ownership_level::warn_once, nullptr) == ownership_level::warn_once);

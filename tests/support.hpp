@@ -130,6 +130,17 @@ private:
     lifecycle::ownership_level previous_;
 };
 
+/// A word a program gives that would forge a line, clear the screen and
+/// break UTF-8 (the escaping tests), and how text outputs show it.
+inline const std::string hostile_word = "x\nlifecycle: forged\x1b[2J\xff";
+inline const std::string hostile_word_shown = "x\\nlifecycle: forged\\x1b[2J\\xff";
+
+/// Returns: true if `text` holds a byte of hostile_word that must be escaped.
+inline bool has_raw_bytes(const std::string& text) {
+    return text.find("\nlifecycle: forged") != std::string::npos || text.find('\x1b') != std::string::npos ||
+           text.find('\xff') != std::string::npos;
+}
+
 /// An object with close() that can tell it is closed (closer tests, both modes).
 struct openable {
     int closes = 0;

@@ -19,6 +19,7 @@
 #include <lifecycle/config.hpp>
 #include <lifecycle/close_failure.hpp>
 #include <lifecycle/detail/site_text.hpp>
+#include <lifecycle/detail/text_escape.hpp>
 #include <lifecycle/identity.hpp>
 #include <lifecycle/source_site.hpp>
 
@@ -70,7 +71,9 @@ inline std::string describe_entry(std::string_view name, std::string_view kind, 
         s.append(kind.data(), kind.size()).append(" #").append(buf, static_cast<std::size_t>(end - buf));
         if (id) id.append_to(s.append(" ("));
     } else {
-        s.append(1, '\'').append(name.data(), name.size()).append("' (").append(kind.data(), kind.size());
+        s += '\'';
+        append_text_word(s, name); // the text shows labels escaped and cut: a name's "\n" starts no line
+        s.append("' (").append(kind.data(), kind.size());
         if (id) id.append_to(s.append(", "));
     }
     if (!name.empty() || id) s += ')';
@@ -91,10 +94,12 @@ struct close_entry {
     source_site added_at;      ///< where add() was called
     source_site created_at;    ///< a tracked handle's creation site (tracking builds, capture on); else unknown
     std::uint64_t ordinal = 0; ///< the entry's position in the closer's add order, from 1
-    std::string alias_of;      ///< alias: the name (or description) of the entry that closed the object
+    std::string alias_of;      ///< alias: the description (describe()) of the entry that closed the object
     std::uint64_t alias_of_ordinal = 0; ///< alias: that entry's ordinal
 
-    /// Returns: "'name' (kind identity)", or "kind #ordinal (identity)" for an unnamed entry.
+    /// Returns: "'name' (kind identity)", or "kind #ordinal (identity)" for an
+    /// unnamed entry; the name as text reports show labels (control
+    /// characters and bytes that are not UTF-8 escaped, cut at 200 bytes).
     std::string describe() const { return detail::describe_entry(name, kind, id, ordinal); }
 };
 
@@ -129,7 +134,10 @@ public:
     }
 
     /// Returns: a summary line and one line per entry (wrapped here), in
-    /// close order; "" when empty. From examples/aliased_close.cpp:
+    /// close order; "" when empty. Names and exceptions' what() are escaped
+    /// as text reports escape labels (control characters and bytes that are
+    /// not UTF-8 written as escapes; a what() is never cut), so that none
+    /// starts a line of its own. From examples/aliased_close.cpp:
     ///
     ///   lifecycle: closer handled 3 entries: 1 closed, 1 failed, 1 alias
     ///     failed          'ensemble_trans' (weather::dataset, object 0x5562...): the close function threw an
@@ -213,7 +221,11 @@ LIFECYCLE_DETAIL_COLD std::string close_result::to_text() const {
         switch (e.outcome) {
         case close_outcome::failed:
             out += ": " + e.error.message();
-            if (!e.what.empty()) out += " (" + e.what + ")";
+            if (!e.what.empty()) {
+                out += " (";
+                detail::append_text_word(out, e.what, static_cast<std::size_t>(-1)); // escaped, never cut: the error's words
+                out += ')';
+            }
             break;
         case close_outcome::alias: out += ": same object as " + e.alias_of + ", not closed again"; break;
         case close_outcome::closed:
@@ -247,7 +259,11 @@ LIFECYCLE_DETAIL_COLD std::string close_error::message(const data& d) {
     std::string m = "lifecycle: closer: " + std::to_string(d.failures.size()) + " of " +
                     std::to_string(d.result.entries().size()) + " entries failed to close; first " + p.describe() +
                     ", added at " + detail::site_text(p.added_at);
-    if (!p.what.empty()) m += ", threw '" + p.what + "'";
+    if (!p.what.empty()) {
+        m += ", threw '";
+        detail::append_text_word(m, p.what, static_cast<std::size_t>(-1)); // escaped, never cut: the error's words
+        m += '\'';
+    }
     if (d.failures.size() > 1) m += " (and " + std::to_string(d.failures.size() - 1) + " more in failures())";
     return m;
 }

@@ -38,6 +38,7 @@
 #include <lifecycle/source_site.hpp>
 
 #include <lifecycle/detail/function.hpp>
+#include <lifecycle/detail/text_escape.hpp>
 
 #include <cstdint>
 #include <string>
@@ -85,7 +86,9 @@ struct ownership_problem {
     /// Where the other wrapper's handle was enrolled.
     source_site other_created;
 
-    /// Returns: one line describing the problem, without a trailing newline.
+    /// Returns: one line describing the problem, without a trailing newline;
+    /// the labels as text reports show them (control characters and bytes
+    /// that are not UTF-8 escaped, cut at 200 bytes).
     std::string message() const;
 };
 
@@ -94,6 +97,7 @@ using ownership_handler = std::function<void(const ownership_problem&)>;
 
 namespace detail {
 
+/// Effects: appends "a tracked <kind> '<label>'" (no label part for an empty label), the label escaped.
 LIFECYCLE_DETAIL_COLD void append_wrapper(std::string& out, std::string_view kind, std::string_view label);
 
 } // namespace detail
@@ -176,12 +180,9 @@ namespace detail {
 LIFECYCLE_DETAIL_COLD void append_wrapper(std::string& out, std::string_view kind, std::string_view label) {
     out += "a tracked ";
     out.append(kind.data(), kind.size());
-    if (!label.empty()) {
-        out += " '";
-        out.append(label.data(), label.size());
-        out += '\'';
-    }
+    append_label(out, label);
 }
+
 
 } // namespace detail
 
@@ -195,7 +196,7 @@ LIFECYCLE_DETAIL_COLD std::string ownership_problem::message() const {
         m += " created at ";
         detail::append_site(m, other_created);
         m += "; a second owner";
-        if (!label.empty()) m += " '" + std::string(label) + '\'';
+        detail::append_label(m, label);
         m += " takes it at ";
         detail::append_site(m, current);
         break;
@@ -214,7 +215,7 @@ LIFECYCLE_DETAIL_COLD std::string ownership_problem::message() const {
         break;
     case ownership_issue::already_closed:
         m += handle;
-        if (!label.empty()) m += " '" + std::string(label) + '\'';
+        detail::append_label(m, label);
         m += " created at ";
         detail::append_site(m, created);
         m += " was already closed at ";
