@@ -207,6 +207,21 @@ TEST_CASE("a throwing handler does not escape the scope's destructor") {
     CHECK(err.text().find("lifecycle: leak scope 'throwing handler' could not report: handler broke") != std::string::npos);
 }
 
+TEST_CASE("a scope that could not report names itself and the exception escaped") {
+    lifecycle_test::capture_stderr err;
+    tracked_fd leaked;
+    {
+        leak_scope scope{"scope\nlifecycle: forged\x1b[2J\xff", [](const lifecycle::leak_report&) {
+                             throw std::runtime_error("broke\n\x1b[2J\xff" + std::string(300, 'w'));
+                         }};
+        leaked = open_null("leak");
+    }
+    const std::string text = err.text();
+    INFO(text);
+    CHECK(text == "lifecycle: leak scope 'scope\\nlifecycle: forged\\x1b[2J\\xff' could not report: broke\\n\\x1b[2J\\xff" +
+                      std::string(300, 'w') + "\n"); // the exception's words are never cut
+}
+
 TEST_CASE("call_handler without a handler is rejected") {
     lifecycle::leak_scope_options bad;
     bad.policy = leak_policy::call_handler;

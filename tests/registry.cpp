@@ -64,6 +64,23 @@ TEST_CASE("LIFECYCLE_CAPTURE: off, site and stack are read; anything else warns 
     CHECK(warning == "lifecycle: ignoring LIFECYCLE_CAPTURE='STACKS': expected off, site or stack; using site\n");
 }
 
+TEST_CASE("a setting's warning escapes the value: a variable holding a newline or an escape warns on one line") {
+    using lifecycle::capture;
+    static capture parsed;
+    const std::string warning = warnings_of(
+        [](std::FILE* f) { parsed = lifecycle::detail::parse_capture("site\nlifecycle: forged\x1b[2J\xff", capture::stack, f); });
+    CHECK(parsed == capture::stack);
+    CHECK(warning == "lifecycle: ignoring LIFECYCLE_CAPTURE='site\\nlifecycle: forged\\x1b[2J\\xff': expected off, site or "
+                     "stack; using stack\n");
+    // A long value is cut as labels are; the line stays whole.
+    static std::string long_value;
+    long_value = std::string(500, 'v') + "\n";
+    const std::string cut =
+        warnings_of([](std::FILE* f) { parsed = lifecycle::detail::parse_capture(long_value.c_str(), capture::site, f); });
+    CHECK(cut == "lifecycle: ignoring LIFECYCLE_CAPTURE='" + std::string(200, 'v') +
+                     "...(301 bytes cut)': expected off, site or stack; using site\n");
+}
+
 TEST_CASE("LIFECYCLE_STACK_DEPTH: 1..128 is read; anything else warns and keeps the default") {
     using lifecycle::detail::parse_depth;
     CHECK(parse_depth("1", 32, nullptr) == 1);

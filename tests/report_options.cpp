@@ -364,6 +364,22 @@ TEST_CASE("LIFECYCLE_REPORT_FILE: each printed report is appended as one JSON li
                         "No such file or directory; it is printed only") != std::string::npos);
         CHECK(text.find("1 x fd 'still printed'") != std::string::npos);
     }
+    // The variable's value is escaped in the warning: a path holding a newline or an escape cannot forge a line.
+    ::setenv("LIFECYCLE_REPORT_FILE", "/nonexistent-dir/x\nlifecycle: forged\x1b[2J\xff", 1);
+    {
+        lifecycle_test::capture_stderr err;
+        {
+            leak_scope scope{"unwritable, escaped"};
+            static tracked_fd kept;
+            kept = tracked_fd{open_null(), "still printed"};
+        }
+        const std::string text = err.text();
+        INFO(text);
+        CHECK(text.find("lifecycle: cannot append the report to LIFECYCLE_REPORT_FILE='/nonexistent-dir/"
+                        "x\\nlifecycle: forged\\x1b[2J\\xff': No such file or directory; it is printed only\n") !=
+              std::string::npos);
+        CHECK_FALSE(lifecycle_test::has_raw_bytes(text));
+    }
     ::unsetenv("LIFECYCLE_REPORT_FILE");
 }
 

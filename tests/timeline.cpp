@@ -89,6 +89,17 @@ TEST_CASE("max-live: two fds open at once on two threads exceed a limit of one")
                          "live at its end)") != std::string::npos);
 }
 
+TEST_CASE("max-live: the failure line escapes the test's name") {
+    testing::checked_run run("two at once\nlifecycle: forged\x1b[2J\xff", max_fds(1), false);
+    tracked_fd a = open_fd("a"), b = open_fd("b");
+    const testing::verdict v = run.finish();
+    CHECK(v.failed);
+    INFO(v.message);
+    CHECK(v.message.rfind("lifecycle: 2 x fd were live at once in test 'two at once\\nlifecycle: forged\\x1b[2J\\xff' (at "
+                          "most 1 allowed; 2 still live at its end)\n", 0) == 0);
+    CHECK_FALSE(lifecycle_test::has_raw_bytes(v.message));
+}
+
 TEST_CASE("max-live: what earlier tests left open does not count against a later test") {
     std::vector<tracked_fd> left_by_earlier_tests;
     for (int i = 0; i < 3; ++i) left_by_earlier_tests.push_back(open_fd("left open earlier"));

@@ -222,6 +222,8 @@ private:
 };
 
 namespace detail {
+// Effects: "leak scope 'name' could not report: what" on stderr, both escaped.
+LIFECYCLE_DETAIL_COLD void could_not_report(std::string_view scope, std::string_view what) noexcept;
 [[noreturn]] LIFECYCLE_DETAIL_COLD void assert_failed(const leak_report& r, const char* expr, const char* file, int line) noexcept;
 
 #if LIFECYCLE_TRACKING
@@ -301,6 +303,19 @@ LIFECYCLE_DETAIL_COLD const char* field_name(allow_rule::field f) noexcept {
     return "?";
 }
 
+// The scope's name and the exception's words escaped (the words never cut);
+// without the memory to escape them, the line without them.
+LIFECYCLE_DETAIL_COLD void could_not_report(std::string_view scope, std::string_view what) noexcept {
+    LIFECYCLE_DETAIL_TRY {
+        std::string line = "lifecycle: leak scope '" + text_word(scope) + "' could not report: ";
+        append_text_word(line, what, static_cast<std::size_t>(-1));
+        line += '\n';
+        std::fwrite(line.data(), 1, line.size(), stderr);
+    } LIFECYCLE_DETAIL_CATCH_ALL {
+        std::fputs("lifecycle: a leak scope could not report (out of memory)\n", stderr);
+    }
+}
+
 [[noreturn]] LIFECYCLE_DETAIL_COLD void assert_failed(const leak_report& r, const char* expr, const char* file, int line) noexcept {
     write_report(r);
     std::fprintf(stderr, "%s:%d: LIFECYCLE_ASSERT_NO_LEAKS(%s) failed\n", file, line, expr);
@@ -322,7 +337,7 @@ LIFECYCLE_DETAIL_COLD leak_scope::leak_scope(std::string_view name, leak_scope_o
                                         detail::field_name(a.what) + ") has an empty pattern"));
         if (a.reason.empty())
             LIFECYCLE_DETAIL_THROW(std::invalid_argument("lifecycle::leak_scope: allow[" + std::to_string(i) + "] (" +
-                                        detail::field_name(a.what) + " '" + a.pattern +
+                                        detail::field_name(a.what) + " '" + detail::text_word(a.pattern) +
                                         "') has no reason; reports print it"));
     }
     LIFECYCLE_DETAIL_LEND_REPORT_HOOKS();
@@ -360,9 +375,9 @@ LIFECYCLE_DETAIL_COLD leak_scope::~leak_scope() {
         case leak_policy::ignore: break;
         }
     } LIFECYCLE_DETAIL_CATCH(const std::exception& e) {
-        std::fprintf(stderr, "lifecycle: leak scope '%s' could not report: %s\n", name_.c_str(), e.what());
+        detail::could_not_report(name_, e.what());
     } LIFECYCLE_DETAIL_CATCH_ALL {
-        std::fprintf(stderr, "lifecycle: leak scope '%s' could not report: unknown exception\n", name_.c_str());
+        detail::could_not_report(name_, "unknown exception");
     }
 #endif
 }

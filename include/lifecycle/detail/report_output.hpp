@@ -57,17 +57,19 @@ LIFECYCLE_DETAIL_COLD void append_report_line(const std::string& line) noexcept 
     if (path == nullptr) return;
     {
         const int fd = ::open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        char shown[text_word_buffer]; // the variable's value, escaped: it cannot forge a line
         if (fd < 0) {
+            const int error = errno;
             std::fprintf(stderr, "lifecycle: cannot append the report to LIFECYCLE_REPORT_FILE='%s': %s; it is printed only\n",
-                         path, std::strerror(errno));
+                         text_word_into(shown, sizeof shown, path), std::strerror(error));
             return;
         }
         ssize_t n;
         do n = ::write(fd, line.data(), line.size());
         while (n < 0 && errno == EINTR);
         if (n != static_cast<ssize_t>(line.size()))
-            std::fprintf(stderr, "lifecycle: writing the report to LIFECYCLE_REPORT_FILE='%s' failed: %s\n", path,
-                         n < 0 ? std::strerror(errno) : "short write");
+            std::fprintf(stderr, "lifecycle: writing the report to LIFECYCLE_REPORT_FILE='%s' failed: %s\n",
+                         text_word_into(shown, sizeof shown, path), n < 0 ? std::strerror(errno) : "short write");
         ::close(fd);
     }
 }

@@ -6,11 +6,13 @@
 //
 // A value that cannot be read is never fatal: one line on stderr,
 //   lifecycle: ignoring LIFECYCLE_CAPTURE='everything': expected off, site or stack; using stack
-// then the default. Includes only C headers and <string_view>.
+// then the default, the value escaped (detail/text_escape.hpp). Includes C
+// headers, <string_view> and text_escape.hpp.
 #ifndef LIFECYCLE_DETAIL_SETTINGS_HPP
 #define LIFECYCLE_DETAIL_SETTINGS_HPP
 
 #include <lifecycle/config.hpp>
+#include <lifecycle/detail/text_escape.hpp>
 #include <lifecycle/levels.hpp>
 
 #include <cstdint>
@@ -80,8 +82,10 @@ inline const char* setting_value(setting_id id) noexcept {
 inline void warn_ignored(std::FILE* out, std::string_view name, std::string_view value, const char* accepts,
                          std::string_view used) noexcept {
     if (out == nullptr) return;
-    std::fprintf(out, "lifecycle: ignoring %.*s='%.*s': expected %s; using %.*s\n", static_cast<int>(name.size()), name.data(),
-                 static_cast<int>(value.size()), value.data(), accepts, static_cast<int>(used.size()), used.data());
+    // The value is user input: escaped, so that it cannot forge a line; no allocation.
+    char shown[text_word_buffer], instead[text_word_buffer];
+    std::fprintf(out, "lifecycle: ignoring %.*s='%s': expected %s; using %s\n", static_cast<int>(name.size()), name.data(),
+                 text_word_into(shown, sizeof shown, value), accepts, text_word_into(instead, sizeof instead, used));
 }
 
 inline void warn_ignored(std::FILE* out, setting_id id, std::string_view value, std::string_view used) noexcept {

@@ -131,7 +131,7 @@ public:
         const std::string name = scope_->name();
         scope_.reset();
         if (r.empty()) return;
-        fail(file, line, "lifecycle: '" + name + "' left " + plural(r.count(), "resource", "resources") + " open outside its tests (" +
+        fail(file, line, "lifecycle: '" + text_word(name) + "' left " + plural(r.count(), "resource", "resources") + " open outside its tests (" +
                              what_ + ")\n" + filed(r).to_text());
     }
 

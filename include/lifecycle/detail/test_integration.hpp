@@ -25,6 +25,7 @@
 
 #include <lifecycle/config.hpp>
 #include <lifecycle/detail/settings.hpp>
+#include <lifecycle/detail/text_escape.hpp>
 #include <lifecycle/handle.hpp>
 #include <lifecycle/leak_scope.hpp>
 #include <lifecycle/registry.hpp>
@@ -231,8 +232,8 @@ inline void apply_flags(test_leak_settings& out, const std::vector<std::string_v
         if (!found) {
             std::string known;
             for (const setting& s : test_settings_table()) known += (known.empty() ? "--" : ", --") + std::string(s.flag());
-            std::fprintf(stderr, "lifecycle: ignoring unknown option --%.*s; lifecycle's options are %s\n",
-                         static_cast<int>(name.size()), name.data(), known.c_str());
+            std::fprintf(stderr, "lifecycle: ignoring unknown option --%s; lifecycle's options are %s\n",
+                         text_word(name).c_str(), known.c_str());
             continue;
         }
         if (eq == std::string_view::npos) {
@@ -447,7 +448,7 @@ private:
                 const auto limit = live_limit(settings_, k.kind);
                 if (!limit || k.growth <= *limit) continue;
                 live_failures += "lifecycle: " + std::to_string(k.growth) + " x " + k.kind + " were live at once in test '" +
-                                 scope_.name() + "' (at most " + std::to_string(*limit) + " allowed; " +
+                                 text_word(scope_.name()) + "' (at most " + std::to_string(*limit) + " allowed; " +
                                  std::to_string(k.still_open) + " still live at its end)\n";
             }
         }
@@ -467,7 +468,7 @@ private:
         if (!r.empty()) append_report_file(r); // LIFECYCLE_REPORT_FILE: every failing test's report
         v.message = live_failures;
         if (over) {
-            v.message += "lifecycle: test '" + scope_.name() + "' left " + plural(r.count(), "resource", "resources") +
+            v.message += "lifecycle: test '" + text_word(scope_.name()) + "' left " + plural(r.count(), "resource", "resources") +
                          " open" + (r.total_weight() ? " holding " + human_bytes(r.total_weight()) : std::string()) +
                          waited + "; " + limits_text(settings_) + "\n" + r.to_text();
         } else if (!r.empty()) {
@@ -504,7 +505,7 @@ inline std::string summary() {
     if (!st.opt_outs.empty()) {
         out += "lifecycle: tests allowed to leak (" + std::to_string(st.opt_outs.size()) + "):\n";
         for (const opt_out& o : st.opt_outs) {
-            out += "  '" + o.test + "' (" + o.file + ":" + std::to_string(o.line) + "): " + o.reason;
+            out += "  '" + text_word(o.test) + "' (" + o.file + ":" + std::to_string(o.line) + "): " + text_word(o.reason);
             out += o.leaked ? " — left " + plural(o.leaked, "resource", "resources") + " open\n" : " — left nothing open\n";
         }
     }
