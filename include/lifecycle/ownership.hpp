@@ -183,7 +183,6 @@ LIFECYCLE_DETAIL_COLD void append_wrapper(std::string& out, std::string_view kin
     append_label(out, label);
 }
 
-
 } // namespace detail
 
 LIFECYCLE_DETAIL_COLD std::string ownership_problem::message() const {
