@@ -644,8 +644,10 @@ void BM_memory_live_record(benchmark::State& state) {
 }
 
 // 131,072 distinct stacks of 16 frames interned in a stack table of their
-// own: the heap grown per stack (the entry and its share of the table,
-// replaced tables included: they are never freed).
+// own: the heap grown per stack (the entry and its share of the table of
+// 32-bit slots, replaced tables included: they are never freed; and of the
+// blocks' directory). Every byte of it comes from malloc or calloc, which
+// mallinfo2() counts (big blocks in hblkhd).
 void BM_memory_stack(benchmark::State& state) {
     constexpr std::size_t n = 131072, depth = 16;
     double each = 0;

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdio>
 #include <string>
@@ -369,4 +370,70 @@ TEST_CASE("a record's label, inline up to 31 bytes and on the heap beyond, survi
     CHECK(s.view().empty());
     s.assign(std::string(31, 'i'));
     CHECK(s.view() == std::string(31, 'i'));
+}
+
+TEST_CASE("interned stacks: each once, and found again while the table and the block directory grow, from another thread too") {
+    // 70,000 stacks of 16 frames: the table grows to 131,072 slots and the
+    // blocks of 64 KiB (146 of them) outgrow the first directory (64). A
+    // reader interns stacks already published while the writer adds more: it
+    // must get the same entry, never a second copy, whatever grew meanwhile.
+    using lifecycle::detail::stack_entry;
+    static auto* const table = new lifecycle::detail::stack_table; // never freed, as the registry's
+    constexpr std::uintptr_t n = 70000, depth = 16;
+    auto frames_of = [](std::uintptr_t i, const void** frames) {
+        for (std::uintptr_t k = 0; k < depth; ++k) frames[k] = reinterpret_cast<const void*>(0x7000000 + i * 0x100 + k * 8);
+    };
+    std::vector<std::atomic<const stack_entry*>> entries(n);
+    std::atomic<std::uintptr_t> published{0};
+    std::atomic<std::size_t> mismatches{0}, lookups{0};
+    std::thread reader([&] {
+        std::uintptr_t x = 0x9e3779b97f4a7c15ull;
+        for (std::uintptr_t done = 0; done < n;) {
+            done = published.load(std::memory_order_acquire);
+            if (done == 0) continue;
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            const std::uintptr_t i = x % done;
+            const void* frames[depth];
+            frames_of(i, frames);
+            if (table->intern(frames, depth) != entries[i].load(std::memory_order_relaxed)) ++mismatches;
+            ++lookups;
+        }
+    });
+    for (std::uintptr_t i = 0; i < n; ++i) {
+        const void* frames[depth];
+        frames_of(i, frames);
+        entries[i].store(table->intern(frames, depth), std::memory_order_relaxed);
+        published.store(i + 1, std::memory_order_release);
+    }
+    reader.join();
+    CHECK(mismatches.load() == 0);
+    CHECK(lookups.load() > 0);
+    // A stack longer than a block (9,000 frames): a block of its own, and
+    // the stacks carved after it go on in the block they were carved from.
+    std::vector<const void*> long_frames(9000);
+    for (std::size_t k = 0; k < long_frames.size(); ++k) long_frames[k] = reinterpret_cast<const void*>(0x9000000 + k * 8);
+    const stack_entry* long_stack = table->intern(long_frames.data(), long_frames.size());
+    REQUIRE(long_stack != nullptr);
+    const void* after[depth];
+    frames_of(n, after);
+    const stack_entry* next = table->intern(after, depth);
+    REQUIRE(next != nullptr);
+    CHECK(next == reinterpret_cast<const stack_entry*>(reinterpret_cast<const char*>(entries[n - 1].load()) + 8 + depth * sizeof(void*)));
+    CHECK(table->intern(long_frames.data(), long_frames.size()) == long_stack);
+    CHECK(long_stack->depth == long_frames.size());
+    CHECK(std::equal(long_frames.begin(), long_frames.end(), long_stack->frames));
+    CHECK(table->intern(after, depth) == next);
+    std::vector<const stack_entry*> distinct;
+    std::size_t wrong = 0;
+    for (std::uintptr_t i = 0; i < n; ++i) {
+        const void* frames[depth];
+        frames_of(i, frames);
+        const stack_entry* e = entries[i].load();
+        REQUIRE(e != nullptr);
+        wrong += e->depth != depth || !std::equal(frames, frames + depth, e->frames) || table->intern(frames, depth) != e;
+        distinct.push_back(e);
+    }
+    CHECK(wrong == 0);
+    std::sort(distinct.begin(), distinct.end());
+    CHECK(std::unique(distinct.begin(), distinct.end()) == distinct.end());
 }

@@ -2,9 +2,10 @@
 // lifecycle/detail/intern_table.hpp — private. One mechanism for every table
 // of things lifecycle keeps for the life of the process (creation stacks,
 // names, tombstones, symbolized frames, problems already warned about): an
-// open-addressing hash table of pointers to immortal entries, found without
-// a lock, inserted under one, resized by doubling so that both stay O(1)
-// however many entries there are.
+// open-addressing hash table of references to immortal entries (pointers, or
+// the stack table's 32-bit indexes), found without a lock, inserted under
+// one, resized by doubling so that both stay O(1) however many entries there
+// are.
 //
 // A replaced table is never freed (a reader may still be probing it); it
 // only misses entries added since, and a miss is re-checked under the lock,
@@ -35,12 +36,25 @@ constexpr std::uint64_t mix_hash(std::uint64_t h) noexcept {
     return h;
 }
 
+/// How an intern_table's slots name their entries: by address, 8 bytes a
+/// slot. A policy of the same shape (`value_type`, an unsigned integer or a
+/// pointer whose zero means "empty"; `entry(v)`, lock-free; `slot_of(e)`,
+/// under the table's lock) names them in fewer bytes: the stack table's
+/// 32-bit references into its blocks (detail/stacks.hpp).
+template <class Entry>
+struct pointer_slots {
+    using value_type = Entry*;
+    static Entry* entry(value_type v) noexcept { return v; }
+    static value_type slot_of(Entry* e) noexcept { return e; }
+};
+
 /// Requires: `Entry` has an unsigned integer member `hash` (64 bits, or
 /// fewer: a hash is cut to its width, so a smaller entry keeps its low bits)
 /// that does not change once the entry is interned; entries are never destroyed.
-template <class Entry>
-class intern_table {
+template <class Entry, class Slots = pointer_slots<Entry>>
+class intern_table : private Slots {
     using hash_type = decltype(Entry::hash);
+    using value_type = typename Slots::value_type;
 
 public:
     constexpr intern_table() noexcept = default;
@@ -55,7 +69,8 @@ public:
 
     /// Returns: the entry found as find() does, or else the one `make()`
     /// returns (nullptr: not interned, e.g. out of memory), interned. `make`
-    /// runs under the table's lock and must not use the table.
+    /// runs under the table's lock and must not use the table (but may use
+    /// slots()).
     template <class Same, class Make>
     Entry* intern(std::uint64_t full_hash, Same same, Make make) noexcept {
         const hash_type hash = static_cast<hash_type>(full_hash);
@@ -70,7 +85,7 @@ public:
         Entry* e = make();
         if (e == nullptr) return nullptr;
         e->hash = hash;
-        place(*t, e, std::memory_order_release);
+        place(*t, Slots::slot_of(e), std::memory_order_release);
         ++count_;
         return e;
     }
@@ -81,8 +96,11 @@ public:
         const table* t = current_.load(std::memory_order_acquire);
         if (t == nullptr) return;
         for (std::size_t i = 0; i <= t->mask; ++i)
-            if (Entry* e = t->slots[i].load(std::memory_order_acquire)) visit(*e);
+            if (const value_type v = t->slots[i].load(std::memory_order_acquire)) visit(*Slots::entry(v));
     }
+
+    /// Returns: the slot policy (for `make`, under the table's lock).
+    Slots& slots() noexcept { return *this; }
 
     /// Effects: the lock free again in a child of fork() (the parent's
     /// other threads, gone, may have held it).
@@ -91,37 +109,38 @@ public:
 private:
     struct table {
         std::size_t mask = 0;
-        table* replaced = nullptr;    // kept reachable (leak checkers), never freed
-        std::atomic<Entry*> slots[1]; // mask + 1 of them
+        table* replaced = nullptr;        // kept reachable (leak checkers), never freed
+        std::atomic<value_type> slots[1]; // mask + 1 of them
     };
 
     template <class Same>
-    static Entry* find_in(const table* t, std::uint64_t hash, Same& same) noexcept {
+    Entry* find_in(const table* t, std::uint64_t hash, Same& same) const noexcept {
         if (t == nullptr) return nullptr;
         for (std::size_t i = static_cast<std::size_t>(mix_hash(hash)) & t->mask;; i = (i + 1) & t->mask) {
-            Entry* e = t->slots[i].load(std::memory_order_acquire);
-            if (e == nullptr) return nullptr;
+            const value_type v = t->slots[i].load(std::memory_order_acquire);
+            if (!v) return nullptr;
+            Entry* e = Slots::entry(v);
             if (e->hash == hash && same(*e)) return e;
         }
     }
 
-    static void place(table& t, Entry* e, std::memory_order order) noexcept {
-        std::size_t i = static_cast<std::size_t>(mix_hash(e->hash)) & t.mask;
-        while (t.slots[i].load(std::memory_order_relaxed) != nullptr) i = (i + 1) & t.mask;
-        t.slots[i].store(e, order);
+    void place(table& t, value_type v, std::memory_order order) const noexcept {
+        std::size_t i = static_cast<std::size_t>(mix_hash(Slots::entry(v)->hash)) & t.mask;
+        while (t.slots[i].load(std::memory_order_relaxed)) i = (i + 1) & t.mask;
+        t.slots[i].store(v, order);
     }
 
     // Requires: the lock. Returns: the published bigger table, or nullptr (out of memory).
     table* grow(table* old) noexcept {
         const std::size_t size = old ? (old->mask + 1) * 2 : 64;
-        void* raw = std::calloc(1, sizeof(table) + (size - 1) * sizeof(std::atomic<Entry*>));
+        void* raw = std::calloc(1, sizeof(table) + (size - 1) * sizeof(std::atomic<value_type>));
         if (raw == nullptr) return nullptr;
-        table* t = static_cast<table*>(raw); // zeroed: every slot holds nullptr
+        table* t = static_cast<table*>(raw); // zeroed: every slot is empty
         t->mask = size - 1;
         t->replaced = old;
         if (old)
             for (std::size_t i = 0; i <= old->mask; ++i)
-                if (Entry* e = old->slots[i].load(std::memory_order_relaxed)) place(*t, e, std::memory_order_relaxed);
+                if (const value_type v = old->slots[i].load(std::memory_order_relaxed)) place(*t, v, std::memory_order_relaxed);
         current_.store(t, std::memory_order_release);
         return t;
     }
