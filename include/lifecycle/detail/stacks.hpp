@@ -9,10 +9,10 @@
 #include <lifecycle/detail/intern_table.hpp>
 #include <lifecycle/detail/records.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <atomic>
 #include <cstring>
 #include <new>
 
