@@ -364,6 +364,9 @@ TEST_CASE("text words: bytes that are not UTF-8 and C1 controls are escaped, wel
           }());
     char small[6];
     CHECK(std::string(lifecycle::detail::text_word_into(small, sizeof small, "ab\x1b" "cd")) == "ab");
+    char short_of_count[210]; // the 200 bytes shown fit; "...(100 bytes cut)" does not, and is dropped whole
+    CHECK(std::string(lifecycle::detail::text_word_into(short_of_count, sizeof short_of_count, std::string(300, 'z'))) ==
+          std::string(200, 'z'));
 }
 
 TEST_CASE("the close-error line escapes the label") {

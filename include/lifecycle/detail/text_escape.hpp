@@ -58,6 +58,9 @@ LIFECYCLE_DETAIL_COLD const char* text_word_into(char* buf, std::size_t size, st
 LIFECYCLE_END_NAMESPACE
 
 #if LIFECYCLE_DETAIL_DEFINE_COLD
+#    include <charconv>
+#    include <cstring>
+
 LIFECYCLE_BEGIN_NAMESPACE
 namespace detail {
 
@@ -117,14 +120,10 @@ void escape_text_word(std::string_view s, std::size_t limit, Emit&& emit) {
     }
     if (i > run) emit(s.data() + run, i - run);
     if (i < s.size()) {
-        char count[48] = "...(";
-        std::size_t len = 4;
-        char digits[24];
-        std::size_t d = 0;
-        for (std::size_t left = s.size() - i; d == 0 || left != 0; left /= 10) digits[d++] = static_cast<char>('0' + left % 10);
-        while (d > 0) count[len++] = digits[--d];
-        for (const char* p = " bytes cut)"; *p; ++p) count[len++] = *p;
-        emit(count, len);
+        char count[40] = "...("; // one piece: a buffer too short drops it whole
+        char* end = std::to_chars(count + 4, count + 24, s.size() - i).ptr;
+        std::memcpy(end, " bytes cut)", 11);
+        emit(count, static_cast<std::size_t>(end + 11 - count));
     }
 }
 
