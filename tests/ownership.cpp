@@ -134,6 +134,38 @@ TEST_CASE("closing through the second owner is reported, and the first owner doe
     CHECK(lifecycle_test::stats_of("fd").close_failures == failures_before); // nor counted as one
 }
 
+TEST_CASE("an owner that claimed its fd alone finds the second owner that came later when it closes") {
+    // The first claim takes the fast path (no one else owns the number); the
+    // second owner's claim must mark the first, or the first's close would
+    // take the fast path too and leave the second owning a closed number.
+    capture_ownership problems;
+    lifecycle::tracked_fd first{open_null(), "first"};
+    const int fd = first.get();
+    std::unique_ptr<lifecycle::tracked_fd> second{new lifecycle::tracked_fd{fd, "second"}};
+    const unsigned second_line = __LINE__ - 1;
+    REQUIRE(problems.entries.size() == 1);
+    CHECK(problems.entries[0].issue == ownership_issue::second_owner);
+
+    CHECK_FALSE(first.close());
+    const unsigned close_line = __LINE__ - 1;
+    CHECK_FALSE(fd_is_open(fd));
+    REQUIRE(problems.entries.size() == 2);
+    CHECK(problems.entries[1].issue == ownership_issue::closed_while_owned);
+    CHECK(problems.entries[1].label == "first");
+    CHECK(problems.entries[1].other_label == "second");
+    CHECK(problems.entries[1].other_created == second_line);
+
+    const int reused = open_null(); // the number's next resource: the stale second owner must not close it
+    REQUIRE(reused == fd);
+    second.reset();
+    CHECK(fd_is_open(reused));
+    ::close(reused);
+    REQUIRE(problems.entries.size() == 3);
+    CHECK(problems.entries[2].issue == ownership_issue::already_closed);
+    CHECK(problems.entries[2].label == "second");
+    CHECK(problems.entries[2].closed == close_line);
+}
+
 TEST_CASE("close() on a handle another wrapper already closed returns closed_elsewhere and closes nothing") {
     capture_ownership problems;
     lifecycle::tracked_fd first{open_null(), "first"};

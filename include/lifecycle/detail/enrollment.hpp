@@ -163,9 +163,16 @@ LIFECYCLE_BEGIN_NAMESPACE
 
 namespace detail {
 
-// Ownership diagnostics: the slow paths, out of line.
+// Ownership checks, out of line so that an owner's code stays small and
+// the `ignore` level pays one test: claim and close a handle no one else
+// owns (no lock taken where the stripe is biased), and the slow paths,
+// cold, for a handle another record claims too (or the process's first claim).
 LIFECYCLE_DETAIL_COLD void report_second_owner(record* r, const source_site& site) noexcept;
 LIFECYCLE_DETAIL_COLD bool check_close(record* t, const source_site& at) noexcept;
+
+LIFECYCLE_DETAIL_NOINLINE LIFECYCLE_DETAIL_ENROLL_FN bool close_claimed(record* t, const source_site& at) noexcept {
+    return !owners().close_alone(t) && check_close(t, at);
+}
 
 #    if LIFECYCLE_COMPILED
 const tombstone moved_from_marker{};
@@ -185,7 +192,8 @@ LIFECYCLE_DETAIL_ENROLL_INLINE token enroll(const kind_info* kind, const enrollm
 #    else
     record* r = reg.enroll_here(kind, what.identity, what.weight, label, site, what.os_fd);
 #    endif
-    if (what.claims && r && reg.ownership() != ownership_level::ignore) report_second_owner(r, site);
+    if (what.claims && r && reg.ownership() != ownership_level::ignore && !owners().claim_alone(r))
+        report_second_owner(r, site);
     return r;
 }
 
@@ -201,7 +209,7 @@ LIFECYCLE_DETAIL_ENROLL_FN void finish(token t, const kind_info* kind, const std
 }
 
 LIFECYCLE_DETAIL_ENROLL_FN bool closed_elsewhere(token t, const source_site& at) noexcept {
-    if (LIFECYCLE_DETAIL_UNLIKELY(t != nullptr && t->claimed)) return check_close(t, at);
+    if (LIFECYCLE_DETAIL_UNLIKELY(t != nullptr && t->claimed)) return close_claimed(t, at);
     return false;
 }
 

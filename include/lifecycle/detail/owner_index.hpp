@@ -64,8 +64,36 @@ public:
     // every stripe): a claim then walks half a record on average, so its
     // cost at a million claimed handles is that with none (8-16 B per
     // claimed handle; a load of 1 halves that but costs 1.4x at 1M, 2: 3x).
+    // A claim or close of a handle no one else owns, in a stripe biased to
+    // the calling thread, takes the fast path (claim_alone, close_alone:
+    // inline, no call, no lock); anything else (a second owner, a record
+    // marked shared, a stripe not biased to the thread, a table to grow)
+    // takes the full one (claim, closing).
 
-    /// Effects: indexes `r` (already enrolled with `identity`).
+    /// The fast path of claim(), for a handle no one else owns, in a stripe
+    /// biased to the calling thread: indexes `r` if no other record claims
+    /// the same handle value of its domain. Makes no call and takes no lock.
+    /// Returns: false, with nothing done, if one does, if the stripe is not
+    /// biased to this thread, if the table must grow (or is not made yet);
+    /// claim() then does it all.
+    LIFECYCLE_DETAIL_ALWAYS_INLINE bool claim_alone(record* r) noexcept {
+        table* t = table_.load(std::memory_order_acquire);
+        if (LIFECYCLE_DETAIL_UNLIKELY(t == nullptr)) return false;
+        const std::uint64_t h = owner_hash(r);
+        owner_lock& stripe = stripe_of(h);
+        if (LIFECYCLE_DETAIL_UNLIKELY(!enter_biased(stripe))) return false;
+        t = table_.load(std::memory_order_relaxed); // stable now: grow() revokes every bias first
+        bool alone = stripe.claims < t->stripe_limit;
+        record*& head = t->heads[h & t->mask];
+        for (const record* o = head; o && alone; o = o->owner_next) alone = !same_handle(*o, *r);
+        if (LIFECYCLE_DETAIL_LIKELY(alone)) link_claim(r, head, stripe, t, claimed_alone);
+        leave_biased(stripe);
+        return alone;
+    }
+
+    /// Effects: indexes `r` (already enrolled with `identity`); `r` and
+    /// every other record claiming the same handle are marked shared, so
+    /// that their closes look for each other.
     /// Returns: true, and the oldest other live record claiming the same
     /// handle in `other`, if there is one.
     bool claim(record* r, owner_view& other) noexcept {
@@ -78,20 +106,32 @@ public:
             stripe_guard lock(*this, stripe);
             table* t = table_.load(std::memory_order_relaxed); // stable: grow() holds every stripe
             record*& head = t->heads[h & t->mask];
-            for (const record* o = head; o; o = o->owner_next) // newest first
-                if (o->identity == r->identity && o->kind->domain == r->kind->domain && !o->was_closed_elsewhere) oldest = o;
+            claim_state state = claimed_alone;
+            for (record* o = head; o; o = o->owner_next) { // newest first
+                if (!same_handle(*o, *r)) continue;
+                o->claimed = state = claimed_shared;
+                if (!o->was_closed_elsewhere) oldest = o;
+            }
             if (oldest) describe(*oldest, other);
-            r->owner_prev = nullptr;
-            r->owner_next = head;
-            if (head) head->owner_prev = r;
-            head = r;
-            r->claimed = true;
-            r->was_closed_elsewhere = false;
-            r->closed_elsewhere = source_site{};
-            if (2 * ++stripe.claims > (t->mask + 1) / owner_lock_count) grown_from = t;
+            grown_from = link_claim(r, head, stripe, t, state);
         }
         if (LIFECYCLE_DETAIL_UNLIKELY(grown_from != nullptr)) grow(grown_from);
         return oldest != nullptr;
+    }
+
+    /// The fast path of closing(), in a stripe biased to the calling thread:
+    /// takes `r` out of the index if no other record claimed its handle
+    /// while it did. Makes no call and takes no lock.
+    /// Returns: false, with nothing done, if one did or the stripe is not
+    /// biased to this thread; closing() then does it all.
+    LIFECYCLE_DETAIL_ALWAYS_INLINE bool close_alone(record* r) noexcept {
+        const std::uint64_t h = owner_hash(r);
+        owner_lock& stripe = stripe_of(h);
+        if (LIFECYCLE_DETAIL_UNLIKELY(!enter_biased(stripe))) return false;
+        const bool alone = r->claimed == claimed_alone;
+        if (LIFECYCLE_DETAIL_LIKELY(alone)) unlink_claim(r, stripe, h);
+        leave_biased(stripe);
+        return alone;
     }
 
     /// Used just before `r`'s wrapper closes its handle at `at`; takes r out
@@ -115,7 +155,7 @@ public:
         }
         const record* oldest = nullptr;
         for (record* o = head; o; o = o->owner_next) {
-            if (o == r || o->identity != r->identity || o->kind->domain != r->kind->domain) continue;
+            if (o == r || !same_handle(*o, *r)) continue;
             if (o->was_closed_elsewhere) continue; // a stale owner: its handle was closed before, not by r
             o->was_closed_elsewhere = true;
             o->closed_elsewhere = at;
@@ -206,12 +246,16 @@ private:
         return a.line == b.line && a.file == b.file && a.function == b.function;
     }
 
+    static bool same_handle(const record& a, const record& b) noexcept {
+        return a.identity == b.identity && a.kind->domain == b.kind->domain;
+    }
+
     static void describe(const record& o, owner_view& v) noexcept {
         v.kind = o.kind;
         v.created = o.site;
         v.stack = o.stack;
         v.was_closed_elsewhere = o.was_closed_elsewhere;
-        v.closed_elsewhere = o.closed_elsewhere;
+        if (o.was_closed_elsewhere) v.closed_elsewhere = o.closed_elsewhere; // else left over: a claim does not clear it
         const std::string_view label = o.label.view();
         const std::size_t n = std::min(label.size(), sizeof v.label - 1);
         std::memcpy(v.label, label.data(), n);
@@ -219,8 +263,9 @@ private:
     }
 
     struct table {
-        std::size_t mask; // buckets - 1
-        record* heads[1]; // `mask + 1` of them (allocated so)
+        std::size_t mask;         // buckets - 1
+        std::size_t stripe_limit; // a stripe with more claims makes the table grow
+        record* heads[1];         // `mask + 1` of them (allocated so)
     };
     // Biased stripes. One thread creating and closing handles would pay two
     // locked exchanges per handle (a claim and a close, 10-15 ns) for locks
@@ -278,21 +323,30 @@ private:
 #    endif
     }
 
+    // The bias holder's way in and out: two plain stores and two loads
+    // (busy = 1; bias still mine? then in; busy = 0 on leaving), no call.
+    // Returns: false, with busy down, if the stripe is not biased to this
+    // thread (or the thread has no bias id yet): take the lock.
+    LIFECYCLE_DETAIL_ALWAYS_INLINE bool enter_biased(owner_lock& l) noexcept {
+        const bias_cache& c = tls_bias;
+        if (LIFECYCLE_DETAIL_UNLIKELY(c.of != this) || l.bias.load(std::memory_order_relaxed) != c.id) return false;
+        l.busy.store(true, std::memory_order_relaxed);
+        std::atomic_signal_fence(std::memory_order_seq_cst); // the store stays before the load
+        if (LIFECYCLE_DETAIL_LIKELY(l.bias.load(std::memory_order_acquire) == c.id)) return true;
+        l.busy.store(false, std::memory_order_release);
+        return false;
+    }
+    static void leave_biased(owner_lock& l) noexcept { l.busy.store(false, std::memory_order_release); }
+
     class stripe_guard {
     public:
         LIFECYCLE_DETAIL_ALWAYS_INLINE stripe_guard(owner_index& index, owner_lock& l) noexcept : l_(l) {
-            const std::uint32_t me = index.this_thread_bias();
-            if (LIFECYCLE_DETAIL_LIKELY(l.bias.load(std::memory_order_relaxed) == me)) {
-                l.busy.store(true, std::memory_order_relaxed);
-                std::atomic_signal_fence(std::memory_order_seq_cst); // the store stays before the load
-                if (LIFECYCLE_DETAIL_LIKELY(l.bias.load(std::memory_order_acquire) == me)) return;
-                l.busy.store(false, std::memory_order_release);
-            }
+            if (LIFECYCLE_DETAIL_LIKELY(index.enter_biased(l))) return;
             locked_ = true;
-            index.lock_slowly(l, me);
+            index.lock_slowly(l, index.this_thread_bias());
         }
         LIFECYCLE_DETAIL_ALWAYS_INLINE ~stripe_guard() {
-            if (LIFECYCLE_DETAIL_LIKELY(!locked_)) l_.busy.store(false, std::memory_order_release);
+            if (LIFECYCLE_DETAIL_LIKELY(!locked_)) leave_biased(l_);
             else l_.lock.unlock();
         }
         stripe_guard(const stripe_guard&) = delete;
@@ -349,12 +403,13 @@ private:
     static constexpr std::size_t owner_lock_count = 256;
     static constexpr std::size_t first_buckets = 4096;
 
+    // The low bits pick the stripe and the bucket: after the multiply the
+    // high half is folded in, so they depend on every bit of the value
+    // (pointers' zero low bits included), and consecutive small values (fds)
+    // fall into different buckets.
     static std::uint64_t owner_hash(const record* r) noexcept {
-        std::uint64_t h = std::uint64_t(r->identity) ^ (std::uint64_t(r->kind->domain) << 56);
-        h ^= h >> 33;
-        h *= 0xFF51AFD7ED558CCDull;
-        h ^= h >> 33; // the low bits pick the stripe and the bucket: mixed from all of them
-        return h;
+        const std::uint64_t h = (std::uint64_t(r->identity) ^ (std::uint64_t(r->kind->domain) << 56)) * 0x9E3779B97F4A7C15ull;
+        return h ^ (h >> 32);
     }
     owner_lock& stripe_of(std::uint64_t h) noexcept { return owner_locks_[h % owner_lock_count]; }
 
@@ -364,6 +419,7 @@ private:
         if (p == nullptr) return nullptr;
         table* t = static_cast<table*>(p);
         t->mask = buckets - 1;
+        t->stripe_limit = buckets / owner_lock_count / 2;
         return t;
     }
 
@@ -412,9 +468,21 @@ private:
         else head = r->owner_next;
         if (r->owner_next) r->owner_next->owner_prev = r->owner_prev;
         r->owner_prev = r->owner_next = nullptr;
-        r->claimed = false;
+        r->claimed = unclaimed;
         --stripe.claims;
         return head;
+    }
+
+    // Requires: `stripe` (of r's hash) held; `head` r's bucket in `t`.
+    // Effects: chains `r` first. Returns: `t` if the table must grow.
+    static table* link_claim(record* r, record*& head, owner_lock& stripe, table* t, claim_state state) noexcept {
+        r->owner_prev = nullptr;
+        r->owner_next = head;
+        if (head) head->owner_prev = r;
+        head = r;
+        r->claimed = state;
+        r->was_closed_elsewhere = false;
+        return ++stripe.claims > t->stripe_limit ? t : nullptr;
     }
 
     std::atomic<table*> table_{nullptr};

@@ -89,6 +89,11 @@ private:
     std::unique_ptr<std::string> long_;
 };
 
+/// Whether a record is in the owner index (detail/owner_index.hpp), and
+/// whether another live record claimed the same handle while it did (then,
+/// and only then, its close looks for the others).
+enum claim_state : std::uint8_t { unclaimed, claimed_alone, claimed_shared };
+
 /// One live resource. Owned by its shard; reused through the free list.
 /// 216 bytes on a 64-bit system, laid out without padding holes (a static
 /// assertion below keeps it so): memory per live handle is issue #14's row.
@@ -112,7 +117,7 @@ struct record {
     // Ownership index (ownership.hpp): records that claimed their identity
     // are chained per bucket (owner_prev/owner_next below); `closed_elsewhere`
     // is where another wrapper closed the same handle while this one still owned it.
-    bool claimed = false;
+    claim_state claimed = unclaimed;
     bool anchor_only = false; // `stack` only anchors a site in a system header (site capture): not a creation stack
     bool was_closed_elsewhere = false;
     // Retired by another thread than its shard's owner: waiting in the
