@@ -2,7 +2,10 @@
 // dlclose() of a module whose handles are live: a report rendered after it
 // must not crash and must still show where they were created (their site
 // and stack text is copied when the module unloads); closing them later
-// retires them. Argument: "<local|global> <site|stack> <plugin file>".
+// retires them. A handle of the module closed before it unloads: a use of
+// its wrapper after the unload is reported with the module's site (the
+// tombstone's text is copied too). Argument: "<local|global> <site|stack>
+// <plugin file>".
 #include <lifecycle/tracked.hpp>
 
 #include <dlfcn.h>
@@ -28,9 +31,15 @@ int main(int argc, char** argv) {
     auto plugin_open = reinterpret_cast<open_fn>(::dlsym(so, "plugin_open"));
     lifecycle::tracked_fd* fds[3];
     for (int i = 0; i < 3; ++i) fds[i] = static_cast<lifecycle::tracked_fd*>(plugin_open(i));
+    lifecycle::tracked_fd* closed_early = static_cast<lifecycle::tracked_fd*>(plugin_open(3));
+    if (closed_early->close()) std::printf("close failed\n");
     std::printf("before dlclose: %zu live in the scope\n", scope.check().count());
     ::dlclose(so);
     std::printf("still loaded after dlclose: %s\n", ::dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD) ? "yes" : "no");
+
+    std::fflush(stdout);
+    (void)closed_early->get(); // reported: its tombstone names the unloaded module's site
+    ::operator delete(closed_early);
 
     const std::string text = scope.check().to_text();
     std::fputs(text.c_str(), stdout);

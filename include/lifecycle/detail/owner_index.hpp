@@ -25,6 +25,12 @@
 
 #include <pthread.h>
 
+#if LIFECYCLE_DETAIL_MODULE_NOTES && LIFECYCLE_TRACKING
+#    include <cxxabi.h>
+
+extern void* __dso_handle __attribute__((visibility("hidden"))); // this module's, from the C runtime
+#endif
+
 LIFECYCLE_BEGIN_NAMESPACE
 namespace detail {
 
@@ -200,6 +206,20 @@ public:
         });
     }
 
+    /// Effects: tombstones whose site text lies in `m`, a module being
+    /// unloaded, get copies of it (never freed, as tombstones are not), so a
+    /// use after close reported later reads no unmapped memory. As the
+    /// registry does for live records (detail/registry_modules.hpp).
+    void keep_module_text(const module_span& m) noexcept {
+        tombstones_.for_each([&](const tombstone& t) {
+            tombstone& kept = const_cast<tombstone&>(t); // made by new in intern_tombstone, not const
+            for (source_site* s : {&kept.created, &kept.ended}) {
+                keep_text(m, s->file);
+                keep_text(m, s->function);
+            }
+        });
+    }
+
     // Registered with pthread_atfork when the index is first used: fork
     // holds every stripe (as grow() does), so no chain is half-linked in the
     // child; the child makes them fresh, and a lock a vanished thread of the
@@ -242,6 +262,13 @@ public:
     static void fork_child() noexcept;
 
 private:
+    static void keep_text(const module_span& m, const char*& text) noexcept {
+        if (text == nullptr || !m.contains(text)) return;
+        const std::size_t n = std::strlen(text) + 1;
+        void* copy = std::malloc(n);
+        text = copy ? static_cast<const char*>(std::memcpy(copy, text, n)) : "(text of an unloaded module)";
+    }
+
     static bool same_site(const source_site& a, const source_site& b) noexcept {
         return a.line == b.line && a.file == b.file && a.function == b.function;
     }
@@ -498,10 +525,27 @@ private:
 // during static destruction. On the heap, so that it outlives the module
 // that made it; the module's own, constant-initialized, if that fails.
 #    if LIFECYCLE_DETAIL_MODULE_NOTES && LIFECYCLE_TRACKING
-LIFECYCLE_DETAIL_NOINLINE inline owner_index& adopt_owners() noexcept {
+// Each module's finalizer for the index, registered with the module's
+// __dso_handle at its first use of the index (adopt_owners): a shared
+// object unloaded while tombstones point into its text (a wrapper it
+// created or closed) leaves them copies. Hidden: it must name its own module.
+LIFECYCLE_DETAIL_HIDDEN inline void keep_tombstone_text_of_unloading_module(void*) noexcept {
+    void* index = own_shared(shared_object::owner_index);
+    module_span m;
+    if (index == nullptr || !module_of(reinterpret_cast<const void*>(&keep_tombstone_text_of_unloading_module), m) ||
+        m.main_program)
+        return;
+    static_cast<owner_index*>(index)->keep_module_text(m);
+}
+
+// A module's first use of the index. Hidden, so that each module runs its
+// own and registers its own finalizer (once more if two threads race here:
+// a second pass finds nothing left to copy).
+LIFECYCLE_DETAIL_NOINLINE LIFECYCLE_DETAIL_HIDDEN inline owner_index& adopt_owners() noexcept {
     static owner_index fallback;
     bool made = false;
     void* p = shared_of_process(shared_object::owner_index, [] { return new (std::nothrow) owner_index; }, made);
+    abi::__cxa_atexit(&keep_tombstone_text_of_unloading_module, nullptr, &__dso_handle);
     return p ? *static_cast<owner_index*>(p) : fallback;
 }
 #    endif
