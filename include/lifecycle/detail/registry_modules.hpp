@@ -13,8 +13,11 @@
 #include <lifecycle/detail/hooks.hpp>
 #include <lifecycle/detail/modules.hpp>
 #include <lifecycle/detail/registry_core.hpp>
+#include <lifecycle/detail/text_escape.hpp>
 
 #include <cstdio>
+#include <cstring>
+#include <string_view>
 #include <vector>
 
 LIFECYCLE_BEGIN_NAMESPACE
@@ -50,6 +53,46 @@ extern void* __dso_handle __attribute__((visibility("hidden"))); // this module'
 
 LIFECYCLE_BEGIN_NAMESPACE
 namespace detail {
+
+/// What the modes of the loaded modules are: names of modules with files
+/// built with tracking on, off, and those with both (a module's name is
+/// "the program" for the main program).
+struct module_modes {
+    char tracking[512] = "";
+    char untracked[512] = "";
+    int registries = 0; // distinct registries in use
+    bool mixed() const noexcept { return tracking[0] != '\0' && untracked[0] != '\0'; }
+};
+
+// A module's name as the text words of warnings are written (its file name
+// may hold any byte): escaped, the pieces that fit whole.
+inline void append_name(char (&list)[512], const char* name) noexcept {
+    std::size_t used = std::strlen(list);
+    if (used + 8 >= sizeof list) return;
+    if (used) {
+        list[used++] = ',';
+        list[used++] = ' ';
+    }
+    text_word_into(list + used, sizeof list - used, *name ? std::string_view(name) : std::string_view("the program"));
+}
+
+/// Returns: the modes of the loaded modules.
+inline module_modes modes_of_modules() noexcept {
+    module_modes m;
+    void* seen[8] = {};
+    for_each_module_note([&](const dl_phdr_info& info, unsigned type, const char* desc, unsigned size) {
+        if (type == LIFECYCLE_DETAIL_NOTE_UNTRACKED) return append_name(m.untracked, info.dlpi_name);
+        if (type != LIFECYCLE_DETAIL_NOTE_TRACKING || size != 8) return;
+        append_name(m.tracking, info.dlpi_name);
+        void* r = __atomic_load_n(&root_of_note(desc)->objects[1 + static_cast<int>(shared_object::registry)], __ATOMIC_ACQUIRE);
+        if (r == nullptr) return;
+        for (int i = 0; i < m.registries && i < 8; ++i)
+            if (seen[i] == r) return;
+        if (m.registries < 8) seen[m.registries] = r;
+        ++m.registries;
+    });
+    return m;
+}
 
 LIFECYCLE_DETAIL_HIDDEN LIFECYCLE_DETAIL_COLD void attach_module() noexcept {
     ::pthread_atfork(&fork_prepare, &fork_done_in_parent, &fork_done_in_child);
