@@ -133,6 +133,43 @@ TEST_CASE("the default close-error handler writes one line to stderr") {
     CHECK(text.find("handle.cpp:") != std::string::npos);
 }
 
+namespace {
+// An error category whose message holds a newline, a terminal escape and a
+// byte that is not UTF-8, as a user's category (or strerror in a Latin-1
+// locale) may.
+struct hostile_category final : std::error_category {
+    const char* name() const noexcept override { return "hostile"; }
+    std::string message(int) const override { return lifecycle_test::hostile_word; }
+};
+const hostile_category& hostile() {
+    static const hostile_category c;
+    return c;
+}
+struct hostile_close_traits {
+    using handle_type = int;
+    static constexpr std::string_view kind_name() noexcept { return "hostile-closing"; }
+    static constexpr int invalid() noexcept { return -1; }
+    static std::error_code close(int) noexcept { return {1, hostile()}; }
+};
+} // namespace
+
+TEST_CASE("the default close-error handler escapes the error's message: one line, whatever it holds") {
+    lifecycle_test::capture_stderr err;
+    { lifecycle::tracked<hostile_close_traits> h{7, "printed"}; }
+    const std::string text = err.text();
+    INFO(text);
+    CHECK_FALSE(lifecycle_test::has_raw_bytes(text));
+    CHECK(text.find("lifecycle: failed to close hostile-closing 'printed': " + lifecycle_test::hostile_word_shown +
+                    ", created at ") != std::string::npos);
+
+    lifecycle::closer closer; // close_result::to_text() writes it the same way
+    closer.add([] { return std::error_code{1, hostile()}; }, "failing");
+    const std::string listed = closer.close_all().to_text();
+    INFO(listed);
+    CHECK_FALSE(lifecycle_test::has_raw_bytes(listed));
+    CHECK(listed.find("'failing' (callable): " + lifecycle_test::hostile_word_shown + ", added at ") != std::string::npos);
+}
+
 TEST_CASE("release() gives the handle up without closing it") {
     const auto before = lifecycle_test::stats_of("fd");
     tracked_fd fd{::open("/dev/null", O_RDONLY)};

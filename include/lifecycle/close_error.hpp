@@ -134,10 +134,10 @@ public:
     }
 
     /// Returns: a summary line and one line per entry (wrapped here), in
-    /// close order; "" when empty. Names and exceptions' what() are escaped
-    /// as text reports escape labels (control characters and bytes that are
-    /// not UTF-8 written as escapes; a what() is never cut), so that none
-    /// starts a line of its own. From examples/aliased_close.cpp:
+    /// close order; "" when empty. Names, error messages and exceptions'
+    /// what() are escaped as text reports escape labels (control characters
+    /// and bytes that are not UTF-8 written as escapes; a message or a what()
+    /// is never cut), so that none starts a line of its own. From examples/aliased_close.cpp:
     ///
     ///   lifecycle: closer handled 3 entries: 1 closed, 1 failed, 1 alias
     ///     failed          'ensemble_trans' (weather::dataset, object 0x5562...): the close function threw an
@@ -220,7 +220,8 @@ LIFECYCLE_DETAIL_COLD std::string close_result::to_text() const {
         out += "  " + word + ' ' + e.describe();
         switch (e.outcome) {
         case close_outcome::failed:
-            out += ": " + e.error.message();
+            out += ": ";
+            detail::append_text_word(out, e.error.message(), static_cast<std::size_t>(-1)); // escaped, never cut
             if (!e.what.empty()) {
                 out += " (";
                 detail::append_text_word(out, e.what, static_cast<std::size_t>(-1)); // escaped, never cut: the error's words

@@ -149,7 +149,7 @@ LIFECYCLE_DETAIL_COLD void write_close_failure(const close_failure& f) noexcept 
         line.append(f.kind.data(), f.kind.size());
         append_label(line, f.label);
         line += ": ";
-        line += f.error.message();
+        append_text_word(line, f.error.message(), static_cast<std::size_t>(-1)); // a user category's words, or a locale's
         if (!f.what.empty()) {
             line += " (";
             append_text_word(line, f.what, static_cast<std::size_t>(-1)); // escaped, never cut: the error's words
