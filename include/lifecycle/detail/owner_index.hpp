@@ -164,7 +164,7 @@ public:
             if (o == r || !same_handle(*o, *r)) continue;
             if (o->was_closed_elsewhere) continue; // a stale owner: its handle was closed before, not by r
             o->was_closed_elsewhere = true;
-            o->closed_elsewhere = at;
+            o->closed_elsewhere = intern_tombstone(o->kind, ending::closed, o->site, at);
             oldest = o;
         }
         if (!oldest) return closing_state::alone;
@@ -282,7 +282,7 @@ private:
         v.created = o.site;
         v.stack = o.stack;
         v.was_closed_elsewhere = o.was_closed_elsewhere;
-        if (o.was_closed_elsewhere) v.closed_elsewhere = o.closed_elsewhere; // else left over: a claim does not clear it
+        if (o.was_closed_elsewhere && o.closed_elsewhere) v.closed_elsewhere = o.closed_elsewhere->ended; // else left over
         const std::string_view label = o.label.view();
         const std::size_t n = std::min(label.size(), sizeof v.label - 1);
         std::memcpy(v.label, label.data(), n);

@@ -95,7 +95,7 @@ private:
 enum claim_state : std::uint8_t { unclaimed, claimed_alone, claimed_shared };
 
 /// One live resource. Owned by its shard; reused through the free list.
-/// 216 bytes on a 64-bit system, laid out without padding holes (a static
+/// 200 bytes on a 64-bit system, laid out without padding holes (a static
 /// assertion below keeps it so): memory per live handle is issue #14's row.
 struct record {
     record* prev = nullptr;
@@ -132,9 +132,11 @@ struct record {
         record* owner_next = nullptr;
         record* remote_next;
     };
-    source_site closed_elsewhere{};
+    // While was_closed_elsewhere: where the other wrapper closed it, as the
+    // owner index's tombstone of that close (nullptr: out of memory, an unknown site).
+    const tombstone* closed_elsewhere = nullptr;
 };
-static_assert(sizeof(void*) != 8 || sizeof(record) == 216, "records.hpp: a field added or moved left a padding hole");
+static_assert(sizeof(void*) != 8 || sizeof(record) == 200, "records.hpp: a field added or moved left a padding hole");
 
 struct kind_counts {
     std::uint64_t created = 0, closed = 0, released = 0, failures = 0, live = 0, peak = 0;

@@ -134,8 +134,6 @@ LIFECYCLE_DETAIL_COLD void registry::keep_module_text(const module_span& m) noex
         for (record* r = s.head; r; r = r->next) {
             copy(r->site.file);
             copy(r->site.function);
-            copy(r->closed_elsewhere.file);
-            copy(r->closed_elsewhere.function);
             for (std::uint32_t i = 0; r->stack && i < r->stack->depth; ++i) {
                 if (!m.contains(r->stack->frames[i])) continue;
                 LIFECYCLE_DETAIL_TRY {
