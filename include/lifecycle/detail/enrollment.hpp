@@ -163,10 +163,11 @@ LIFECYCLE_BEGIN_NAMESPACE
 
 namespace detail {
 
-// Ownership checks, out of line so that an owner's code stays small and
-// the `ignore` level pays one test: claim and close a handle no one else
-// owns (no lock taken where the stripe is biased), and the slow paths,
-// cold, for a handle another record claims too (or the process's first claim).
+// Ownership checks. The claim of a handle no one else owns is inline in
+// enroll() (owner_index::claim_alone); its close is out of line
+// (close_claimed), so that an owner's code, once per traits type, stays
+// small and the `ignore` level pays one test. The slow paths, cold, are for
+// a handle another record claims too (or the process's first claim).
 LIFECYCLE_DETAIL_COLD void report_second_owner(record* r, const source_site& site) noexcept;
 LIFECYCLE_DETAIL_COLD bool check_close(record* t, const source_site& at) noexcept;
 

@@ -538,14 +538,16 @@ LIFECYCLE_DETAIL_HIDDEN inline void keep_tombstone_text_of_unloading_module(void
     static_cast<owner_index*>(index)->keep_module_text(m);
 }
 
-// A module's first use of the index. Hidden, so that each module runs its
-// own and registers its own finalizer (once more if two threads race here:
-// a second pass finds nothing left to copy).
+// A module's first use of the index (and every use while out of memory
+// left it without one). Hidden, so that each module runs its own and
+// registers its own finalizer, once.
 LIFECYCLE_DETAIL_NOINLINE LIFECYCLE_DETAIL_HIDDEN inline owner_index& adopt_owners() noexcept {
     static owner_index fallback;
+    static std::atomic<bool> finalizer{false};
     bool made = false;
     void* p = shared_of_process(shared_object::owner_index, [] { return new (std::nothrow) owner_index; }, made);
-    abi::__cxa_atexit(&keep_tombstone_text_of_unloading_module, nullptr, &__dso_handle);
+    if (!finalizer.exchange(true, std::memory_order_acq_rel))
+        abi::__cxa_atexit(&keep_tombstone_text_of_unloading_module, nullptr, &__dso_handle);
     return p ? *static_cast<owner_index*>(p) : fallback;
 }
 #    endif
