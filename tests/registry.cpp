@@ -370,7 +370,11 @@ TEST_CASE("a record's label, inline up to 31 bytes and on the heap beyond, survi
     CHECK(s.view().empty());
     s.assign(std::string(31, 'i'));
     CHECK(s.view() == std::string(31, 'i'));
-}
+    s.assign(std::string(60, 'k')); // long after long: the heap string is reused
+    s.assign(std::string(45, 'l'));
+    CHECK(s.view() == std::string(45, 'l'));
+    static_assert(sizeof(lifecycle::detail::label_store) == 32, "31 bytes inline, a length byte; the heap address in the bytes");
+} // destroyed holding a heap string: freed (the ASan stage checks for leaks)
 
 TEST_CASE("interned stacks: each once, and found again while the table and the block directory grow, from another thread too") {
     // 70,000 stacks of 16 frames: the table grows to 131,072 slots and the

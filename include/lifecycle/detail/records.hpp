@@ -16,7 +16,6 @@
 #include <cstdint>
 #include <cstring>
 #include <ctime>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -54,40 +53,71 @@ struct stack_entry {
 };
 
 // A label kept inline when short (the common case costs a memcpy, no
-// allocation) and on the heap otherwise. 40 bytes: 31 inline, a length byte
-// (heap_mark: the label is `long_`'s) and the heap string, kept across reuse
-// of the record so that a long label costs one allocation per record.
-class label_store {
+// allocation) and on the heap otherwise. 32 bytes: 31 inline and a length
+// byte; heap_mark in it says the first 8 bytes hold the heap string's
+// address instead. A long label after a long one reuses the string; a short
+// one frees it.
+class alignas(8) label_store {
 public:
+    label_store() noexcept = default;
+    label_store(const label_store&) = delete;
+    label_store& operator=(const label_store&) = delete;
+    ~label_store() { drop_heap(); }
+
     std::string_view view() const noexcept {
-        return size_ == heap_mark ? std::string_view(*long_) : std::string_view(inline_, size_);
+        return size_ == heap_mark ? std::string_view(*heap()) : std::string_view(bytes_, size_);
     }
     void assign(std::string_view s) noexcept {
         if (s.empty()) {
-            if (size_ != 0) size_ = 0; // reused records usually held an empty label already: no store
+            if (size_ != 0) clear(); // reused records usually held an empty label already: no store
             return;
         }
-        if (LIFECYCLE_DETAIL_LIKELY(s.size() <= sizeof inline_)) {
-            std::memcpy(inline_, s.data(), s.size());
+        if (LIFECYCLE_DETAIL_LIKELY(s.size() <= sizeof bytes_)) {
+            drop_heap();
+            std::memcpy(bytes_, s.data(), s.size());
             size_ = static_cast<unsigned char>(s.size());
             return;
         }
-        LIFECYCLE_DETAIL_TRY {
-            if (!long_) long_.reset(new std::string);
-            long_->assign(s.data(), s.size());
-            size_ = heap_mark;
-        } LIFECYCLE_DETAIL_CATCH_ALL {
-            std::memcpy(inline_, s.data(), sizeof inline_); // out of memory: keep what fits
-            size_ = sizeof inline_;
-        }
+        assign_long(s);
     }
 
 private:
     static constexpr unsigned char heap_mark = 0xff;
-    char inline_[31];
+
+    std::string* heap() const noexcept {
+        std::string* p;
+        std::memcpy(&p, bytes_, sizeof p);
+        return p;
+    }
+    void drop_heap() noexcept {
+        if (size_ != heap_mark) return;
+        delete heap();
+        size_ = 0;
+    }
+    void clear() noexcept {
+        drop_heap();
+        size_ = 0;
+    }
+    LIFECYCLE_DETAIL_NOINLINE void assign_long(std::string_view s) noexcept {
+        LIFECYCLE_DETAIL_TRY {
+            if (size_ == heap_mark) {
+                heap()->assign(s.data(), s.size());
+                return;
+            }
+            std::string* p = new std::string(s);
+            std::memcpy(bytes_, &p, sizeof p);
+            size_ = heap_mark;
+        } LIFECYCLE_DETAIL_CATCH_ALL {
+            drop_heap();
+            std::memcpy(bytes_, s.data(), sizeof bytes_); // out of memory: keep what fits
+            size_ = sizeof bytes_;
+        }
+    }
+
+    char bytes_[31];
     unsigned char size_ = 0;
-    std::unique_ptr<std::string> long_;
 };
+static_assert(sizeof(label_store) == 32, "records.hpp: a label is 31 bytes inline and a length byte");
 
 /// Whether a record is in the owner index (detail/owner_index.hpp), and
 /// whether another live record claimed the same handle while it did (then,
@@ -95,7 +125,7 @@ private:
 enum claim_state : std::uint8_t { unclaimed, claimed_alone, claimed_shared };
 
 /// One live resource. Owned by its shard; reused through the free list.
-/// 200 bytes on a 64-bit system, laid out without padding holes (a static
+/// 192 bytes on a 64-bit system, laid out without padding holes (a static
 /// assertion below keeps it so): memory per live handle is issue #14's row.
 struct record {
     record* prev = nullptr;
@@ -136,7 +166,7 @@ struct record {
     // owner index's tombstone of that close (nullptr: out of memory, an unknown site).
     const tombstone* closed_elsewhere = nullptr;
 };
-static_assert(sizeof(void*) != 8 || sizeof(record) == 200, "records.hpp: a field added or moved left a padding hole");
+static_assert(sizeof(void*) != 8 || sizeof(record) == 192, "records.hpp: a field added or moved left a padding hole");
 
 struct kind_counts {
     std::uint64_t created = 0, closed = 0, released = 0, failures = 0, live = 0, peak = 0;
