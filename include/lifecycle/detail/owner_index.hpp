@@ -282,7 +282,7 @@ private:
         v.created = o.site;
         v.stack = o.stack;
         v.was_closed_elsewhere = o.was_closed_elsewhere;
-        if (o.was_closed_elsewhere && o.closed_elsewhere) v.closed_elsewhere = o.closed_elsewhere->ended; // else left over
+        if (o.was_closed_elsewhere && o.closed_elsewhere) v.closed_elsewhere = o.closed_elsewhere->ended; // else unknown: out of memory
         const std::string_view label = o.label.view();
         const std::size_t n = std::min(label.size(), sizeof v.label - 1);
         std::memcpy(v.label, label.data(), n);

@@ -163,6 +163,11 @@ inline bool automatic_installed() {
 /// Writes `text` to stderr after what the framework has written to stdout so
 /// far, so that a reader of both streams (a terminal, `2>&1`, a CI log) sees
 /// lifecycle's lines between the framework's, never inside one of them.
+/// The flush is lifecycle's only touch of stdout and writes none of its
+/// bytes: it sends out the framework's own buffered output, in its order.
+/// Without it a fully buffered stdout (a pipe) was cut at its 4 KiB boundary
+/// by the end-of-run summary (program.doctest_auto.flag, 2a34826); which
+/// reader merges the two streams cannot be told from here, so it is always done.
 inline void to_stderr(const char* text) {
     std::fflush(stdout);
     std::fputs(text, stderr);
