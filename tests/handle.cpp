@@ -170,6 +170,27 @@ TEST_CASE("the default close-error handler escapes the error's message: one line
     CHECK(listed.find("'failing' (callable): " + lifecycle_test::hostile_word_shown + ", added at ") != std::string::npos);
 }
 
+TEST_CASE("the close-error line and a closer's listing escape a traits' kind name") {
+    struct failing_hostile_kind : lifecycle_test::hostile_kind_traits {
+        static std::error_code close(int) noexcept { return {EBADF, std::generic_category()}; }
+    };
+    lifecycle_test::capture_stderr err;
+    { lifecycle::tracked<failing_hostile_kind> h{7, "printed"}; }
+    const std::string text = err.text();
+    INFO(text);
+    CHECK_FALSE(lifecycle_test::has_raw_bytes(text));
+    CHECK(text.find("lifecycle: failed to close " + lifecycle_test::hostile_word_shown + " 'printed': ") != std::string::npos);
+
+    lifecycle::closer closer;
+    closer.add(lifecycle::tracked<lifecycle_test::hostile_kind_traits>{::open("/dev/null", O_RDONLY)}, "listed");
+    closer.add(lifecycle::tracked<lifecycle_test::hostile_kind_traits>{::open("/dev/null", O_RDONLY)});
+    const std::string listed = closer.close_all().to_text();
+    INFO(listed);
+    CHECK_FALSE(lifecycle_test::has_raw_bytes(listed));
+    CHECK(listed.find("'listed' (" + lifecycle_test::hostile_word_shown) != std::string::npos);
+    CHECK(listed.find(lifecycle_test::hostile_word_shown + " #") != std::string::npos);
+}
+
 TEST_CASE("release() gives the handle up without closing it") {
     const auto before = lifecycle_test::stats_of("fd");
     tracked_fd fd{::open("/dev/null", O_RDONLY)};

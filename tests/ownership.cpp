@@ -447,6 +447,14 @@ TEST_CASE("ownership messages escape both labels, in every kind of problem") {
             CHECK(m.find(" on a tracked fd '" + hostile_word_shown + "' that was closed at ") != std::string::npos);
             break;
         }
+        lifecycle::ownership_problem k = p; // the traits' kind names are escaped as the labels are
+        k.kind = k.other_kind = lifecycle_test::hostile_word;
+        const std::string km = k.message();
+        INFO(km);
+        CHECK_FALSE(has_raw_bytes(km));
+        CHECK(km.find_first_of("\n\r") == std::string::npos);
+        CHECK((km.rfind("lifecycle: ownership: " + hostile_word_shown + " 7", 0) == 0 ||
+               km.find(" on a tracked " + hostile_word_shown + " '") != std::string::npos));
     }
     // A label longer than 200 bytes is cut as in the reports.
     const std::string long_label(300, 'y');

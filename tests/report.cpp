@@ -496,6 +496,31 @@ TEST_CASE("stats() prints as a table") {
     CHECK(os.str().find("\nfd ") != std::string::npos);
 }
 
+TEST_CASE("a traits' kind name and close call are escaped in the text outputs and kept in the JSON") {
+    using hostile_fd = lifecycle::tracked<lifecycle_test::hostile_kind_traits>;
+    const std::string& shown = lifecycle_test::hostile_word_shown;
+    lifecycle::leak_report r;
+    {
+        leak_scope scope{"hostile kind", leak_policy::ignore};
+        hostile_fd fd{::open("/dev/null", O_RDONLY), "plain"};
+        r = scope.check();
+    }
+    const std::string text = r.to_text();
+    INFO(text);
+    CHECK_FALSE(lifecycle_test::has_raw_bytes(text));
+    CHECK(text.find("\n1 x " + shown + " 'plain'\n") != std::string::npos);
+    CHECK(text.find("\n  close with " + shown + "\n") != std::string::npos);
+    REQUIRE(r.groups().size() == 1);
+    CHECK(r.groups()[0].kind == lifecycle_test::hostile_word); // the data keeps the traits' bytes
+    CHECK(r.to_json().find("\"kind\":\"x\\nlifecycle: forged\\u001b[2J") != std::string::npos);
+
+    std::ostringstream os; // the stats table: one line a kind, escaped, aligned on the escaped name
+    lifecycle::print_stats(os, lifecycle::stats());
+    INFO(os.str());
+    CHECK_FALSE(lifecycle_test::has_raw_bytes(os.str()));
+    CHECK(os.str().find("\n" + shown + " ") != std::string::npos);
+}
+
 namespace {
 // Replaces the JSON value after `"key":` (a string, a number or an array) with `with`.
 std::string mask_json(std::string s, const std::string& key, const std::string& with) {

@@ -141,6 +141,16 @@ inline bool has_raw_bytes(const std::string& text) {
            text.find('\xff') != std::string::npos;
 }
 
+/// An fd whose traits name its kind and close call with hostile_word: a
+/// traits author's words reach every text output, as a label does.
+struct hostile_kind_traits {
+    using handle_type = int;
+    static std::string_view kind_name() noexcept { return hostile_word; }
+    static std::string_view close_call() noexcept { return hostile_word; }
+    static constexpr int invalid() noexcept { return -1; }
+    static void close(int fd) noexcept { ::close(fd); }
+};
+
 /// An object with close() that can tell it is closed (closer tests, both modes).
 struct openable {
     int closes = 0;

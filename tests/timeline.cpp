@@ -100,6 +100,19 @@ TEST_CASE("max-live: the failure line escapes the test's name") {
     CHECK_FALSE(lifecycle_test::has_raw_bytes(v.message));
 }
 
+TEST_CASE("max-live: the failure line escapes a traits' kind name") {
+    using hostile_fd = lifecycle::tracked<lifecycle_test::hostile_kind_traits>;
+    lifecycle::test_leak_settings s = max_fds(1);
+    s.max_live.emplace_back(lifecycle_test::hostile_word, 1);
+    testing::checked_run run("hostile kind", s, false);
+    hostile_fd a{::open("/dev/null", O_RDONLY)}, b{::open("/dev/null", O_RDONLY)};
+    const testing::verdict v = run.finish();
+    CHECK(v.failed);
+    INFO(v.message);
+    CHECK(v.message.rfind("lifecycle: 2 x " + lifecycle_test::hostile_word_shown + " were live at once in test 'hostile kind'", 0) == 0);
+    CHECK_FALSE(lifecycle_test::has_raw_bytes(v.message));
+}
+
 TEST_CASE("max-live: what earlier tests left open does not count against a later test") {
     std::vector<tracked_fd> left_by_earlier_tests;
     for (int i = 0; i < 3; ++i) left_by_earlier_tests.push_back(open_fd("left open earlier"));

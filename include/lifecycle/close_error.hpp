@@ -68,12 +68,14 @@ inline std::string describe_entry(std::string_view name, std::string_view kind, 
     if (name.empty()) {
         char buf[24];
         const char* end = std::to_chars(buf, buf + sizeof buf, ordinal).ptr;
-        s.append(kind.data(), kind.size()).append(" #").append(buf, static_cast<std::size_t>(end - buf));
+        append_text_word(s, kind); // a kind name may hold any byte, as a name may
+        s.append(" #").append(buf, static_cast<std::size_t>(end - buf));
         if (id) id.append_to(s.append(" ("));
     } else {
         s += '\'';
         append_text_word(s, name); // the text shows labels escaped and cut: a name's "\n" starts no line
-        s.append("' (").append(kind.data(), kind.size());
+        s.append("' (");
+        append_text_word(s, kind);
         if (id) id.append_to(s.append(", "));
     }
     if (!name.empty() || id) s += ')';

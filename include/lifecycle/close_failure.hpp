@@ -146,7 +146,7 @@ LIFECYCLE_DETAIL_COLD void write_close_failure(const close_failure& f) noexcept 
     std::string line;
     LIFECYCLE_DETAIL_TRY {
         line = "lifecycle: failed to close ";
-        line.append(f.kind.data(), f.kind.size());
+        append_text_word(line, f.kind); // a traits' kind name may hold any byte
         append_label(line, f.label);
         line += ": ";
         append_text_word(line, f.error.message(), static_cast<std::size_t>(-1)); // a user category's words, or a locale's

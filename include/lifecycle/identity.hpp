@@ -13,6 +13,7 @@
 #define LIFECYCLE_IDENTITY_HPP
 
 #include <lifecycle/config.hpp>
+#include <lifecycle/detail/text_escape.hpp>
 
 #include <charconv>
 #include <cstdint>
@@ -84,7 +85,8 @@ public:
             *p++ = 'x';
         }
         p = std::to_chars(p, buf + sizeof buf, value_, value_ < 65536 ? 10 : 16).ptr;
-        out.append(domain_.data(), domain_.size()).append(buf, static_cast<std::size_t>(p - buf));
+        detail::append_text_word(out, domain_); // a traits' domain may hold any byte: escaped, as a label is
+        out.append(buf, static_cast<std::size_t>(p - buf));
     }
 
     /// Equal: both empty, or the same domain and value.

@@ -179,7 +179,7 @@ namespace detail {
 
 LIFECYCLE_DETAIL_COLD void append_wrapper(std::string& out, std::string_view kind, std::string_view label) {
     out += "a tracked ";
-    out.append(kind.data(), kind.size());
+    append_text_word(out, kind); // a traits' kind name may hold any byte, as a label may
     append_label(out, label);
 }
 
@@ -187,7 +187,7 @@ LIFECYCLE_DETAIL_COLD void append_wrapper(std::string& out, std::string_view kin
 
 LIFECYCLE_DETAIL_COLD std::string ownership_problem::message() const {
     std::string m = "lifecycle: ownership: ";
-    const std::string handle = std::string(kind) + ' ' + std::to_string(identity);
+    const std::string handle = detail::text_word(kind) + ' ' + std::to_string(identity);
     switch (issue) {
     case ownership_issue::second_owner:
         m += handle + " is already owned by ";

@@ -40,6 +40,7 @@
 #include <lifecycle/config.hpp>
 #include <lifecycle/levels.hpp>
 #include <lifecycle/source_site.hpp>
+#include <lifecycle/detail/text_escape.hpp>
 
 #include <cstdint>
 #include <cstdio>
@@ -121,19 +122,24 @@ public:
 template <class OStream>
 OStream& print_stats(OStream& os, const std::vector<kind_stats>& s) {
     std::size_t w = 4;
-    for (const auto& k : s)
-        if (k.kind.size() > w) w = k.kind.size();
+    std::vector<std::string> kinds; // the traits' kind names, escaped as a report's words are
+    kinds.reserve(s.size());
+    for (const auto& k : s) {
+        kinds.push_back(detail::text_word(k.kind));
+        if (kinds.back().size() > w) w = kinds.back().size();
+    }
     auto pad = [&](const std::string& t) { return t + std::string(w - t.size(), ' '); };
     char buf[160];
     os << pad("kind");
     std::snprintf(buf, sizeof buf, " %10s %10s %10s %10s %10s %10s\n", "live", "peak", "created", "closed", "released", "failures");
     os << buf;
-    for (const auto& k : s) {
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const kind_stats& k = s[i];
         using ull = unsigned long long;
         std::snprintf(buf, sizeof buf, " %10llu %10llu %10llu %10llu %10llu %10llu\n", static_cast<ull>(k.live),
                       static_cast<ull>(k.peak), static_cast<ull>(k.created), static_cast<ull>(k.closed),
                       static_cast<ull>(k.released), static_cast<ull>(k.close_failures));
-        os << pad(k.kind) << buf;
+        os << pad(kinds[i]) << buf;
     }
     return os;
 }

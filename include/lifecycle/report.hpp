@@ -438,11 +438,11 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
         const leak_group& g = all[gi];
         out += '\n';
         if (!g.tracked) { // found by the OS cross-check: one line per resource
-            out += std::to_string(g.count) + " x " + g.kind + " (not tracked)\n";
+            out += std::to_string(g.count) + " x " + text_word(g.kind) + " (not tracked)\n";
             for (const std::string& what : g.labels) out += "  " + text_word(what) + '\n';
             continue;
         }
-        out += std::to_string(g.count) + " x " + g.kind;
+        out += std::to_string(g.count) + " x " + text_word(g.kind); // the traits' words: escaped as labels are
         const std::size_t shown = std::min<std::size_t>(g.labels.size(), 3);
         for (std::size_t i = 0; i < shown; ++i) out += (i == 0 ? " '" : ", '") + text_word(g.labels[i]) + "'";
         if (g.labels.size() > shown) out += " and " + std::to_string(g.labels.size() - shown) + " more";
@@ -472,7 +472,7 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
             for (std::size_t i = 0; i < g.scopes.size() && i < 3; ++i) out += (i ? ", '" : " '") + text_word(g.scopes[i]) + "'";
             out += '\n';
         }
-        out += "  close with " + g.close_call + '\n';
+        out += "  close with " + text_word(g.close_call) + '\n';
         detail::append_stacks_text(out, g, max_stacks_, paths);
         if (g.with_stack < g.count && (g.with_stack != 0 || (tier_ == capture::stack && facts.stackable))) out += "    (" + std::to_string(g.with_stack) + " of " + std::to_string(g.count) + " have a stack)\n";
     }
@@ -485,7 +485,7 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
     detail::append_hints(out, facts);
     out += '\n';
     for (const limit_exceeded& l : exceeded_) {
-        out += "limit exceeded: " + std::to_string(l.count) + " x " + l.kind;
+        out += "limit exceeded: " + std::to_string(l.count) + " x " + text_word(l.kind);
         if (l.weight) out += " (" + detail::human_bytes(l.weight) + ")";
         out += " left open, at most ";
         if (l.max_count != static_cast<std::size_t>(-1)) out += std::to_string(l.max_count);

@@ -136,7 +136,7 @@ inline std::optional<unsigned> parse_grace(std::string_view v) {
 inline std::string describe_live(const std::vector<std::pair<std::string, std::uint64_t>>& v) {
     if (v.empty()) return "no limit";
     std::string s;
-    for (const auto& [kind, n] : v) s += (s.empty() ? "" : ",") + (kind == "*" ? std::to_string(n) : kind + "=" + std::to_string(n));
+    for (const auto& [kind, n] : v) s += (s.empty() ? "" : ",") + (kind == "*" ? std::to_string(n) : text_word(kind) + "=" + std::to_string(n));
     return s;
 }
 
@@ -447,7 +447,7 @@ private:
             for (const timeline_window::kind_line& k : window_->kinds()) {
                 const auto limit = live_limit(settings_, k.kind);
                 if (!limit || k.growth <= *limit) continue;
-                live_failures += "lifecycle: " + std::to_string(k.growth) + " x " + k.kind + " were live at once in test '" +
+                live_failures += "lifecycle: " + std::to_string(k.growth) + " x " + text_word(k.kind) + " were live at once in test '" +
                                  text_word(scope_.name()) + "' (at most " + std::to_string(*limit) + " allowed; " +
                                  std::to_string(k.still_open) + " still live at its end)\n";
             }

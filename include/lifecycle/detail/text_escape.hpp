@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
 // lifecycle/detail/text_escape.hpp — private. User-given words in a text
-// output (labels, scope, test and thread names, an exception's what(), the
-// value of a setting, paths the OS gives): control characters and bytes that
+// output (labels, scope, test and thread names, a traits' kind name, close
+// call and identity domain, an exception's what(), the value of a setting,
+// paths the OS gives): control characters and bytes that
 // are not UTF-8 written as escapes, so that a label holding "\n" or a
 // terminal escape cannot forge a line or repaint the screen, and a label cut
 // to its first 200 bytes, so that a 10,000-character label does not bury
