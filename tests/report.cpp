@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: BSL-1.0
 // leak_report: creation sites, stacks, grouping, ranking, text and JSON.
 #include <lifecycle/tracked.hpp>
+#include <lifecycle/detail/frame_line.hpp>
 #include <lifecycle/detail/report_hints.hpp>
+#include <lifecycle/detail/site_text.hpp>
 
 #include <doctest/doctest.h>
 
@@ -494,6 +496,46 @@ TEST_CASE("stats() prints as a table") {
     lifecycle::print_stats(os, lifecycle::stats());
     CHECK(os.str().rfind("kind", 0) == 0);
     CHECK(os.str().find("\nfd ") != std::string::npos);
+}
+
+TEST_CASE("a site's function and file are escaped in the text, never cut, and kept in the JSON") {
+    // __builtin_FILE is whatever path the build gave: a directory named in
+    // Latin-1 is not UTF-8, and a file name may hold any byte but '/'.
+    const std::string long_file = lifecycle_test::hostile_word + std::string(300, 'f') + ".cpp";
+    const lifecycle::source_site site{long_file.c_str(), lifecycle_test::hostile_word.c_str(), 12};
+    const std::string shown = lifecycle_test::hostile_word_shown + " (" + lifecycle_test::hostile_word_shown +
+                              std::string(300, 'f') + ".cpp:12)";
+    with_capture tier{lifecycle::capture::site};
+    lifecycle::leak_report r;
+    {
+        leak_scope scope{"hostile site", leak_policy::ignore};
+        tracked_fd fd{::open("/dev/null", O_RDONLY), "plain", site};
+        r = scope.check();
+    }
+    const std::string text = r.to_text();
+    INFO(text);
+    CHECK_FALSE(lifecycle_test::has_raw_bytes(text));
+    CHECK(text.find("\n  created at " + shown + " on thread ") != std::string::npos);
+    CHECK(r.to_json().find("\"function\":\"x\\nlifecycle: forged\\u001b[2J") != std::string::npos);
+
+    std::string line; // the one writer of a site in messages (ownership, close errors, a closer's listing)
+    lifecycle::detail::append_site(line, site);
+    CHECK(line == shown);
+
+    lifecycle::stack_frame f; // a frame of a creation stack, as DWARF names it
+    f.function = lifecycle_test::hostile_word;
+    f.file = long_file;
+    f.line = 7;
+    std::string frame;
+    lifecycle::detail::append_frame_line(frame, "  ", 0, f, f.file);
+    CHECK(frame == "  #0 " + lifecycle_test::hostile_word_shown + " at " + lifecycle_test::hostile_word_shown +
+                       std::string(300, 'f') + ".cpp:7\n");
+    f.file.clear();
+    f.module = "/lib/" + lifecycle_test::hostile_word + ".so";
+    f.offset = 0x10;
+    frame.clear();
+    lifecycle::detail::append_frame_line(frame, "  ", 1, f, f.file);
+    CHECK(frame == "  #1 " + lifecycle_test::hostile_word_shown + " in /lib/" + lifecycle_test::hostile_word_shown + ".so+0x10\n");
 }
 
 TEST_CASE("a traits' kind name and close call are escaped in the text outputs and kept in the JSON") {

@@ -242,6 +242,7 @@ LIFECYCLE_END_NAMESPACE
 #if LIFECYCLE_DETAIL_DEFINE_COLD
 #    include <lifecycle/detail/report_hints.hpp>
 #    include <lifecycle/detail/settings.hpp>
+#    include <lifecycle/detail/site_text.hpp>
 
 #    include <lifecycle/detail/group_stacks.hpp>
 
@@ -452,10 +453,7 @@ LIFECYCLE_DETAIL_COLD std::string leak_report::to_text() const {
         }
         out += '\n';
         out += "  created at ";
-        if (g.site_line != 0)
-            out += g.site_function + " (" + paths.show(g.site_file) + ":" + std::to_string(g.site_line) + ")";
-        else
-            out += "an unknown site";
+        detail::append_site(out, g.site_function, paths.show(g.site_file), g.site_line);
         out += " on thread";
         if (g.threads.size() > 1) out += 's';
         for (std::size_t i = 0; i < g.threads.size() && i < 4; ++i) {

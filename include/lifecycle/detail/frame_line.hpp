@@ -7,6 +7,7 @@
 #define LIFECYCLE_DETAIL_FRAME_LINE_HPP
 
 #include <lifecycle/config.hpp>
+#include <lifecycle/detail/text_escape.hpp>
 
 #include <cstddef>
 #include <cstdio>
@@ -24,18 +25,21 @@ void append_frame_line(std::string& out, const char* indent, std::size_t index, 
     char buf[64];
     std::snprintf(buf, sizeof buf, "%s#%zu ", indent, index);
     out += buf;
-    if (!f.function.empty()) out += f.function;
+    constexpr std::size_t whole = static_cast<std::size_t>(-1); // escaped as a report's words are, never cut
+    if (!f.function.empty()) append_text_word(out, f.function, whole);
     else {
         std::snprintf(buf, sizeof buf, "%p", f.address);
         out += buf;
     }
     if (!f.file.empty()) {
         out += " at ";
-        out += file;
+        append_text_word(out, file, whole); // DWARF's paths are bytes: a Latin-1 directory is not UTF-8
         out += ':' + std::to_string(f.line);
     } else if (!f.module.empty()) {
         std::snprintf(buf, sizeof buf, "+0x%llx", static_cast<unsigned long long>(f.offset));
-        out += " in " + f.module + buf;
+        out += " in ";
+        append_text_word(out, f.module, whole);
+        out += buf;
     }
     if (f.inlined) out += " (inlined)";
     out += '\n';
