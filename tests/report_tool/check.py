@@ -393,7 +393,46 @@ def cmd_bad_input(a):
     check(code == 4 and err.count("module '/nonexistent/module.so' not found") == 1 and ":1: " in err,
           "a module that no longer exists: one line naming file and line, exit 4: %d %s" % (code, err))
     check(json.loads(out)["groups"] == frameless["groups"], "its frames are written back unchanged")
+    check_hostile_words(a, good[0], d)
     print("bad input: %d files, one stderr line each" % len(files))
+
+
+HOSTILE = "x\nlifecycle: forged\x1b[2J\x9b"  # a newline, a terminal escape, a C1 control
+HOSTILE_SHOWN = "x\\nlifecycle: forged\\x1b[2J\\xc2\\x9b"
+
+
+def check_hostile_words(a, good, d):
+    """Every word a program or a build gave (kind, close call, labels, test names, sites,
+    frames, rules) is escaped in the text outputs, as the library's own text does: a newline
+    forges no line, an escape repaints no screen nor makes the JUnit XML invalid."""
+    r = json.loads(good)
+    r["test"] = HOSTILE
+    for g in r["groups"]:
+        g["kind"] = g["close_call"] = HOSTILE
+        g["labels"] = [HOSTILE, HOSTILE + "y" * 300]
+        g["site"] = {"file": HOSTILE + ".cpp", "line": 3, "function": HOSTILE}
+        for f in g["frames"] + [f for st in g.get("stacks", []) for f in st["frames"]]:
+            f["function"], f["file"], f["module"] = HOSTILE, "/src/" + HOSTILE + ".cpp", "/lib/" + HOSTILE + ".so"
+    r["allowed"] = [{"rule": "label '%s'" % HOSTILE, "reason": HOSTILE, "count": 0}]
+    p = os.path.join(d, "hostile.jsonl")
+    with open(p, "w") as f:
+        f.write(json.dumps(r) + "\n")
+    raw = lambda t: "\nlifecycle: forged" in t or "\x1b" in t or "\x9b" in t
+    code, text, err = run(a.tool + ["render", "--format", "text", p], expect=0)
+    check(not raw(text), "text: every hostile word escaped:\n" + text)
+    check(("x " + HOSTILE_SHOWN + " '" + HOSTILE_SHOWN + "', '" + HOSTILE_SHOWN + "y") in text, "text: kind and labels shown escaped")
+    check("y" * 200 not in text and "bytes cut)'" in text, "text: a label over 200 bytes is cut")
+    check(("  created at %s (%s.cpp:3)" % (HOSTILE_SHOWN, HOSTILE_SHOWN)) in text, "text: the site escaped")
+    check(("  close with " + HOSTILE_SHOWN) in text, "text: the close call escaped")
+    check(HOSTILE_SHOWN + " at /src/" + HOSTILE_SHOWN + ".cpp" in text, "text: frames escaped")
+    code, xml, err = run(a.tool + ["render", "--format", "junit", p], expect=0)
+    try:
+        cases = list(ET.fromstring(xml).iter("testcase"))
+        check(len(cases) == len(r["groups"]) and not raw(xml), "junit: valid XML, words escaped")
+    except ET.ParseError as e:
+        check(False, "junit: the XML does not parse: %s" % e)
+    code, gh, err = run(a.tool + ["render", "--format", "github", p], expect=0)
+    check(not raw(gh.replace("%0A", "\n")) and gh.count("\n") == len(gh.splitlines()), "github: words escaped, one line each")
 
 def readelf_build_id(path):
     """The build id as binutils reads it (not as the tool does)."""
