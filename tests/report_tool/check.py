@@ -433,6 +433,8 @@ def check_hostile_words(a, good, d):
         check(False, "junit: the XML does not parse: %s" % e)
     code, gh, err = run(a.tool + ["render", "--format", "github", p], expect=0)
     check(not raw(gh.replace("%0A", "\n")) and gh.count("\n") == len(gh.splitlines()), "github: words escaped, one line each")
+    code, page, err = run(a.tool + ["render", "--format", "html", p], expect=0)
+    check(not raw(page) and HOSTILE_SHOWN in page, "html: words escaped")
 
 def readelf_build_id(path):
     """The build id as binutils reads it (not as the tool does)."""
