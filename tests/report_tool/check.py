@@ -349,6 +349,8 @@ def cmd_bad_input(a):
     os.makedirs(d)
     older = json.loads(good[0])
     older["schema"] = 0
+    damaged = json.loads(good[1])  # one group's count a string, as a hand edit may leave it
+    damaged["groups"][0]["count"] = "3"
     files = {
         "truncated.jsonl": [good[0], good[1][:len(good[1]) // 2], good[2]],
         "concatenated.jsonl": [good[0] + good[1], good[2]],
@@ -356,17 +358,19 @@ def cmd_bad_input(a):
         "not-a-report.json": ['{"name": "package.json", "version": "1.0"}'],
         "empty.jsonl": [],
         "text.jsonl": ["lifecycle: 1 leaked resource in scope 'x'"],
+        "damaged.jsonl": [good[2], json.dumps(damaged)],
     }
     expected = {"truncated.jsonl": (2, "truncated"), "concatenated.jsonl": (1, "two JSON objects on one line"),
                 "older.jsonl": (1, "schema 0 is older"), "not-a-report.json": (1, "not a lifecycle report"),
-                "empty.jsonl": (1, "empty file"), "text.jsonl": (1, "not JSON")}
+                "empty.jsonl": (1, "empty file"), "text.jsonl": (1, "not JSON"),
+                "damaged.jsonl": (2, 'group 1 (%s): "count" is "3", not a whole number' % damaged["groups"][0]["kind"])}
     for name, content in files.items():
         with open(os.path.join(d, name), "w") as f:
             f.write("".join(l + "\n" for l in content))
     code, out, err = run(a.tool + ["merge", d])
     problems = err.strip().split("\n")
     check(code == 4, "skipped input: exit status 4, got %d" % code)
-    check(problems[-1].startswith("lifecycle-report: 6 input problems skipped"), "a count of what was skipped: " + problems[-1])
+    check(problems[-1].startswith("lifecycle-report: 7 input problems skipped"), "a count of what was skipped: " + problems[-1])
     for name, (line, what) in expected.items():
         mine = [p for p in problems if p.startswith("lifecycle-report: %s:" % os.path.join(d, name))]
         check(len(mine) == 1, "one stderr line for %s: %s" % (name, mine))
@@ -375,9 +379,9 @@ def cmd_bad_input(a):
                   "%s: names line %d and says '%s': %s" % (name, line, what, mine[0]))
     # The rest is processed: every good line of the bad files is in the result.
     m = json.loads(out)
-    kept = [good[0], good[2], good[2], good[1]]  # truncated.jsonl: 0 and 2; concatenated.jsonl: 2; older.jsonl: 1
-    check(sum(g["reports"] for g in m["groups"]) == sum(len(json.loads(l)["groups"]) for l in kept),
-          "the %d good lines of the bad files are merged" % len(kept))
+    kept = [good[0], good[2], good[2], good[1], good[2]]  # truncated: 0 and 2; concatenated: 2; older: 1; damaged: 2
+    check(sum(g["reports"] for g in m["groups"]) == sum(len(json.loads(l)["groups"]) for l in kept) + len(damaged["groups"]) - 1,
+          "the %d good lines of the bad files are merged, and the damaged line's other groups" % len(kept))
     # Clean input: exit 0, nothing on stderr (negative control for the status).
     code, out, err = run(a.tool + ["merge"] + paths)
     check(code == 0 and err == "", "clean input: exit 0 and a quiet stderr, got %d %r" % (code, err))
