@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "child.hpp"
+#include "support.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -72,6 +73,19 @@ TEST_CASE("LIFECYCLE_ASSERT_LIVE_AT_MOST aborts with the live resources of the k
     CHECK(r.err.find("1 x fd 'engine one'") != std::string::npos);
     CHECK(r.err.find("1 x fd 'engine two'") != std::string::npos);
     CHECK(r.err.find("LIFECYCLE_ASSERT_LIVE_AT_MOST(\"fd\", 1) failed: ") != std::string::npos);
+}
+
+TEST_CASE("LIFECYCLE_ASSERT_LIVE_AT_MOST writes a traits' kind name escaped") {
+    const auto r = run_child([] {
+        static lifecycle::tracked<lifecycle_test::hostile_kind_traits> a{::open("/dev/null", O_RDONLY)};
+        static lifecycle::tracked<lifecycle_test::hostile_kind_traits> b{::open("/dev/null", O_RDONLY)};
+        LIFECYCLE_ASSERT_LIVE_AT_MOST(lifecycle_test::hostile_word, 1);
+    });
+    CHECK(r.aborted);
+    INFO(r.err);
+    CHECK(r.err.find("lifecycle: more than 1 " + lifecycle_test::hostile_word_shown + " live; where they were created:") !=
+          std::string::npos);
+    CHECK_FALSE(lifecycle_test::has_raw_bytes(r.err));
 }
 
 TEST_CASE("set_break_on raises SIGTRAP when the resource with that ordinal is created, and not before") {

@@ -65,7 +65,7 @@ TEST_CASE("integrations: the end-of-run summary escapes the names and reasons of
     auto& st = testing::global();
     {
         std::lock_guard<std::mutex> lock(st.mutex);
-        st.opt_outs.push_back(testing::opt_out{"test " + hostile, "t.cpp", "reason " + hostile, 12, 1});
+        st.opt_outs.push_back(testing::opt_out{"test " + hostile, "t" + hostile + ".cpp", "reason " + hostile, 12, 1});
     }
     const std::string text = testing::summary();
     {
@@ -73,7 +73,8 @@ TEST_CASE("integrations: the end-of-run summary escapes the names and reasons of
         st.opt_outs.pop_back();
     }
     INFO(text);
-    CHECK(text.find("  'test " + hostile_shown + "' (t.cpp:12): reason " + hostile_shown + " — left 1 resource open\n") !=
+    CHECK(text.find("  'test " + hostile_shown + "' (t" + hostile_shown + ".cpp:12): reason " + hostile_shown +
+                    " — left 1 resource open\n") !=
           std::string::npos);
     CHECK_FALSE(has_raw_bytes(text));
 }

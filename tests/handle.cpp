@@ -189,6 +189,19 @@ TEST_CASE("the close-error line and a closer's listing escape a traits' kind nam
     CHECK_FALSE(lifecycle_test::has_raw_bytes(listed));
     CHECK(listed.find("'listed' (" + lifecycle_test::hostile_word_shown) != std::string::npos);
     CHECK(listed.find(lifecycle_test::hostile_word_shown + " #") != std::string::npos);
+
+    lifecycle::closer throwing; // close_error::what(): the first failure's description
+    throwing.add(lifecycle::tracked<failing_hostile_kind>{8}, "first");
+    try {
+        throwing.close_all_or_throw();
+        FAIL("close_all_or_throw() did not throw");
+    } catch (const lifecycle::close_error& e) {
+        const std::string what = e.what();
+        INFO(what);
+        CHECK_FALSE(lifecycle_test::has_raw_bytes(what));
+        CHECK(what.find("'first' (" + lifecycle_test::hostile_word_shown + ", " + lifecycle_test::hostile_word_shown + " 8)") !=
+              std::string::npos);
+    }
 }
 
 TEST_CASE("release() gives the handle up without closing it") {

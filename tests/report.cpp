@@ -556,6 +556,18 @@ TEST_CASE("a traits' kind name and close call are escaped in the text outputs an
     CHECK(r.groups()[0].kind == lifecycle_test::hostile_word); // the data keeps the traits' bytes
     CHECK(r.to_json().find("\"kind\":\"x\\nlifecycle: forged\\u001b[2J") != std::string::npos);
 
+    lifecycle::leak_scope_options o; // the line of a limit exceeded names the kind too
+    o.policy = leak_policy::ignore;
+    o.limits.push_back({lifecycle_test::hostile_word, 0});
+    {
+        leak_scope scope{"hostile limit", o};
+        hostile_fd fd{::open("/dev/null", O_RDONLY)};
+        const std::string limited = scope.check().to_text();
+        INFO(limited);
+        CHECK_FALSE(lifecycle_test::has_raw_bytes(limited));
+        CHECK(limited.find("\nlimit exceeded: 1 x " + shown + " left open") != std::string::npos);
+    }
+
     std::ostringstream os; // the stats table: one line a kind, escaped, aligned on the escaped name
     lifecycle::print_stats(os, lifecycle::stats());
     INFO(os.str());

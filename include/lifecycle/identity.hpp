@@ -67,6 +67,8 @@ public:
     constexpr std::uintptr_t value() const noexcept { return value_; }
 
     /// Returns: "fd 7", "object 0x7ffc2a1b3c40" (values from 65536 up in hex), or "" when empty.
+    /// The domain is written as a text report writes a word: control characters
+    /// and bytes that are not UTF-8 escaped, cut at 200 bytes.
     std::string to_string() const {
         std::string s;
         append_to(s);

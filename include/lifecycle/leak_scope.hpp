@@ -551,8 +551,9 @@ LIFECYCLE_DETAIL_COLD void assert_live_at_most(std::string_view kind, std::uint6
         std::vector<record_view> records;
         for (record_view& rec : instance().all_live())
             if (rec.kind->name == kind) records.push_back(std::move(rec));
-        std::fprintf(stderr, "lifecycle: more than %llu %.*s live; where they were created:\n", static_cast<unsigned long long>(n),
-                     static_cast<int>(kind.size()), kind.data());
+        char shown[text_word_buffer]; // a traits' kind name: escaped as the report's words are
+        std::fprintf(stderr, "lifecycle: more than %llu %s live; where they were created:\n", static_cast<unsigned long long>(n),
+                     text_word_into(shown, sizeof shown, kind));
         write_report(leak_report::from_records("live " + std::string(kind), std::move(records), instance().capture_tier()));
     } LIFECYCLE_DETAIL_CATCH_ALL {
     }

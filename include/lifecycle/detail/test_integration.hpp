@@ -136,7 +136,7 @@ inline std::optional<unsigned> parse_grace(std::string_view v) {
 inline std::string describe_live(const std::vector<std::pair<std::string, std::uint64_t>>& v) {
     if (v.empty()) return "no limit";
     std::string s;
-    for (const auto& [kind, n] : v) s += (s.empty() ? "" : ",") + (kind == "*" ? std::to_string(n) : text_word(kind) + "=" + std::to_string(n));
+    for (const auto& [kind, n] : v) s += (s.empty() ? "" : ",") + (kind == "*" ? std::to_string(n) : kind + "=" + std::to_string(n));
     return s;
 }
 
@@ -505,7 +505,9 @@ inline std::string summary() {
     if (!st.opt_outs.empty()) {
         out += "lifecycle: tests allowed to leak (" + std::to_string(st.opt_outs.size()) + "):\n";
         for (const opt_out& o : st.opt_outs) {
-            out += "  '" + text_word(o.test) + "' (" + o.file + ":" + std::to_string(o.line) + "): " + text_word(o.reason);
+            out += "  '" + text_word(o.test) + "' (";
+            append_text_word(out, o.file, static_cast<std::size_t>(-1)); // a path: escaped, never cut
+            out += ":" + std::to_string(o.line) + "): " + text_word(o.reason);
             out += o.leaked ? " — left " + plural(o.leaked, "resource", "resources") + " open\n" : " — left nothing open\n";
         }
     }
