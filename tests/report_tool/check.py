@@ -363,7 +363,7 @@ def cmd_bad_input(a):
     expected = {"truncated.jsonl": (2, "truncated"), "concatenated.jsonl": (1, "two JSON objects on one line"),
                 "older.jsonl": (1, "schema 0 is older"), "not-a-report.json": (1, "not a lifecycle report"),
                 "empty.jsonl": (1, "empty file"), "text.jsonl": (1, "not JSON"),
-                "damaged.jsonl": (2, 'group 1 (%s): "count" is "3", not a whole number' % damaged["groups"][0]["kind"])}
+                "damaged.jsonl": (2, 'group 1 (%s): "count" is "3", not an integer from 0' % damaged["groups"][0]["kind"])}
     for name, content in files.items():
         with open(os.path.join(d, name), "w") as f:
             f.write("".join(l + "\n" for l in content))
@@ -417,6 +417,10 @@ def check_hostile_words(a, good, d):
         g["site"] = {"file": HOSTILE + ".cpp", "line": 3, "function": HOSTILE}
         for f in g["frames"] + [f for st in g.get("stacks", []) for f in st["frames"]]:
             f["function"], f["file"], f["module"] = HOSTILE, "/src/" + HOSTILE + ".cpp", "/lib/" + HOSTILE + ".so"
+        if g["frames"]:  # a frame without line information: its module is shown
+            g["frames"][-1]["file"] = ""
+        g.pop("stacks", None)
+        g["fingerprint"] = HOSTILE
     r["allowed"] = [{"rule": "label '%s'" % HOSTILE, "reason": HOSTILE, "count": 0}]
     p = os.path.join(d, "hostile.jsonl")
     with open(p, "w") as f:
@@ -425,7 +429,9 @@ def check_hostile_words(a, good, d):
     code, text, err = run(a.tool + ["render", "--format", "text", p], expect=0)
     check(not raw(text), "text: every hostile word escaped:\n" + text)
     check(("x " + HOSTILE_SHOWN + " '" + HOSTILE_SHOWN + "', '" + HOSTILE_SHOWN + "y") in text, "text: kind and labels shown escaped")
-    check("y" * 200 not in text and "bytes cut)'" in text, "text: a label over 200 bytes is cut")
+    cut = 200 - len((HOSTILE).encode())  # the label's y that fit in its first 200 bytes
+    check(("'" + HOSTILE_SHOWN + "y" * cut + "...(%d bytes cut)'" % (300 - cut)) in text, "text: a label over 200 bytes is cut")
+    check((" in /lib/" + HOSTILE_SHOWN + ".so+") in text, "text: a frame's module escaped")
     check(("  created at %s (%s.cpp:3)" % (HOSTILE_SHOWN, HOSTILE_SHOWN)) in text, "text: the site escaped")
     check(("  close with " + HOSTILE_SHOWN) in text, "text: the close call escaped")
     check(HOSTILE_SHOWN + " at /src/" + HOSTILE_SHOWN + ".cpp" in text, "text: frames escaped")
@@ -439,6 +445,24 @@ def check_hostile_words(a, good, d):
     check(not raw(gh.replace("%0A", "\n")) and gh.count("\n") == len(gh.splitlines()), "github: words escaped, one line each")
     code, page, err = run(a.tool + ["render", "--format", "html", p], expect=0)
     check(not raw(page) and HOSTILE_SHOWN in page, "html: words escaped")
+    code, sarif, err = run(a.tool + ["render", "--format", "sarif", p], expect=0)
+    texts = []  # every "text" of the log: messages, descriptions, the code flows' steps
+    def collect(o):
+        if isinstance(o, dict):
+            for k, v in o.items():
+                if k == "text" and isinstance(v, str):
+                    texts.append(v)
+                collect(v)
+        elif isinstance(o, list):
+            for v in o:
+                collect(v)
+    collect(json.loads(sarif))
+    check(texts and not any(raw(t) for t in texts), "sarif: every message text escaped")
+    empty = os.path.join(d, "hostile-baseline.jsonl")  # compare: every group of the run is new
+    with open(empty, "w") as f:
+        f.write(json.dumps(dict(r, groups=[])) + "\n")
+    code, diff, err = run(a.tool + ["compare", "--baseline", empty, p], expect=1)
+    check(diff.startswith("new: ") and not raw(diff) and ("[" + HOSTILE_SHOWN + "]") in diff, "compare: words escaped")
 
 def readelf_build_id(path):
     """The build id as binutils reads it (not as the tool does)."""
