@@ -4,7 +4,7 @@
 # Copies lifecycle's headers to DEST and removes, in the copy, the guard that
 # stops a wrapper whose handle was closed through another wrapper (a stale
 # owner) from closing the handle again: owner_index::closing()'s
-# `if (r->was_closed_elsewhere) ... return closing_state::already_closed;`.
+# `if (r->claimed == claimed_stale) ... return closing_state::already_closed;`.
 # The fuzzer built against the copy must find a double close (run-tests'
 # fuzz stage checks it does). Fails if the guard's text is not found, so
 # that the control cannot pass silently after the code moves.
@@ -16,8 +16,9 @@ endforeach()
 
 set(file "lifecycle/detail/owner_index.hpp")
 set(guard [=[
-        if (r->was_closed_elsewhere) {
+        if (r->claimed == claimed_stale) {
             describe(*r, who);
+            leave_index(r, stripe, h);
             return closing_state::already_closed;
         }
 ]=])
@@ -31,7 +32,7 @@ if(at EQUAL -1)
                       "update tests/fuzz/remove-stale-owner-guard.cmake to the code's new shape")
 endif()
 string(REPLACE "${guard}" "        // negative control: the stale-owner guard was removed here\n" patched "${text}")
-string(FIND "${patched}" "r->was_closed_elsewhere) {" again)
+string(FIND "${patched}" "r->claimed == claimed_stale) {" again)
 if(NOT again EQUAL -1)
   message(FATAL_ERROR "remove-stale-owner-guard: a second copy of the guard is left in ${file}")
 endif()

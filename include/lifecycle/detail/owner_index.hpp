@@ -113,10 +113,10 @@ public:
             table* t = table_.load(std::memory_order_relaxed); // stable: grow() holds every stripe
             record*& head = t->heads[h & t->mask];
             claim_state state = claimed_alone;
-            for (record* o = head; o; o = o->owner_next) { // newest first
+            for (record* o = head; o; o = o->owner_next) { // newest first; a stale owner is in no chain
                 if (!same_handle(*o, *r)) continue;
                 o->claimed = state = claimed_shared;
-                if (!o->was_closed_elsewhere) oldest = o;
+                oldest = o;
             }
             if (oldest) describe(*oldest, other);
             grown_from = link_claim(r, head, stripe, t, state);
@@ -154,18 +154,24 @@ public:
         const std::uint64_t h = owner_hash(r);
         owner_lock& stripe = stripe_of(h);
         stripe_guard lock(*this, stripe);
-        record*& head = unlink_claim(r, stripe, h);
-        if (r->was_closed_elsewhere) {
+        if (r->claimed == claimed_stale) {
             describe(*r, who);
+            leave_index(r, stripe, h);
             return closing_state::already_closed;
         }
+        record*& head = leave_index(r, stripe, h);
+        // The others go stale: out of the chains (their value may be reused
+        // by a new resource, which then is no second owner), with where.
         const record* oldest = nullptr;
-        for (record* o = head; o; o = o->owner_next) {
-            if (o == r || !same_handle(*o, *r)) continue;
-            if (o->was_closed_elsewhere) continue; // a stale owner: its handle was closed before, not by r
-            o->was_closed_elsewhere = true;
-            o->closed_elsewhere = intern_tombstone(o->kind, ending::closed, o->site, at);
-            oldest = o;
+        for (record* o = head; o;) {
+            record* next = o->owner_next;
+            if (same_handle(*o, *r)) {
+                unlink_claim(o, stripe, h);
+                o->claimed = claimed_stale;
+                o->closed_elsewhere = intern_tombstone(o->kind, ending::closed, o->site, at);
+                oldest = o;
+            }
+            o = next;
         }
         if (!oldest) return closing_state::alone;
         describe(*oldest, who);
@@ -177,7 +183,7 @@ public:
     bool was_closed_elsewhere(const record* r) noexcept {
         if (!r->claimed) return false;
         stripe_guard lock(*this, stripe_of(owner_hash(r)));
-        return r->was_closed_elsewhere;
+        return r->claimed == claimed_stale;
     }
 
     /// Effects: takes `r` out of the index (before it retires).
@@ -185,7 +191,7 @@ public:
         const std::uint64_t h = owner_hash(r);
         owner_lock& stripe = stripe_of(h);
         stripe_guard lock(*this, stripe);
-        unlink_claim(r, stripe, h);
+        leave_index(r, stripe, h);
     }
 
     /// Returns: the interned tombstone for a wrapper that stopped owning
@@ -281,8 +287,8 @@ private:
         v.kind = o.kind;
         v.created = o.site;
         v.stack = o.stack;
-        v.was_closed_elsewhere = o.was_closed_elsewhere;
-        if (o.was_closed_elsewhere && o.closed_elsewhere) v.closed_elsewhere = o.closed_elsewhere->ended; // else unknown: out of memory
+        v.was_closed_elsewhere = o.claimed == claimed_stale;
+        if (v.was_closed_elsewhere && o.closed_elsewhere) v.closed_elsewhere = o.closed_elsewhere->ended; // else unknown: out of memory
         const std::string_view label = o.label.view();
         const std::size_t n = std::min(label.size(), sizeof v.label - 1);
         std::memcpy(v.label, label.data(), n);
@@ -487,6 +493,16 @@ private:
     }
 
     // Requires: `stripe` (the stripe of `h`, r's hash) held, r claimed.
+    // Effects: r leaves the index (a stale record is in no chain already).
+    // Returns: the head of r's bucket.
+    record*& leave_index(record* r, owner_lock& stripe, std::uint64_t h) noexcept {
+        if (r->claimed != claimed_stale) return unlink_claim(r, stripe, h);
+        r->claimed = unclaimed;
+        table* t = table_.load(std::memory_order_relaxed);
+        return t->heads[h & t->mask];
+    }
+
+    // Requires: `stripe` (the stripe of `h`, r's hash) held, r in a chain.
     // Returns: the head of r's bucket.
     record*& unlink_claim(record* r, owner_lock& stripe, std::uint64_t h) noexcept {
         table* t = table_.load(std::memory_order_relaxed);
@@ -508,7 +524,6 @@ private:
         if (head) head->owner_prev = r;
         head = r;
         r->claimed = state;
-        r->was_closed_elsewhere = false;
         return ++stripe.claims > t->stripe_limit ? t : nullptr;
     }
 

@@ -121,11 +121,13 @@ static_assert(sizeof(label_store) == 32, "records.hpp: a label is 31 bytes inlin
 
 /// Whether a record is in the owner index (detail/owner_index.hpp), and
 /// whether another live record claimed the same handle while it did (then,
-/// and only then, its close looks for the others).
-enum claim_state : std::uint8_t { unclaimed, claimed_alone, claimed_shared };
+/// and only then, its close looks for the others). `claimed_stale`: it
+/// claimed a handle that another wrapper closed since; it left the index's
+/// chains then (the value may belong to a new resource) and keeps where.
+enum claim_state : std::uint8_t { unclaimed, claimed_alone, claimed_shared, claimed_stale };
 
 /// One live resource. Owned by its shard; reused through the free list.
-/// 192 bytes on a 64-bit system, laid out without padding holes (a static
+/// 184 bytes on a 64-bit system, laid out without padding holes (a static
 /// assertion below keeps it so): memory per live handle is issue #14's row.
 struct record {
     record* prev = nullptr;
@@ -145,16 +147,21 @@ struct record {
     int os_fd = -1;              // the file descriptor the handle holds, if any (OS cross-check)
     std::uint32_t window = 0;    // the live-count window it was created in (registry::open_window); 0: none
     // Ownership index (ownership.hpp): records that claimed their identity
-    // are chained per bucket (owner_prev/owner_next below); `closed_elsewhere`
-    // is where another wrapper closed the same handle while this one still owned it.
+    // are chained per bucket (owner_prev/owner_next below).
     claim_state claimed = unclaimed;
     bool anchor_only = false; // `stack` only anchors a site in a system header (site capture): not a creation stack
-    bool was_closed_elsewhere = false;
     // Retired by another thread than its shard's owner: waiting in the
     // shard's `remote` list (chained by remote_next) to be unlinked, counted as `remote_how`.
     unsigned char remote_how = 0;
     label_store label;
-    record* owner_prev = nullptr;
+    // One word, two uses: a record in the owner index's chains links to the
+    // one before it; one claimed_stale is out of them and keeps where the
+    // other wrapper closed its handle, as the index's tombstone of that
+    // close (nullptr: out of memory, an unknown site).
+    union {
+        record* owner_prev = nullptr;
+        const tombstone* closed_elsewhere;
+    };
     // One word, two lists: a record leaves the owner index (unclaim) before
     // it retires (registry::retire requires it), so its owner link is free by
     // the time a remote retire chains it.
@@ -162,11 +169,8 @@ struct record {
         record* owner_next = nullptr;
         record* remote_next;
     };
-    // While was_closed_elsewhere: where the other wrapper closed it, as the
-    // owner index's tombstone of that close (nullptr: out of memory, an unknown site).
-    const tombstone* closed_elsewhere = nullptr;
 };
-static_assert(sizeof(void*) != 8 || sizeof(record) == 192, "records.hpp: a field added or moved left a padding hole");
+static_assert(sizeof(void*) != 8 || sizeof(record) == 184, "records.hpp: a field added or moved left a padding hole");
 
 struct kind_counts {
     std::uint64_t created = 0, closed = 0, released = 0, failures = 0, live = 0, peak = 0;
